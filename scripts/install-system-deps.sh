@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Debian packages bookforge's build and tests need beyond Python: Java for EPUBCheck, HarfBuzz's subsetter
+# for WeasyPrint's font embedding, poppler and qpdf to inspect PDFs. Installs only what is missing.
+set -euo pipefail
+needed=(default-jre-headless libharfbuzz-subset0 poppler-utils qpdf)
+missing=()
+for package in "${needed[@]}"; do
+  if [ "$package" = default-jre-headless ] && command -v java >/dev/null 2>&1; then continue; fi
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+echo "installing system packages: ${missing[*]}"
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

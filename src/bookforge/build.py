@@ -1,0 +1,116 @@
+"""The orchestrator: load the book once, then for each edition resolve its layout, render, write atomically."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from .epub import write_epub
+from .errors import BookforgeError, Diagnostic, did_you_mean
+from .layout import load_layout
+from .load import load_book
+from .model import Book
+from .pdf import write_pdf
+from .render import render
+
+BUILD_DIR = "build"
+
+
+@dataclass(frozen=True)
+class EditionResult:
+    name: str
+    format: str
+    path: Path
+    size: int
+    pages: int | None
+    """Printed pages (PDF) or None."""
+    documents: int
+    """Content documents (EPUB) or parts (PDF)."""
+    seconds: float
+    warnings: tuple[Diagnostic, ...]
+
+
+def source_date() -> datetime:
+    """SOURCE_DATE_EPOCH when set (reproducible builds), otherwise now."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch is not None:
+        try:
+            return datetime.fromtimestamp(int(epoch), tz=timezone.utc)
+        except ValueError:
+            raise BookforgeError([Diagnostic("bad-environment", f"SOURCE_DATE_EPOCH is not a number: `{epoch}`",
+                                             hint="set it to seconds since 1970, e.g. `git log -1 --format=%ct`")])
+    return datetime.now(timezone.utc).replace(microsecond=0)
+
+
+def select_editions(book: Book, names: tuple[str, ...] | list[str]) -> list[str]:
+    if not names:
+        return list(book.editions)
+    unknown = [name for name in names if name not in book.editions]
+    if unknown:
+        raise BookforgeError([Diagnostic("unknown-edition", f"the book has no edition `{name}`",
+                                         hint=did_you_mean(name, book.editions)) for name in unknown])
+    return list(dict.fromkeys(names))
+
+
+def build(root: Path, editions: tuple[str, ...] | list[str] = (), output: Path | None = None,
+          progress: Callable[[str], None] = lambda message: None) -> list[EditionResult]:
+    root = root.resolve()
+    output = (output or root / BUILD_DIR).resolve()
+    book = load_book(root)
+    names = select_editions(book, editions)
+    modified = source_date()
+    results = []
+    for name in names:
+        progress(f"building {name} ...")
+        results.append(build_edition(book, name, output, modified))
+    return results
+
+
+def build_edition(book: Book, name: str, output: Path, modified: datetime) -> EditionResult:
+    started = time.perf_counter()
+    root = Path(book.root)
+    edition = book.editions[name]
+    layout = load_layout(root, edition.layout, edition.location)
+    if layout.format != edition.format:
+        raise BookforgeError([Diagnostic(
+            "layout-format", f"edition `{name}` is `{edition.format}` but layout `{layout.name}` makes "
+            f"`{layout.format or 'nothing'}`", edition.location,
+            "choose a layout that extends `ebook` for EPUB editions and `print` for PDF editions")])
+    rendition = render(book, name, layout)
+    slug = re.sub(r"[^a-z0-9]+", "-", rendition.title.lower()).strip("-") or "book"
+    if edition.format == "epub":
+        data, warnings, pages = write_epub(rendition, modified), (), None
+    else:
+        result = write_pdf(rendition, modified)
+        data, warnings, pages = result.data, result.warnings, result.pages
+        errors = [w for w in warnings if w.severity == "error"]
+        if errors:
+            raise BookforgeError(errors)
+    path = output / name / f"{slug}.{edition.format}"
+    write_atomically(path, data)
+    return EditionResult(name=name, format=edition.format, path=path, size=len(data), pages=pages,
+                         documents=len(book.parts), seconds=time.perf_counter() - started, warnings=warnings)
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write beside the target and rename over it: readers see the old file or the new one, never half of one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as stream:
+            stream.write(data)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
+        raise

@@ -1,0 +1,129 @@
+"""The command line: the only module that prints or exits."""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+import traceback
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .errors import BookforgeError, Diagnostic
+
+EXIT_PROBLEMS = 1
+EXIT_BUG = 70  # EX_SOFTWARE: bookforge itself failed
+
+
+class BookforgeGroup(click.Group):
+    """Turns author mistakes into located messages and bookforge's own bugs into a saved traceback."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except BookforgeError as exc:
+            _report(exc.diagnostics)
+            problems = sum(1 for d in exc.diagnostics if d.severity == "error")
+            click.secho(f"bookforge: {problems} problem{'s' if problems != 1 else ''}; nothing was written.",
+                        err=True, fg="red")
+            ctx.exit(EXIT_PROBLEMS)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except KeyboardInterrupt:
+            click.echo("bookforge: interrupted; finished files are intact.", err=True)
+            ctx.exit(130)
+        except Exception:
+            with tempfile.NamedTemporaryFile("w", prefix="bookforge-crash-", suffix=".txt", delete=False) as log:
+                log.write(f"bookforge {__version__}\n{' '.join(sys.argv)}\n\n{traceback.format_exc()}")
+            click.secho("bookforge: this is a bug in bookforge, not a mistake in your book.", err=True, fg="red")
+            click.echo(f"The details were saved to {log.name}; please attach that file to a bug report.", err=True)
+            ctx.exit(EXIT_BUG)
+
+
+def _report(diagnostics: tuple[Diagnostic, ...] | list[Diagnostic]) -> None:
+    for diagnostic in diagnostics:
+        colour = "red" if diagnostic.severity == "error" else "yellow"
+        click.secho(str(diagnostic), err=True, fg=colour)
+
+
+@click.group(cls=BookforgeGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="bookforge")
+def main() -> None:
+    """Build e-books and print-ready PDFs from a book kept as YAML manuscript files.
+
+    A book project is a folder with manuscript/book.yaml (metadata, contents, editions), one YAML file per
+    chapter, and optional layouts/ and assets/ folders. Outputs go to build/<edition>/.
+
+    Start with `bookforge build` in the project folder.
+    """
+
+
+@main.command()
+@click.argument("editions", nargs=-1)
+@click.option("-C", "--project", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
+              show_default=True, help="The book project folder (the one holding manuscript/).")
+@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Where outputs go (default: build/ in the project).")
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing but problems.")
+def build(editions: tuple[str, ...], project: Path, output: Path | None, quiet: bool) -> None:
+    """Build every edition of the book, or only the EDITIONS named.
+
+    \b
+    Examples:
+      bookforge build              every edition in book.yaml
+      bookforge build paperback    only the paperback
+    Exits 0 when every edition was built, 1 when the book has problems (each is listed with its file and line).
+    """
+    from .build import build as run_build
+
+    say = (lambda message: None) if quiet else (lambda message: click.echo(message, err=True))
+    results = run_build(project, editions, output, progress=say)
+    for result in results:
+        _report(result.warnings)
+        if quiet:
+            continue
+        extent = f"{result.pages} pages" if result.pages is not None else f"{result.documents} documents"
+        shown = _shown(result.path)
+        click.echo(f"  {result.name:<14} {shown}  {_size(result.size)}, {extent}, {result.seconds:.1f} s")
+
+
+@main.command("import-text")
+@click.argument("text_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), default=Path("manuscript"),
+              show_default=True, help="The manuscript folder to write chapter files into.")
+@click.option("--force", is_flag=True, help="Overwrite chapter files that already exist.")
+def import_text(text_file: Path, output: Path, force: bool) -> None:
+    """Turn plain text laid out like a web page of titled items into manuscript YAML.
+
+    The text starts with the book's title and a line describing it. Each section starts with a heading line;
+    each entry is a title line, its paragraphs, and a `Context: ...` line (a scene) or a `Why it matters: ...`
+    line (a note). Writes one chapter file per section, and a starter book.yaml when there is none.
+    """
+    from .textimport import import_text_file
+
+    for path in import_text_file(text_file, output, force=force):
+        click.echo(f"  wrote {_shown(path)}")
+
+
+@main.command()
+@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("manuscript/schema"), show_default=True, help="Folder for the schema files.")
+def schema(output: Path) -> None:
+    """Write the JSON Schemas of book.yaml and chapter files, for editors that complete and check keys."""
+    from .schema import write_schemas
+
+    for path in write_schemas(output):
+        click.echo(f"  wrote {_shown(path)}")
+
+
+def _shown(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def _size(size: int) -> str:
+    return f"{size / 1024:.0f} KB" if size < 1024 * 1024 else f"{size / 1024 / 1024:.1f} MB"
+

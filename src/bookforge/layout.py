@@ -1,0 +1,184 @@
+"""Resolve a layout: follow `extends`, merge settings checked against the base layout's declared ones."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import BookforgeError, Diagnostic, Location, did_you_mean, display_path
+from .yamlfile import YamlDocument, read_yaml
+
+PACKAGE_LAYOUTS = Path(__file__).parent / "layouts"
+BASE = "base"
+LAYOUT_KEYS = ("extends", "format", "description", "settings")
+FORMATS = ("epub", "pdf")
+
+
+@dataclass(frozen=True)
+class LayoutLayer:
+    """One folder of a layout chain, its files read into memory."""
+
+    name: str
+    folder: str
+    templates: Mapping[str, str]
+    styles: tuple[tuple[str, str], ...]
+    """(file name, CSS source) in name order."""
+
+
+@dataclass(frozen=True)
+class Layout:
+    """A resolved layout: its chain (the layout itself first, `base` last) and the merged settings."""
+
+    name: str
+    format: str | None
+    chain: tuple[LayoutLayer, ...]
+    settings: Mapping[str, Any]
+    origins: Mapping[str, Location] = field(default_factory=dict)
+    """Where each setting's value was set, by dotted name."""
+    fonts: Mapping[str, bytes] = field(default_factory=dict)
+    """Font files by their path inside the book (`fonts/X.otf`)."""
+
+
+def layout_folders(root: Path) -> list[Path]:
+    """Where layouts are looked up, in order: the project's own, then bookforge's."""
+    return [root / "layouts", PACKAGE_LAYOUTS]
+
+
+def available_layouts(root: Path) -> list[str]:
+    return sorted({p.parent.name for folder in layout_folders(root) for p in folder.glob("*/layout.yaml")})
+
+
+def load_layout(root: Path, name: str, requested_at: Location | None = None) -> Layout:
+    root = root.resolve()
+    docs: list[tuple[str, Path, YamlDocument]] = []
+    seen: list[str] = []
+    current, where, start = name, requested_at, 0
+    while True:
+        folder, start = _find(root, current, start, where, seen)
+        shown = display_path(folder / "layout.yaml", root)
+        doc = read_yaml(folder / "layout.yaml", shown)
+        _check_keys(doc)
+        docs.append((current, folder, doc))
+        seen.append(current)
+        parent = doc.data.get("extends") if isinstance(doc.data, dict) else None
+        if current == BASE and folder.parent == PACKAGE_LAYOUTS:
+            break
+        if parent is None:
+            parent = BASE
+        if not isinstance(parent, str):
+            raise BookforgeError([Diagnostic("wrong-type", "`extends` should be a layout name",
+                                             doc.where(("extends",)))])
+        where = doc.where(("extends",))
+        # A project layout may extend bookforge's layout of the same name: look further down the path then.
+        start = start if parent == current else 0
+        current = parent
+    return _merge(root, name, docs)
+
+
+def _find(root: Path, name: str, start: int, where: Location | None, seen: list[str]) -> tuple[Path, int]:
+    if name in seen and start == 0:
+        cycle = " -> ".join(seen + [name])
+        raise BookforgeError([Diagnostic("layout-cycle", f"layouts extend each other in a circle: {cycle}", where)])
+    folders = layout_folders(root)
+    for index in range(start, len(folders)):
+        candidate = folders[index] / name
+        if (candidate / "layout.yaml").is_file():
+            return candidate, index + 1
+    raise BookforgeError([Diagnostic("unknown-layout", f"there is no layout `{name}`", where,
+                                     did_you_mean(name, available_layouts(root)))])
+
+
+def _check_keys(doc: YamlDocument) -> None:
+    if not isinstance(doc.data, dict):
+        raise BookforgeError([Diagnostic("wrong-type", "layout.yaml should be a mapping (`key: value` lines)",
+                                         doc.where(()))])
+    problems = [Diagnostic("unknown-key", f"unknown key `{key}`", doc.where((key,), key=True),
+                           did_you_mean(key, LAYOUT_KEYS))
+                for key in doc.data if key not in LAYOUT_KEYS]
+    fmt = doc.data.get("format")
+    if fmt is not None and fmt not in FORMATS:
+        problems.append(Diagnostic("bad-value", f"unknown format `{fmt}`", doc.where(("format",)),
+                                   did_you_mean(str(fmt), FORMATS)))
+    if problems:
+        raise BookforgeError(problems)
+
+
+def _merge(root: Path, name: str, docs: list[tuple[str, Path, YamlDocument]]) -> Layout:
+    base_doc = docs[-1][2]
+    settings: dict[str, Any] = dict(base_doc.data.get("settings") or {})
+    origins = {key: loc for key, loc in _leaves(base_doc, settings, ("settings",))}
+    problems: list[Diagnostic] = []
+    for _, _, doc in reversed(docs[:-1]):
+        overrides = doc.data.get("settings") or {}
+        settings = _override(settings, overrides, doc, ("settings",), origins, problems)
+    fmt = next((doc.data["format"] for _, _, doc in docs if doc.data.get("format")), None)
+    fonts = _read_fonts(root, settings, origins, problems)
+    if problems:
+        raise BookforgeError(problems)
+    chain = tuple(_read_layer(layer_name, folder, root) for layer_name, folder, _ in docs)
+    return Layout(name=name, format=fmt, chain=chain, settings=settings, origins=origins, fonts=fonts)
+
+
+def _leaves(doc: YamlDocument, value: Any, path: tuple) -> list[tuple[str, Location]]:
+    if isinstance(value, dict):
+        return [leaf for key, item in value.items() for leaf in _leaves(doc, item, path + (key,))]
+    return [(".".join(map(str, path[1:])), doc.where(path))]
+
+
+def _override(declared: dict, overrides: Any, doc: YamlDocument, path: tuple,
+              origins: dict[str, Location], problems: list[Diagnostic]) -> dict:
+    if not isinstance(overrides, dict):
+        problems.append(Diagnostic("wrong-type", "settings should be a mapping (`key: value` lines)", doc.where(path)))
+        return declared
+    merged = dict(declared)
+    for key, value in overrides.items():
+        here = path + (key,)
+        dotted = ".".join(map(str, here[1:]))
+        if key not in declared:
+            problems.append(Diagnostic("unknown-setting", f"unknown setting `{dotted}`", doc.where(here, key=True),
+                                       did_you_mean(key, declared)))
+        elif isinstance(declared[key], dict):
+            merged[key] = _override(declared[key], value, doc, here, origins, problems)
+        elif not _same_type(declared[key], value):
+            problems.append(Diagnostic("wrong-type", f"setting `{dotted}` should be {_type_name(declared[key])}, "
+                                       f"like its default `{declared[key]}`", doc.where(here)))
+        else:
+            merged[key] = value
+            origins[dotted] = doc.where(here)
+    return merged
+
+
+def _same_type(default: Any, value: Any) -> bool:
+    if isinstance(default, bool) or isinstance(value, bool):
+        return isinstance(default, bool) and isinstance(value, bool)
+    if isinstance(default, (int, float)):
+        return isinstance(value, (int, float))
+    return type(default) is type(value) or default is None
+
+
+def _type_name(value: Any) -> str:
+    return {bool: "`true` or `false`", int: "a number", float: "a number", str: "text",
+            list: "a list"}.get(type(value), type(value).__name__)
+
+
+def _read_fonts(root: Path, settings: Mapping[str, Any], origins: Mapping[str, Location],
+                problems: list[Diagnostic]) -> dict[str, bytes]:
+    fonts: dict[str, bytes] = {}
+    for style, relative in (settings.get("font_files") or {}).items():
+        path = (root / "assets" / relative).resolve()
+        if not path.is_relative_to(root) or not path.is_file():
+            problems.append(Diagnostic("font-missing", f"the font file `assets/{relative}` does not exist",
+                                       origins.get(f"font_files.{style}"),
+                                       "put the font in the project's assets/fonts/ folder"))
+            continue
+        fonts[f"fonts/{path.name}"] = path.read_bytes()
+    return fonts
+
+
+def _read_layer(name: str, folder: Path, root: Path) -> LayoutLayer:
+    templates = {p.relative_to(folder / "templates").as_posix(): p.read_text(encoding="utf-8")
+                 for p in sorted((folder / "templates").rglob("*")) if p.is_file()}
+    styles = tuple((p.name, p.read_text(encoding="utf-8")) for p in sorted((folder / "styles").glob("*.css")))
+    return LayoutLayer(name=name, folder=display_path(folder, root), templates=templates, styles=styles)

@@ -1,0 +1,84 @@
+"""Load a book project: manuscript/*.yaml -> a validated, immutable Book. Every problem is collected, then raised once."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from .errors import BookforgeError, Diagnostic, Location, display_path
+from .model import BackMatterRef, Book, BookFile, Chapter, ChapterRef, FrontMatterRef, Part
+from .validate import validate
+from .yamlfile import read_yaml
+
+MANUSCRIPT_DIR = "manuscript"
+BOOK_FILE = "book.yaml"
+
+
+def load_book(root: Path) -> Book:
+    root = root.resolve()
+    book_path = root / MANUSCRIPT_DIR / BOOK_FILE
+    shown = display_path(book_path, root)
+    if not book_path.is_file():
+        raise BookforgeError([Diagnostic(
+            "no-book", f"there is no {shown} here", Location(shown),
+            "run bookforge in a book project folder, or create one with `bookforge new DIR`")])
+    problems: list[Diagnostic] = []
+    doc = read_yaml(book_path, shown)
+    book_file = validate(BookFile, doc, problems)
+    if book_file is None:
+        raise BookforgeError(problems)
+
+    parts: list[Part] = []
+    seen_ids: set[str] = set()
+    in_body = False
+    for index, item in enumerate(book_file.contents):
+        where = doc.where(("contents", index))
+        if isinstance(item, str):
+            role = "back" if in_body and item != "table-of-contents" else "front"
+            parts.append(Part(id=_unique(item, seen_ids), kind=item, role=role, location=where))
+            continue
+        role = {ChapterRef: "body", FrontMatterRef: "front", BackMatterRef: "back"}[type(item)]
+        in_body = in_body or role == "body"
+        relative = next(iter(item.model_dump().values()))
+        chapter = _load_chapter(root, relative, doc.where(("contents", index, next(iter(item.model_dump())))),
+                                problems)
+        if chapter is not None:
+            # `01-memorable-scenes.yaml` -> `memorable-scenes`: an XML id may not start with a digit.
+            stem = re.sub(r"[^a-z0-9]+", "-", Path(relative).stem.lower()).strip("-0123456789") or "part"
+            parts.append(Part(id=_unique(stem, seen_ids), kind="chapter", role=role, chapter=chapter, location=where))
+    if problems:
+        raise BookforgeError(problems)
+    return Book(metadata=book_file.metadata, parts=tuple(parts), editions=book_file.editions, root=str(root))
+
+
+def _load_chapter(root: Path, relative: str, named_at: Location, problems: list[Diagnostic]) -> Chapter | None:
+    manuscript = root / MANUSCRIPT_DIR
+    path = (manuscript / relative).resolve()
+    if not path.is_relative_to(root):
+        problems.append(Diagnostic("path-outside", f"`{relative}` is outside the book project", named_at,
+                                   "keep manuscript files inside the project's manuscript/ folder"))
+        return None
+    shown = display_path(path, root)
+    if not path.is_file():
+        existing = sorted(p.name for p in manuscript.glob("*.yaml") if p.name != BOOK_FILE)
+        hint = "files that exist: " + ", ".join(existing) if existing else None
+        problems.append(Diagnostic("file-missing", f"the manuscript file `{relative}` does not exist ({shown})",
+                                   named_at, hint))
+        return None
+    try:
+        doc = read_yaml(path, shown)
+    except BookforgeError as exc:
+        problems.extend(exc.diagnostics)
+        return None
+    chapter = validate(Chapter, doc, problems)
+    if chapter is not None:
+        chapter._source = shown
+    return chapter
+
+
+def _unique(base: str, seen: set[str]) -> str:
+    candidate, n = base, 2
+    while candidate in seen:
+        candidate, n = f"{base}-{n}", n + 1
+    seen.add(candidate)
+    return candidate

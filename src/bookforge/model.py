@@ -1,0 +1,196 @@
+"""The immutable document model; the same classes validate the YAML files and generate their JSON Schema."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, PrivateAttr, StringConstraints, Tag
+
+from .errors import Location
+
+Line = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+"""One line of text with inline Markdown (a title, a name)."""
+Prose = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+"""Paragraphs separated by blank lines, with inline Markdown (*emphasis*, **strong**, [links](https://...))."""
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
+    _location: Location | None = PrivateAttr(default=None)
+
+    @property
+    def location(self) -> Location | None:
+        """Where this object starts in the author's file (set by the loader)."""
+        return self._location
+
+
+class Scene(Model):
+    """A memorable scene: what happens, and why it counts in the story."""
+
+    type: Literal["scene"]
+    title: Line
+    """The scene's title."""
+    text: Prose
+    """What happens in the scene."""
+    context: Prose
+    """Where the scene stands in the story and why it counts."""
+
+
+class Note(Model):
+    """A behind-the-scenes note: a fact about the making, and why it matters."""
+
+    type: Literal["note"]
+    title: Line
+    """The note's title."""
+    text: Prose
+    """The fact itself."""
+    why_it_matters: Prose
+    """What the fact changes for the reader or viewer."""
+
+
+Entry = Annotated[Union[Scene, Note], Field(discriminator="type")]
+ENTRY_TYPES: dict[str, type[Model]] = {"scene": Scene, "note": Note}
+"""Entry types by the `type:` an author writes; a new type is a model here and a template in the layout."""
+
+
+class Chapter(Model):
+    """One manuscript file: a chapter (or front or back matter) with an optional introduction and typed entries."""
+
+    title: Line
+    """The chapter title, as shown in the table of contents and the chapter opening."""
+    short_title: Line | None = None
+    """A shorter title for running heads, when the full one is long."""
+    introduction: Prose | None = None
+    """Text before the first entry."""
+    entries: tuple[Entry, ...] = ()
+    """The chapter's entries in reading order; each has a `type`."""
+    _source: str = PrivateAttr(default="")
+
+    @property
+    def source(self) -> str:
+        """The manuscript file this chapter was read from, relative to the project."""
+        return self._source
+
+
+class Creator(Model):
+    name: Line
+    """The person's name as printed."""
+    role: Literal["author", "editor", "translator", "illustrator", "contributor"] = "author"
+    """What the person did."""
+    file_as: Line | None = None
+    """The name as sorted in a catalogue, e.g. `Hernández, José`."""
+
+
+class Metadata(Model):
+    title: Line
+    """The book's title."""
+    subtitle: Line | None = None
+    creators: tuple[Creator, ...] = Field(min_length=1)
+    """Authors first, then everyone else who made the book."""
+    language: Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")] = "en"
+    """The book's language as a BCP 47 tag, e.g. `en`, `en-GB`, `es-MX`."""
+    identifier: Line
+    """The work's identifier, e.g. `urn:uuid:...`; each edition has its own as well."""
+    publisher: Line | None = None
+    date: Annotated[str, StringConstraints(pattern=r"^\d{4}(-\d{2}(-\d{2})?)?$")] | None = None
+    """Publication date: `YYYY`, `YYYY-MM` or `YYYY-MM-DD`."""
+    rights: Line | None = None
+    """The copyright line, e.g. `Copyright © 2026 Jane Doe. All rights reserved.`"""
+    description: Prose | None = None
+    """A short description for catalogues and the back of the book."""
+    subjects: tuple[Line, ...] = ()
+    """Subject headings or keywords."""
+
+
+class ChapterRef(Model):
+    chapter: Line
+    """A chapter file, relative to `manuscript/`."""
+
+
+class FrontMatterRef(Model):
+    frontmatter: Line
+    """A front-matter file (foreword, preface), relative to `manuscript/`."""
+
+
+class BackMatterRef(Model):
+    backmatter: Line
+    """A back-matter file (afterword, about this book), relative to `manuscript/`."""
+
+
+GeneratedPage = Literal["title-page", "copyright-page", "table-of-contents"]
+FILE_REFS: dict[str, type[Model]] = {"chapter": ChapterRef, "frontmatter": FrontMatterRef, "backmatter": BackMatterRef}
+
+
+def _content_kind(value: Any) -> str | None:
+    if isinstance(value, str):
+        return "page"
+    if isinstance(value, dict) and len(value) == 1:
+        key = next(iter(value))
+        return key if key in FILE_REFS else None
+    if isinstance(value, (ChapterRef, FrontMatterRef, BackMatterRef)):
+        return next(iter(type(value).model_fields))
+    return None
+
+
+ContentItem = Annotated[
+    Union[
+        Annotated[GeneratedPage, Tag("page")],
+        Annotated[ChapterRef, Tag("chapter")],
+        Annotated[FrontMatterRef, Tag("frontmatter")],
+        Annotated[BackMatterRef, Tag("backmatter")],
+    ],
+    Discriminator(_content_kind, custom_error_type="content_item",
+                  custom_error_message="expected `title-page`, `copyright-page`, `table-of-contents`, "
+                                       "or one of `chapter: FILE`, `frontmatter: FILE`, `backmatter: FILE`"),
+]
+
+
+class Edition(Model):
+    """One book made from the manuscript: its format, its layout and its own identifier."""
+
+    format: Literal["epub", "pdf"]
+    """The output format."""
+    layout: Line
+    """The layout, from the project's `layouts/` or bookforge's own (`ebook`, `print`)."""
+    identifier: Line
+    """This edition's identifier, e.g. `urn:isbn:9780000000002`; an ebook and a paperback have different ISBNs."""
+
+
+class BookFile(Model):
+    """`manuscript/book.yaml`: the book's metadata, its contents in reading order, and its editions."""
+
+    metadata: Metadata
+    contents: tuple[ContentItem, ...] = Field(min_length=1)
+    """The book in reading order: generated pages and manuscript files."""
+    editions: dict[Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*$")], Edition] = Field(min_length=1)
+    """Editions by name (lower case, digits and hyphens); `bookforge build NAME` builds one."""
+
+
+@dataclass(frozen=True)
+class Part:
+    """One item of the book in reading order: a generated page or a manuscript file."""
+
+    id: str
+    """Unique in the book; names the EPUB document and the link target."""
+    kind: Literal["title-page", "copyright-page", "table-of-contents", "chapter"]
+    role: Literal["front", "body", "back"]
+    chapter: Chapter | None = None
+    location: Location | None = None
+    """Where book.yaml names this part."""
+
+
+@dataclass(frozen=True)
+class Book:
+    """A whole, validated book: book.yaml plus every manuscript file it names, in reading order."""
+
+    metadata: Metadata
+    parts: tuple[Part, ...]
+    editions: Mapping[str, Edition]
+    root: str
+    """The project folder."""
+
+    @property
+    def chapters(self) -> tuple[Chapter, ...]:
+        return tuple(part.chapter for part in self.parts if part.chapter is not None)

@@ -1,0 +1,201 @@
+"""(Book, edition, Layout) -> Rendition: the one Jinja environment renders every document; nothing is written here."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import jinja2
+from jinja2.sandbox import SandboxedEnvironment
+from markupsafe import Markup
+
+from . import markup
+from .errors import BookforgeError, Diagnostic, Location
+from .labels import labels_for
+from .layout import Layout
+from .model import Book, Edition, Model, Part
+
+ROLE_SEMANTICS = {
+    # part kind or role -> (epub:type, ARIA role or "")
+    "title-page": ("titlepage", ""),
+    "copyright-page": ("copyright-page", ""),
+    "table-of-contents": ("toc", "doc-toc"),
+    "front": ("preface", "doc-preface"),
+    "body": ("chapter", "doc-chapter"),
+    "back": ("afterword", "doc-afterword"),
+}
+
+
+@dataclass(frozen=True)
+class RenderedDocument:
+    """One output document: an EPUB content document, or the whole book as one HTML for print."""
+
+    id: str
+    href: str
+    title: str
+    """Plain text, for the nav, NCX and bookmarks."""
+    kind: str
+    role: str
+    content: str
+    in_toc: bool = True
+
+
+@dataclass(frozen=True)
+class Rendition:
+    """Everything a writer needs, in memory: documents, stylesheets, fonts and metadata."""
+
+    book: Book
+    edition_name: str
+    edition: Edition
+    layout: Layout
+    title: str
+    subtitle: str | None
+    creators: tuple[tuple[str, str, str | None], ...]
+    """(name, role, file-as) as plain text."""
+    description: str | None
+    documents: tuple[RenderedDocument, ...]
+    stylesheets: tuple[tuple[str, str], ...]
+    """(path in the book, CSS) base layout first."""
+    fonts: Mapping[str, bytes] = field(default_factory=dict)
+    labels: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def language(self) -> str:
+        return self.book.metadata.language
+
+
+def render(book: Book, edition_name: str, layout: Layout) -> Rendition:
+    edition = book.editions[edition_name]
+    lang = book.metadata.language
+    env = _environment(layout)
+    labels = labels_for(lang)
+    meta = book.metadata
+    stylesheets = _stylesheets(env, layout, meta.title)
+    book_view = {
+        "title": Markup(markup.inline(meta.title, lang)),
+        "subtitle": Markup(markup.inline(meta.subtitle, lang)) if meta.subtitle else None,
+        "creators": [{"name": markup.plain(c.name, lang), "role": c.role} for c in meta.creators],
+        "language": lang,
+        "publisher": markup.plain(meta.publisher, lang) if meta.publisher else None,
+        "date": meta.date,
+        "year": (meta.date or "")[:4],
+        "rights": Markup(markup.inline(meta.rights, lang)) if meta.rights else None,
+        "description": Markup(markup.prose(meta.description, lang)) if meta.description else None,
+        "identifier": edition.identifier,
+        "edition": edition_name,
+    }
+    single_document = layout.format == "pdf"
+    parts = [_part_view(part, lang, single_document, labels) for part in book.parts]
+    first_body = next((p for p in parts if p["role"] == "body"), None)
+    toc = [p for p in parts if p["kind"] == "chapter"]
+    context = {"book": book_view, "settings": layout.settings, "labels": labels, "toc": toc,
+               "stylesheets": [path for path, _ in stylesheets], "edition_format": layout.format}
+    if single_document:
+        split = parts.index(first_body) if first_body is not None else len(parts)
+        content = _render(env, "book.html", {**context, "front_parts": parts[:split], "main_parts": parts[split:]},
+                          layout)
+        documents = (RenderedDocument("book", "book.html", markup.plain(meta.title, lang), "book", "body", content),)
+    else:
+        documents = tuple(
+            RenderedDocument(p["id"], p["href"], p["title_text"], p["kind"], p["role"],
+                             _render(env, "document.xhtml", {**context, "part": p}, layout),
+                             in_toc=p["kind"] == "chapter")
+            for p in parts)
+    creators = tuple((markup.plain(c.name, lang), c.role, c.file_as) for c in meta.creators)
+    return Rendition(book=book, edition_name=edition_name, edition=edition, layout=layout,
+                     title=markup.plain(meta.title, lang),
+                     subtitle=markup.plain(meta.subtitle, lang) if meta.subtitle else None,
+                     creators=creators, description=markup.plain(meta.description, lang) if meta.description else None,
+                     documents=documents, stylesheets=stylesheets, fonts=layout.fonts, labels=labels)
+
+
+GENERATED_TITLES = {"title-page": "title_page", "copyright-page": "copyright", "table-of-contents": "contents"}
+
+
+def _part_view(part: Part, lang: str, single_document: bool, labels: dict[str, str]) -> dict[str, Any]:
+    epub_type, aria_role = ROLE_SEMANTICS[part.kind if part.kind != "chapter" else part.role]
+    view: dict[str, Any] = {
+        "id": part.id, "kind": part.kind, "role": part.role, "template": f"{part.kind}.html",
+        "epub_type": epub_type, "aria_role": aria_role,
+        "href": f"#{part.id}" if single_document else f"{part.id}.xhtml",
+        "title_text": labels[GENERATED_TITLES[part.kind]] if part.kind in GENERATED_TITLES else "",
+        "entries": [],
+    }
+    chapter = part.chapter
+    if chapter is None:
+        return view
+    view.update(
+        title=Markup(markup.inline(chapter.title, lang)),
+        title_text=markup.plain(chapter.title, lang),
+        running_head=markup.plain(chapter.short_title or chapter.title, lang),
+        introduction=Markup(markup.prose(chapter.introduction, lang)) if chapter.introduction else None,
+        entries=[_entry_view(entry, f"{part.id}-{n:02d}", lang) for n, entry in enumerate(chapter.entries, 1)],
+    )
+    return view
+
+
+def _entry_view(entry: Model, entry_id: str, lang: str) -> dict[str, Any]:
+    view: dict[str, Any] = {"id": entry_id, "template": f"entry-{entry.type}.html"}
+    for name in type(entry).model_fields:
+        value = getattr(entry, name)
+        if name == "type":
+            view[name] = value
+        elif name == "title":
+            view["title"] = Markup(markup.inline(value, lang))
+            view["title_text"] = markup.plain(value, lang)
+        else:
+            view[name] = Markup(markup.prose(value, lang))
+    return view
+
+
+def _environment(layout: Layout) -> SandboxedEnvironment:
+    """Templates resolve along the layout chain; `@name/file.html` reaches layout `name` and its parents."""
+    layers = [jinja2.DictLoader(dict(layer.templates)) for layer in layout.chain]
+    prefixed = {f"@{layer.name}": jinja2.ChoiceLoader(layers[i:]) for i, layer in enumerate(layout.chain)}
+    loader = jinja2.ChoiceLoader([jinja2.PrefixLoader(prefixed, delimiter="/"), *layers])
+    env = SandboxedEnvironment(loader=loader, autoescape=True, undefined=jinja2.StrictUndefined,
+                               trim_blocks=True, lstrip_blocks=True)
+    env.filters["css_string"] = lambda value: json.dumps(str(value), ensure_ascii=False)
+    return env
+
+
+def _stylesheets(env: SandboxedEnvironment, layout: Layout, title: str) -> tuple[tuple[str, str], ...]:
+    """Every stylesheet along the chain, base first, each rendered with the layout's settings."""
+    css_env = env.overlay(autoescape=False)
+    sheets = []
+    for depth, layer in enumerate(reversed(layout.chain)):
+        for name, source in layer.styles:
+            where = Location(f"{layer.folder}/styles/{name}")
+            try:
+                css = css_env.from_string(source).render(settings=layout.settings, book_title=title)
+            except jinja2.TemplateError as exc:
+                raise BookforgeError([_template_problem(exc, where)]) from None
+            sheets.append((f"styles/{depth}-{layer.name}-{name}", css))
+    return tuple(sheets)
+
+
+def _render(env: SandboxedEnvironment, name: str, context: dict[str, Any], layout: Layout) -> str:
+    try:
+        return env.get_template(name).render(context)
+    except jinja2.TemplateError as exc:
+        raise BookforgeError([_template_problem(exc, _template_location(exc, layout, name))]) from None
+
+
+def _template_location(exc: jinja2.TemplateError, layout: Layout, fallback: str) -> Location:
+    name = getattr(exc, "name", None) or fallback
+    bare = name.split("/", 1)[1] if name.startswith("@") else name
+    folder = next((layer.folder for layer in layout.chain if bare in layer.templates), layout.name)
+    return Location(f"{folder}/templates/{bare}", getattr(exc, "lineno", 0) or 0, 1 if getattr(exc, "lineno", 0) else 0)
+
+
+def _template_problem(exc: jinja2.TemplateError, where: Location) -> Diagnostic:
+    if isinstance(exc, jinja2.TemplateNotFound):
+        return Diagnostic("template-missing", f"the template `{exc.name}` is in no layout of the chain", where)
+    if isinstance(exc, jinja2.UndefinedError):
+        return Diagnostic("template-undefined", f"template error: {exc.message}", where,
+                          "check the spelling of the variable; templates may use only what bookforge passes in")
+    if isinstance(exc, jinja2.exceptions.SecurityError):
+        return Diagnostic("template-unsafe", f"template tried something unsafe: {exc}", where)
+    return Diagnostic("template-error", f"template error: {exc.message}", where)

@@ -1,0 +1,177 @@
+"""Validate plain YAML data against a model, turning pydantic's errors into located, author-friendly diagnostics."""
+
+from __future__ import annotations
+
+import types
+import typing
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from .errors import Diagnostic, did_you_mean
+from .model import Model
+from .yamlfile import YamlDocument
+
+M = TypeVar("M", bound=BaseModel)
+
+_EXPECTED = {
+    "string_type": "text",
+    "int_type": "a whole number",
+    "int_parsing": "a whole number",
+    "float_type": "a number",
+    "float_parsing": "a number",
+    "bool_type": "`true` or `false`",
+    "bool_parsing": "`true` or `false`",
+    "tuple_type": "a list (lines starting with `- `)",
+    "list_type": "a list (lines starting with `- `)",
+    "dict_type": "a mapping (`key: value` lines)",
+    "model_type": "a mapping (`key: value` lines)",
+    "model_attributes_type": "a mapping (`key: value` lines)",
+}
+
+
+def validate(model: type[M], doc: YamlDocument, problems: list[Diagnostic]) -> M | None:
+    """The validated object with locations attached, or None after adding every problem to `problems`."""
+    try:
+        obj = model.model_validate(doc.data)
+    except ValidationError as exc:
+        problems.extend(_diagnostic(model, doc, error) for error in exc.errors(include_url=False))
+        return None
+    _attach_locations(obj, (), doc)
+    return obj
+
+
+def _attach_locations(obj: object, path: tuple, doc: YamlDocument) -> None:
+    if isinstance(obj, Model):
+        obj._location = doc.where(path)
+        for name in type(obj).model_fields:
+            _attach_locations(getattr(obj, name), path + (name,), doc)
+    elif isinstance(obj, tuple):
+        for i, item in enumerate(obj):
+            _attach_locations(item, path + (i,), doc)
+    elif isinstance(obj, dict):
+        for key, item in obj.items():
+            _attach_locations(item, path + (key,), doc)
+
+
+def _diagnostic(model: type[BaseModel], doc: YamlDocument, error: dict[str, Any]) -> Diagnostic:
+    data_path, owner = _data_path(model, doc.data, error["loc"])
+    kind = error["type"]
+    name = data_path[-1] if data_path else None
+    what = f"`{name}`" if isinstance(name, str) else "this item" if name is not None else "the file"
+    if kind == "extra_forbidden":
+        allowed = list(owner.model_fields) if owner else []
+        return Diagnostic("unknown-key", f"unknown key `{name}`", doc.where(data_path, key=True),
+                          did_you_mean(str(name), allowed))
+    if kind == "missing":
+        parent = data_path[:-1]
+        return Diagnostic("missing-key", f"`{name}` is required here", doc.where(parent, key=True),
+                          _describe(owner, name))
+    if kind in ("literal_error", "union_tag_invalid"):
+        expected = error.get("ctx", {}).get("expected_tags") or error.get("ctx", {}).get("expected", "")
+        choices = [c.strip(" '") for c in str(expected).replace(" or ", ",").split(",") if c.strip(" '")]
+        got = error.get("ctx", {}).get("tag", error.get("input"))
+        label = "entry type" if kind == "union_tag_invalid" else "value"
+        where = data_path + ("type",) if kind == "union_tag_invalid" else data_path
+        return Diagnostic("bad-value", f"unknown {label} `{got}` for {what}", doc.where(where),
+                          did_you_mean(str(got), choices))
+    if kind == "union_tag_not_found":
+        return Diagnostic("missing-key", f"{what} has no `type`", doc.where(data_path),
+                          "give each entry a `type:`, e.g. " + ", ".join(f"`{t}`" for t in _entry_types()))
+    if kind in _EXPECTED:
+        return Diagnostic("wrong-type", f"{what} should be {_EXPECTED[kind]}, not {_kind_of(error.get('input'))}",
+                          doc.where(data_path))
+    if kind == "string_too_short":
+        return Diagnostic("empty-value", f"{what} is empty", doc.where(data_path))
+    if kind == "too_short":
+        return Diagnostic("empty-value", f"{what} needs at least one item", doc.where(data_path))
+    if kind == "string_pattern_mismatch":
+        return Diagnostic("bad-value", f"{what} is not in the expected form", doc.where(data_path),
+                          _describe(owner, name))
+    message = error["msg"].removeprefix("Value error, ")
+    return Diagnostic("invalid", f"{what}: {message}", doc.where(data_path))
+
+
+def _entry_types() -> list[str]:
+    from .model import ENTRY_TYPES
+
+    return list(ENTRY_TYPES)
+
+
+def _describe(owner: type[BaseModel] | None, name: object) -> str | None:
+    if owner is None or not isinstance(name, str) or name not in owner.model_fields:
+        return None
+    description = owner.model_fields[name].description
+    return f"`{name}`: {description}" if description else None
+
+
+def _kind_of(value: object) -> str:
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, bool):
+        return f"`{str(value).lower()}`"
+    if value is None:
+        return "nothing"
+    if isinstance(value, (int, float)):
+        return f"the number {value}"
+    return "text"
+
+
+def _data_path(model: type[BaseModel], data: object, loc: tuple) -> tuple[tuple, type[BaseModel] | None]:
+    """Map pydantic's error location onto a path in the YAML data, and find the model that owns the last key.
+
+    Pydantic puts union tags into the location (`entries.0.scene.title`); they are not keys in the file.
+    """
+    path: list = []
+    annotation: object = model
+    owner: type[BaseModel] | None = None
+    for part in loc:
+        annotation = _unwrap(annotation)
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            owner = annotation
+            path.append(part)
+            field = annotation.model_fields.get(part) if isinstance(part, str) else None
+            annotation = field.annotation if field else None
+            data = data.get(part) if isinstance(data, dict) else None
+            continue
+        options = _union_members(annotation)
+        chosen = _member_for_tag(options, part) if options and isinstance(part, str) else None
+        if chosen is not None:
+            annotation = chosen
+            continue
+        path.append(part)
+        args = typing.get_args(annotation)
+        annotation = args[-1] if args else None
+        data = data[part] if isinstance(data, (dict, list)) and _has(data, part) else None
+    return tuple(path), owner
+
+
+def _has(data: dict | list, key: object) -> bool:
+    return key in data if isinstance(data, dict) else isinstance(key, int) and 0 <= key < len(data)
+
+
+def _unwrap(annotation: object) -> object:
+    while typing.get_origin(annotation) is typing.Annotated:
+        annotation = typing.get_args(annotation)[0]
+    return annotation
+
+
+def _union_members(annotation: object) -> list[object]:
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        return [_unwrap(a) for a in typing.get_args(annotation)]
+    return []
+
+
+def _member_for_tag(options: list[object], tag: str) -> object | None:
+    for option in options:
+        if isinstance(option, type) and issubclass(option, BaseModel):
+            type_field = option.model_fields.get("type")
+            if type_field is not None and tag in typing.get_args(type_field.annotation):
+                return option
+            if tag in option.model_fields or tag == option.__name__:
+                return option
+        elif typing.get_origin(option) is typing.Literal and tag in ("page",):
+            return option
+    return None
