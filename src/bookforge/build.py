@@ -60,15 +60,16 @@ def select_editions(book: Book, names: tuple[str, ...] | list[str]) -> list[str]
 
 
 def build(root: Path, editions: tuple[str, ...] | list[str] = (), output: Path | None = None,
-          progress: Callable[[str], None] = lambda message: None) -> list[EditionResult]:
+          on_start: Callable[[str, int, int], None] = lambda name, index, total: None) -> list[EditionResult]:
+    """Build the named editions (all when none are named) into `output` (default: the project's build/)."""
     root = root.resolve()
     output = (output or root / BUILD_DIR).resolve()
     book = load_book(root)
     names = select_editions(book, editions)
     modified = source_date()
     results = []
-    for name in names:
-        progress(f"building {name} ...")
+    for index, name in enumerate(names, 1):
+        on_start(name, index, len(names))
         results.append(build_edition(book, name, output, modified))
     return results
 

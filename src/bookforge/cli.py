@@ -77,15 +77,17 @@ def build(editions: tuple[str, ...], project: Path, output: Path | None, quiet: 
     """
     from .build import build as run_build
 
-    say = (lambda message: None) if quiet else (lambda message: click.echo(message, err=True))
-    results = run_build(project, editions, output, progress=say)
+    def announce(name: str, index: int, total: int) -> None:
+        if not quiet:
+            click.echo(f"[{index}/{total}] building {name} ...", err=True)
+
+    results = run_build(project, editions, output, on_start=announce)
     for result in results:
         _report(result.warnings)
-        if quiet:
-            continue
-        extent = f"{result.pages} pages" if result.pages is not None else f"{result.documents} documents"
-        shown = _shown(result.path)
-        click.echo(f"  {result.name:<14} {shown}  {_size(result.size)}, {extent}, {result.seconds:.1f} s")
+        if not quiet:
+            extent = f"{result.pages} pages" if result.pages is not None else f"{result.documents} documents"
+            click.echo(f"{result.name}: {_shown(result.path)} ({_size(result.size)}, {extent}, "
+                       f"{result.seconds:.1f} s)")
 
 
 @main.command("import-text")

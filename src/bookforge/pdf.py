@@ -36,7 +36,17 @@ def write_pdf(rendition: Rendition, modified: datetime) -> PdfResult:
         html = weasyprint.HTML(string=document.content, base_url=BOOK_URL + document.href, url_fetcher=fetcher)
         rendered = html.render()
         data = rendered.write_pdf()
+    warnings.extend(_fallback_fonts(rendered, rendition, where))
     return PdfResult(data=data, pages=len(rendered.pages), warnings=tuple(warnings))
+
+
+def _fallback_fonts(rendered, rendition: Rendition, where: Location) -> list[Diagnostic]:
+    """Text in a font the layout did not ship came from this machine's fonts: another machine prints it otherwise."""
+    declared = {rendition.layout.settings["body_font"], rendition.layout.settings["heading_font"]}
+    foreign = sorted({font.family for font in rendered.fonts.values()} - declared)
+    return [Diagnostic("font-fallback", f"some characters are missing from the layout's fonts, so this machine's "
+                       f"`{family}` was used for them", where, "choose a font that has every character of the "
+                       "book, or remove the characters", severity="warning") for family in foreign]
 
 
 def _resource_fetcher(weasyprint, resources: dict[str, bytes]):

@@ -1,0 +1,88 @@
+"""The command line as an author meets it: help, version, exit codes, messages, and no tracebacks."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from bookforge import __version__
+from bookforge.cli import EXIT_BUG, main
+
+
+def run(*args: str):
+    return CliRunner().invoke(main, list(args))
+
+
+def test_help_explains_every_command():
+    result = run("--help")
+    assert result.exit_code == 0
+    for command in ("build", "import-text", "schema"):
+        assert command in result.output
+    for command in ("build", "import-text", "schema"):
+        sub = run(command, "--help")
+        assert sub.exit_code == 0, sub.output
+        assert "Usage: main " + command in sub.output or f"{command} [OPTIONS]" in sub.output
+
+
+def test_version():
+    result = run("--version")
+    assert result.exit_code == 0
+    assert result.output.strip() == f"bookforge, version {__version__}"
+
+
+def test_python_dash_m_runs_the_cli():
+    result = subprocess.run([sys.executable, "-m", "bookforge", "--help"], capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert "Usage: bookforge" in result.stdout
+
+
+def test_build_one_edition_prints_what_it_made(sample_project, tmp_path):
+    result = run("build", "ebook", "-C", str(sample_project), "-o", str(tmp_path / "out"))
+    assert result.exit_code == 0, result.output
+    epub = tmp_path / "out" / "ebook" / "a-million-miles-away.epub"
+    assert epub.is_file()
+    assert "ebook:" in result.output and "a-million-miles-away.epub" in result.output
+    assert "6 documents" in result.output
+    assert not (tmp_path / "out" / "paperback").exists()
+
+
+def test_build_outside_a_project_says_what_to_do(tmp_path):
+    result = run("build", "-C", str(tmp_path))
+    assert result.exit_code == 1
+    assert "there is no manuscript/book.yaml here" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_a_bug_in_bookforge_saves_the_traceback(sample_project, monkeypatch):
+    """An internal error (not the author's) says so and where the details went, with its own exit code."""
+    render_module = sys.modules["bookforge.render"]
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("simulated internal failure")
+
+    monkeypatch.setattr(render_module, "_part_view", broken)
+    result = run("build", "ebook", "-C", str(sample_project))
+    assert result.exit_code == EXIT_BUG
+    assert "this is a bug in bookforge" in result.output
+    saved = Path(result.output.split("The details were saved to ")[1].split(";")[0])
+    assert "simulated internal failure" in saved.read_text()
+    assert "Traceback" not in result.output
+    saved.unlink()
+
+
+def test_failed_build_keeps_the_previous_output(sample_project):
+    """A good EPUB stays in place when the next build fails."""
+    assert run("build", "ebook", "-C", str(sample_project)).exit_code == 0
+    epub = sample_project / "build" / "ebook" / "a-million-miles-away.epub"
+    good = epub.read_bytes()
+    chapter = sample_project / "manuscript" / "01-memorable-scenes.yaml"
+    chapter.write_text(chapter.read_text().replace("context:", "contxt:", 1))
+    result = run("build", "ebook", "-C", str(sample_project))
+    assert result.exit_code == 1
+    assert "did you mean `context`?" in result.output
+    assert epub.read_bytes() == good
+    assert [p.name for p in epub.parent.iterdir()] == [epub.name]
