@@ -78,11 +78,11 @@ def build_edition(book: Book, name: str, output: Path, modified: datetime) -> Ed
     started = time.perf_counter()
     root = Path(book.root)
     edition = book.editions[name]
-    layout = load_layout(root, edition.layout, edition.location)
+    layout = load_layout(root, edition.layout, edition.location_of("layout"))
     if layout.format != edition.format:
         raise BookforgeError([Diagnostic(
             "layout-format", f"edition `{name}` is `{edition.format}` but layout `{layout.name}` makes "
-            f"`{layout.format or 'nothing'}`", edition.location,
+            f"`{layout.format or 'nothing'}`", edition.location_of("format"),
             "choose a layout that extends `ebook` for EPUB editions and `print` for PDF editions")])
     rendition = render(book, name, layout)
     slug = re.sub(r"[^a-z0-9]+", "-", rendition.title.lower()).strip("-") or "book"

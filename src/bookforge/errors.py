@@ -59,10 +59,11 @@ class DiagnosticList:
 
     def raise_if_any(self) -> None:
         if self.items:
-            raise BookforgeError(sorted(self.items, key=_sort_key))
+            raise BookforgeError(sorted(self.items, key=by_location))
 
 
-def _sort_key(d: Diagnostic) -> tuple:
+def by_location(d: Diagnostic) -> tuple:
+    """Sort key: by file, then line and column, so the author can work down each file."""
     loc = d.location or Location("")
     return (loc.file, loc.line, loc.column, d.code)
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from .errors import BookforgeError, Diagnostic, Location, display_path
-from .model import BackMatterRef, Book, BookFile, Chapter, ChapterRef, FrontMatterRef, Part
+from .errors import BookforgeError, Diagnostic, Location, by_location, did_you_mean, display_path
+from .model import FILE_REFS, BackMatterRef, Book, BookFile, Chapter, ChapterRef, FrontMatterRef, Part
 from .validate import validate
 from .yamlfile import read_yaml
 
@@ -25,8 +25,11 @@ def load_book(root: Path) -> Book:
     problems: list[Diagnostic] = []
     doc = read_yaml(book_path, shown)
     book_file = validate(BookFile, doc, problems)
-    if book_file is None:
-        raise BookforgeError(problems)
+    # Chapter files are read even when book.yaml has problems, so the author sees every mistake at once.
+    chapters = {index: _load_chapter(root, relative, doc.where(("contents", index, key)), problems)
+                for index, key, relative in _named_files(doc.data)}
+    if book_file is None or problems:
+        raise BookforgeError(sorted(problems, key=by_location))
 
     parts: list[Part] = []
     seen_ids: set[str] = set()
@@ -40,15 +43,27 @@ def load_book(root: Path) -> Book:
         role = {ChapterRef: "body", FrontMatterRef: "front", BackMatterRef: "back"}[type(item)]
         in_body = in_body or role == "body"
         relative = next(iter(item.model_dump().values()))
-        chapter = _load_chapter(root, relative, doc.where(("contents", index, next(iter(item.model_dump())))),
-                                problems)
-        if chapter is not None:
-            # `01-memorable-scenes.yaml` -> `memorable-scenes`: an XML id may not start with a digit.
-            stem = re.sub(r"[^a-z0-9]+", "-", Path(relative).stem.lower()).strip("-0123456789") or "part"
-            parts.append(Part(id=_unique(stem, seen_ids), kind="chapter", role=role, chapter=chapter, location=where))
-    if problems:
-        raise BookforgeError(problems)
+        # `01-memorable-scenes.yaml` -> `memorable-scenes`: an XML id may not start with a digit.
+        stem = re.sub(r"[^a-z0-9]+", "-", Path(relative).stem.lower()).strip("-0123456789") or "part"
+        parts.append(Part(id=_unique(stem, seen_ids), kind="chapter", role=role, chapter=chapters[index],
+                          location=where))
     return Book(metadata=book_file.metadata, parts=tuple(parts), editions=book_file.editions, root=str(root))
+
+
+def _named_files(data: object) -> list[tuple[int, str, str]]:
+    """(index, key, file) for each `chapter: FILE`-style item of book.yaml's contents, read from the raw data."""
+    contents = data.get("contents") if isinstance(data, dict) else None
+    if not isinstance(contents, list):
+        return []
+    found = []
+    for index, item in enumerate(contents):
+        if isinstance(item, dict) and len(item) == 1:
+            key, value = next(iter(item.items()))
+            # Numbers count as text, as they do for the model (`chapter: 2024`).
+            if key in FILE_REFS and isinstance(value, (str, int, float)) and not isinstance(value, bool):
+                if str(value).strip():
+                    found.append((index, key, str(value).strip()))
+    return found
 
 
 def _load_chapter(root: Path, relative: str, named_at: Location, problems: list[Diagnostic]) -> Chapter | None:
@@ -60,10 +75,8 @@ def _load_chapter(root: Path, relative: str, named_at: Location, problems: list[
         return None
     shown = display_path(path, root)
     if not path.is_file():
-        existing = sorted(p.name for p in manuscript.glob("*.yaml") if p.name != BOOK_FILE)
-        hint = "files that exist: " + ", ".join(existing) if existing else None
-        problems.append(Diagnostic("file-missing", f"the manuscript file `{relative}` does not exist ({shown})",
-                                   named_at, hint))
+        problems.append(Diagnostic("file-missing", f"there is no file `{shown}`", named_at,
+                                   _existing_files_hint(manuscript, relative)))
         return None
     try:
         doc = read_yaml(path, shown)
@@ -74,6 +87,15 @@ def _load_chapter(root: Path, relative: str, named_at: Location, problems: list[
     if chapter is not None:
         chapter._source = shown
     return chapter
+
+
+def _existing_files_hint(manuscript: Path, relative: str) -> str:
+    existing = sorted(p.name for p in manuscript.glob("*.yaml") if p.name != BOOK_FILE)
+    if not existing:
+        return f"{MANUSCRIPT_DIR}/ holds no manuscript files yet"
+    listed = f"{MANUSCRIPT_DIR}/ holds " + ", ".join(f"`{name}`" for name in existing)
+    close = did_you_mean(relative, existing)
+    return f"{close} ({listed})" if close and close.startswith("did you mean") else listed
 
 
 def _unique(base: str, seen: set[str]) -> str:

@@ -34,19 +34,33 @@ def _parser(language: str) -> MarkdownIt:
     return md
 
 
-def _typeset_dashes(text: str) -> str:
+# A word-initial apostrophe that stands for left-out letters ('90s, rock 'n' roll, 'tis): smartquotes would
+# take it for an opening quote.
+_ELISION = re.compile(r"(?<![\w’])'(?=\d\ds?\b|n'|(tis|twas|em|cause|til|bout)\b)", re.IGNORECASE)
+_ELIDED_N = re.compile(r"(?<=\s’n)'", re.IGNORECASE)
+
+
+def _prepare(text: str) -> str:
     # markdown-it turns `--` into an en dash and `---` into an em dash; a spaced hyphen is also a dash in prose.
+    text = _ELIDED_N.sub("’", _ELISION.sub("’", text))
     return text.replace(" - ", " – ")
 
 
 def prose(text: str, language: str) -> str:
     """Paragraphs of Markdown -> XHTML `<p>` elements."""
-    return _parser(language).render(_typeset_dashes(text)).strip()
+    return _parser(language).render(_prepare(text)).strip()
 
 
 def inline(text: str, language: str) -> str:
     """One line of Markdown -> XHTML inline content (no enclosing element)."""
-    return _parser(language).renderInline(_typeset_dashes(text)).strip()
+    return _parser(language).renderInline(_prepare(text)).strip()
+
+
+def heading(text: str, language: str) -> str:
+    """Like `inline`, with no line break after a one-letter word or before a short last word."""
+    html_text = inline(text, language)
+    html_text = re.sub(r"(?<=\s)(\w) (?=\w)", "\\1\u00a0", html_text)
+    return re.sub(r" (\w{1,7}[.!?]?)$", "\u00a0\\1", html_text)
 
 
 def plain(text: str, language: str) -> str:

@@ -127,11 +127,11 @@ def _part_view(part: Part, lang: str, single_document: bool, labels: dict[str, s
     if chapter is None:
         return view
     view.update(
-        title=Markup(markup.inline(chapter.title, lang)),
+        title=Markup(markup.heading(chapter.title, lang)),
         title_text=markup.plain(chapter.title, lang),
         running_head=markup.plain(chapter.short_title or chapter.title, lang),
         introduction=Markup(markup.prose(chapter.introduction, lang)) if chapter.introduction else None,
-        entries=[_entry_view(entry, f"{part.id}-{n:02d}", lang) for n, entry in enumerate(chapter.entries, 1)],
+        entries=[_entry_view(entry, f"{part.id}-entry-{n}", lang) for n, entry in enumerate(chapter.entries, 1)],
     )
     return view
 
@@ -143,7 +143,7 @@ def _entry_view(entry: Model, entry_id: str, lang: str) -> dict[str, Any]:
         if name == "type":
             view[name] = value
         elif name == "title":
-            view["title"] = Markup(markup.inline(value, lang))
+            view["title"] = Markup(markup.heading(value, lang))
             view["title_text"] = markup.plain(value, lang)
         else:
             view[name] = Markup(markup.prose(value, lang))

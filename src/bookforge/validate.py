@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import difflib
 import types
 import typing
 from typing import Any, TypeVar
@@ -35,15 +37,39 @@ def validate(model: type[M], doc: YamlDocument, problems: list[Diagnostic]) -> M
     try:
         obj = model.model_validate(doc.data)
     except ValidationError as exc:
-        problems.extend(_diagnostic(model, doc, error) for error in exc.errors(include_url=False))
+        if doc.data == {}:
+            required = [f"`{name}`" for name, field in model.model_fields.items() if field.is_required()]
+            problems.append(Diagnostic("empty-file", "the file is empty", doc.where(()),
+                                       "it needs " + ", ".join(required) if required else None))
+        else:
+            problems.extend(_without_cascades([_diagnostic(model, doc, error)
+                                               for error in exc.errors(include_url=False)]))
         return None
     _attach_locations(obj, (), doc)
     return obj
 
 
+def _without_cascades(found: list[tuple[Diagnostic, tuple, str]]) -> list[Diagnostic]:
+    """One diagnostic per mistake: a misspelt key is also a missing one, so report only the misspelling."""
+    missing = {(path[:-1], path[-1]) for _, path, kind in found if kind == "missing" and path}
+    result, replaced = [], set()
+    for diagnostic, path, kind in found:
+        if kind == "extra_forbidden" and path:
+            candidates = [name for parent, name in missing if parent == path[:-1] and isinstance(name, str)]
+            close = difflib.get_close_matches(str(path[-1]), candidates, n=1, cutoff=0.6)
+            if close:
+                replaced.add((path[:-1], close[0]))
+                diagnostic = dataclasses.replace(diagnostic, hint=f"did you mean `{close[0]}`?")
+        result.append(diagnostic)
+    return [d for d, (_, path, kind) in zip(result, found)
+            if not (kind == "missing" and path and (path[:-1], path[-1]) in replaced)]
+
+
 def _attach_locations(obj: object, path: tuple, doc: YamlDocument) -> None:
     if isinstance(obj, Model):
         obj._location = doc.where(path)
+        obj._field_locations = {name: doc.values[path + (name,)]
+                                for name in type(obj).model_fields if path + (name,) in doc.values}
         for name in type(obj).model_fields:
             _attach_locations(getattr(obj, name), path + (name,), doc)
     elif isinstance(obj, tuple):
@@ -54,9 +80,15 @@ def _attach_locations(obj: object, path: tuple, doc: YamlDocument) -> None:
             _attach_locations(item, path + (key,), doc)
 
 
-def _diagnostic(model: type[BaseModel], doc: YamlDocument, error: dict[str, Any]) -> Diagnostic:
+def _diagnostic(model: type[BaseModel], doc: YamlDocument, error: dict[str, Any]) -> tuple[Diagnostic, tuple, str]:
+    """The author-facing diagnostic for one pydantic error, with the YAML path it is about and its kind."""
     data_path, owner = _data_path(model, doc.data, error["loc"])
     kind = error["type"]
+    return _describe_error(kind, error, data_path, owner, doc), data_path, kind
+
+
+def _describe_error(kind: str, error: dict[str, Any], data_path: tuple, owner: type[BaseModel] | None,
+                    doc: YamlDocument) -> Diagnostic:
     name = data_path[-1] if data_path else None
     what = f"`{name}`" if isinstance(name, str) else "this item" if name is not None else "the file"
     if kind == "extra_forbidden":
@@ -71,12 +103,15 @@ def _diagnostic(model: type[BaseModel], doc: YamlDocument, error: dict[str, Any]
         expected = error.get("ctx", {}).get("expected_tags") or error.get("ctx", {}).get("expected", "")
         choices = [c.strip(" '") for c in str(expected).replace(" or ", ",").split(",") if c.strip(" '")]
         got = error.get("ctx", {}).get("tag", error.get("input"))
-        label = "entry type" if kind == "union_tag_invalid" else "value"
-        where = data_path + ("type",) if kind == "union_tag_invalid" else data_path
-        return Diagnostic("bad-value", f"unknown {label} `{got}` for {what}", doc.where(where),
-                          did_you_mean(str(got), choices))
+        if kind == "union_tag_invalid":
+            message, where = f"unknown entry type `{got}`", data_path + ("type",)
+        elif isinstance(name, int) and len(data_path) > 1:  # an item of a list, e.g. `contents`
+            message, where = f"unknown item `{got}` in `{data_path[-2]}`", data_path
+        else:
+            message, where = f"unknown value `{got}` for {what}", data_path
+        return Diagnostic("bad-value", message, doc.where(where), did_you_mean(str(got), choices))
     if kind == "union_tag_not_found":
-        return Diagnostic("missing-key", f"{what} has no `type`", doc.where(data_path),
+        return Diagnostic("missing-key", "this entry has no `type`", doc.where(data_path),
                           "give each entry a `type:`, e.g. " + ", ".join(f"`{t}`" for t in _entry_types()))
     if kind in _EXPECTED:
         return Diagnostic("wrong-type", f"{what} should be {_EXPECTED[kind]}, not {_kind_of(error.get('input'))}",
@@ -86,7 +121,7 @@ def _diagnostic(model: type[BaseModel], doc: YamlDocument, error: dict[str, Any]
     if kind == "too_short":
         return Diagnostic("empty-value", f"{what} needs at least one item", doc.where(data_path))
     if kind == "string_pattern_mismatch":
-        return Diagnostic("bad-value", f"{what} is not in the expected form", doc.where(data_path),
+        return Diagnostic("bad-value", f"`{error.get('input')}` is not a valid {what}", doc.where(data_path),
                           _describe(owner, name))
     message = error["msg"].removeprefix("Value error, ")
     return Diagnostic("invalid", f"{what}: {message}", doc.where(data_path))
@@ -142,7 +177,8 @@ def _data_path(model: type[BaseModel], data: object, loc: tuple) -> tuple[tuple,
             annotation = chosen
             continue
         path.append(part)
-        args = typing.get_args(annotation)
+        # The item type: `tuple[X, ...]` -> X, `dict[K, V]` -> V.
+        args = [arg for arg in typing.get_args(annotation) if arg is not Ellipsis]
         annotation = args[-1] if args else None
         data = data[part] if isinstance(data, (dict, list)) and _has(data, part) else None
     return tuple(path), owner

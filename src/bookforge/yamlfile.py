@@ -59,18 +59,16 @@ def parse_yaml(raw: bytes, shown_as: str) -> YamlDocument:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
+        line_start = raw.rfind(b"\n", 0, exc.start) + 1
+        where = Location(shown_as, raw.count(b"\n", 0, exc.start) + 1, exc.start - line_start + 1)
         raise BookforgeError([Diagnostic(
-            "not-utf8", f"the file is not UTF-8 text (byte 0x{raw[exc.start]:02x})",
-            Location(shown_as, line, 1), "save the file with UTF-8 encoding")]) from None
+            "not-utf8", f"the file is not saved as UTF-8: the character here (byte 0x{raw[exc.start]:02x}) "
+            "cannot be read", where, "save the file with the UTF-8 encoding (in most editors: Save As, Encoding)")]
+        ) from None
     try:
         node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        loc = Location(shown_as, mark.line + 1, mark.column + 1) if mark else Location(shown_as)
-        problem = exc.problem or exc.context or "malformed YAML"
-        raise BookforgeError([Diagnostic("yaml-syntax", f"malformed YAML: {problem}", loc,
-                                         "check the indentation and that text containing `: ` is quoted")]) from None
+        raise BookforgeError([_syntax_diagnostic(exc, text, shown_as)]) from None
     except yaml.YAMLError as exc:
         raise BookforgeError([Diagnostic("yaml-syntax", f"malformed YAML: {exc}", Location(shown_as))]) from None
     doc = YamlDocument(shown_as, None)
@@ -79,7 +77,14 @@ def parse_yaml(raw: bytes, shown_as: str) -> YamlDocument:
         doc.values[()] = Location(shown_as, 1, 1)
         return doc
     problems: list[Diagnostic] = []
-    doc.data = _construct(node, (), doc, problems)
+    try:
+        doc.data = _construct(node, (), doc, problems, set())
+    except _AliasFound:
+        first_uses = {}  # one diagnostic per anchor: where it is first used
+        for event in yaml.parse(text, Loader=_Loader):
+            if isinstance(event, yaml.AliasEvent) and event.anchor not in first_uses:
+                first_uses[event.anchor] = Location(shown_as, event.start_mark.line + 1, event.start_mark.column + 1)
+        problems = [_alias_diagnostic(loc) for loc in first_uses.values()]
     if problems:
         raise BookforgeError(problems)
     return doc
@@ -89,14 +94,23 @@ def _loc(doc: YamlDocument, node: yaml.Node) -> Location:
     return Location(doc.file, node.start_mark.line + 1, node.start_mark.column + 1)
 
 
-def _construct(node: yaml.Node, path: Path_, doc: YamlDocument, problems: list[Diagnostic]) -> object:
+class _AliasFound(Exception):
+    """A node was reached twice: the composer resolved an alias (`*name`) to the node it names."""
+
+
+def _alias_diagnostic(loc: Location) -> Diagnostic:
+    return Diagnostic("yaml-alias", "YAML aliases (*name) and anchors (&name) are not allowed", loc,
+                      "write the text out in full where it is needed")
+
+
+def _construct(node: yaml.Node, path: Path_, doc: YamlDocument, problems: list[Diagnostic], seen: set[int]) -> object:
+    # Composed nodes keep no anchor, but an alias is the very node it names. Refusing a node seen before stops
+    # a few hundred bytes from expanding into gigabytes ("billion laughs") and recursive aliases from looping.
+    if id(node) in seen:
+        raise _AliasFound
+    seen.add(id(node))
     loc = _loc(doc, node)
     doc.values[path] = loc
-    if getattr(node, "anchor", None):
-        # Aliases make a few hundred bytes expand into gigabytes ("billion laughs"); manuscripts don't need them.
-        problems.append(Diagnostic("yaml-alias", "YAML anchors and aliases (&name, *name) are not allowed", loc,
-                                   "write the text out in full where it is needed"))
-        return None
     if isinstance(node, yaml.MappingNode):
         if node.tag != _MAP:
             problems.append(_bad_tag(node, loc))
@@ -104,26 +118,26 @@ def _construct(node: yaml.Node, path: Path_, doc: YamlDocument, problems: list[D
         result: dict[str, object] = {}
         for key_node, value_node in node.value:
             key_loc = _loc(doc, key_node)
+            if isinstance(key_node, yaml.ScalarNode) and key_node.value == "<<":
+                problems.append(Diagnostic("yaml-alias", "YAML merge keys (<<) are not allowed", key_loc))
+                continue
             if not isinstance(key_node, yaml.ScalarNode) or key_node.tag not in (_STR, _INT, _BOOL, _FLOAT):
                 problems.append(Diagnostic("yaml-key", "a key must be a plain word", key_loc))
                 continue
             key = key_node.value
-            if key == "<<":
-                problems.append(Diagnostic("yaml-alias", "YAML merge keys (<<) are not allowed", key_loc))
-                continue
             if key in result:
                 first = doc.keys[path + (key,)]
                 problems.append(Diagnostic("duplicate-key", f"`{key}` is given twice (first at line {first.line})",
                                            key_loc, "remove one of them: YAML would silently keep only the last"))
                 continue
             doc.keys[path + (key,)] = key_loc
-            result[key] = _construct(value_node, path + (key,), doc, problems)
+            result[key] = _construct(value_node, path + (key,), doc, problems, seen)
         return result
     if isinstance(node, yaml.SequenceNode):
         if node.tag != _SEQ:
             problems.append(_bad_tag(node, loc))
             return None
-        return [_construct(item, path + (i,), doc, problems) for i, item in enumerate(node.value)]
+        return [_construct(item, path + (i,), doc, problems, seen) for i, item in enumerate(node.value)]
     if node.value == "" and node.tag == _NULL:
         return None
     if node.tag == _STR or node.tag == _TIMESTAMP:
@@ -135,5 +149,36 @@ def _construct(node: yaml.Node, path: Path_, doc: YamlDocument, problems: list[D
 
 
 def _bad_tag(node: yaml.Node, loc: Location) -> Diagnostic:
-    return Diagnostic("yaml-tag", f"the YAML tag `{node.tag}` is not allowed", loc,
+    written = node.tag.replace("tag:yaml.org,2002:", "!!", 1)  # as the author wrote it
+    return Diagnostic("yaml-tag", f"the YAML tag `{written}` is not allowed", loc,
                       "remove the tag: only plain text, numbers, lists and mappings are read")
+
+
+def _syntax_diagnostic(exc: yaml.MarkedYAMLError, text: str, shown_as: str) -> Diagnostic:
+    """libyaml's complaint in words an author knows, at the place to fix."""
+    problem = exc.problem or exc.context or ""
+    mark = exc.problem_mark or exc.context_mark
+    char = text[mark.index] if mark and mark.index < len(text) else ""
+    message, hint = f"malformed YAML: {problem}", "check the indentation and that text containing `: ` is quoted"
+    if char == "\t" or "tab" in problem:
+        message, hint = "a tab is used here; YAML indents with spaces only", "replace the tab with spaces"
+    elif "mapping values are not allowed" in problem:
+        message = "unexpected `:` here"
+        hint = "indent this line like the lines above it, or put text that contains `: ` in quotes"
+    elif "did not find expected key" in problem or "expected '-' indicator" in problem:
+        message = "this line is not indented like the lines above it"
+        hint = "line it up with the other keys (or `- ` items) at its level"
+    elif "cannot start any token" in problem:
+        message, hint = f"text cannot start with `{char}`", "put the text in quotes"
+    elif "quoted scalar" in (exc.context or "") and "end of stream" in problem:
+        message, hint = "this quotation mark is never closed", "add the closing quote"
+        mark = exc.context_mark
+    elif "unknown escape character" in problem:
+        message = "unknown backslash escape in double-quoted text"
+        hint = "write `\\\\` for a backslash, or use single quotes"
+    elif "undefined alias" in problem:
+        return _alias_diagnostic(Location(shown_as, mark.line + 1, mark.column + 1))
+    elif "another document" in problem:
+        message, hint = "the file holds more than one YAML document", "remove the `---` line"
+    loc = Location(shown_as, mark.line + 1, mark.column + 1) if mark else Location(shown_as)
+    return Diagnostic("yaml-syntax", message, loc, hint)
