@@ -316,3 +316,30 @@ def test_same_inputs_and_source_date_give_the_same_bytes(sample_project, tmp_pat
     first = built_sample["paperback"].path
     assert again.path != first
     assert again.path.read_bytes() == first.read_bytes()
+
+
+def _with_stylesheet(project: Path, css: str) -> None:
+    styles = project / "layouts" / "paperback" / "styles"
+    styles.mkdir(parents=True, exist_ok=True)
+    (styles / "extra.css").write_text(css)
+
+
+def test_bad_css_is_reported_as_a_bookforge_warning(sample_project, tmp_path):
+    _with_stylesheet(sample_project, ".entry-title { colr: red; }\n")
+    (result,) = build(sample_project, ["paperback"], tmp_path)
+    messages = [str(w) for w in result.warnings]
+    assert len(messages) == 1, messages
+    assert "warning[pdf-render]" in messages[0] and "colr" in messages[0]
+
+
+def test_a_missing_image_fails_the_build_and_keeps_the_last_good_pdf(sample_project, tmp_path):
+    from bookforge.errors import BookforgeError
+
+    (good,) = build(sample_project, ["paperback"], tmp_path)
+    before = good.path.read_bytes()
+    _with_stylesheet(sample_project, ".title-page { background: url(../images/missing.png); }\n")
+    with pytest.raises(BookforgeError) as excinfo:
+        build(sample_project, ["paperback"], tmp_path)
+    (problem,) = excinfo.value.diagnostics
+    assert problem.severity == "error" and "missing.png" in problem.message
+    assert good.path.read_bytes() == before

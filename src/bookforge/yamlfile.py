@@ -143,7 +143,7 @@ def _construct(node: yaml.Node, path: Path_, doc: YamlDocument, problems: list[D
     if node.tag == _STR or node.tag == _TIMESTAMP:
         return unicodedata.normalize("NFC", node.value)
     if node.tag in (_INT, _FLOAT, _BOOL, _NULL):
-        return yaml.load(node.value, Loader=_Loader) if node.tag != _STR else node.value
+        return yaml.load(node.value, Loader=_Loader)
     problems.append(_bad_tag(node, loc))
     return None
 
