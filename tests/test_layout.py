@@ -32,9 +32,9 @@ def test_sample_paperback_chain_and_settings(sample_project):
     assert [layer.name for layer in layout.chain] == ["paperback", "print", "base"]
     assert layout.format == "pdf"
     assert layout.settings["ornament"] == "◆"
-    assert layout.settings["trim"] == {"width": "6in", "height": "9in"}
+    assert layout.settings["trim"] == "6x9"
     assert layout.settings["font_size"] == "11pt"  # inherited from base
-    assert str(layout.origins["ornament"]) == "layouts/paperback/layout.yaml:8:13"
+    assert str(layout.origins["ornament"]) == "layouts/paperback/layout.yaml:6:13"
     assert set(layout.fonts) == {f"fonts/SourceSerifPro-{s}.otf" for s in ("Regular", "It", "Semibold", "SemiboldIt")}
 
 
@@ -54,7 +54,7 @@ def test_child_overrides_a_block_a_stylesheet_and_a_setting(sample_project):
     })
     layout = load_layout(sample_project, "grand")
     assert layout.settings["margins"]["top"] == "1in"
-    assert layout.settings["margins"]["inside"] == "0.875in"  # deep merge keeps the rest
+    assert layout.settings["margins"]["outside"] == "0.625in"  # deep merge keeps the rest
     book = load_book(sample_project)
     rendition = render(book, "paperback", layout)
     (document,) = rendition.documents

@@ -14,11 +14,12 @@ from pathlib import Path
 
 from .epub import write_epub
 from .errors import BookforgeError, Diagnostic, did_you_mean
-from .layout import load_layout
+from .layout import Layout, load_layout
 from .load import load_book
 from .model import Book
-from .pdf import write_pdf
+from .pdf import PdfResult, write_pdf
 from .render import render
+from .trim import gutter_for
 
 BUILD_DIR = "build"
 
@@ -89,7 +90,7 @@ def build_edition(book: Book, name: str, output: Path, modified: datetime) -> Ed
     if edition.format == "epub":
         data, warnings, pages = write_epub(rendition, modified), (), None
     else:
-        result = write_pdf(rendition, modified)
+        result = _lay_out_print(book, name, layout, modified)
         data, warnings, pages = result.data, result.warnings, result.pages
         errors = [w for w in warnings if w.severity == "error"]
         if errors:
@@ -98,6 +99,20 @@ def build_edition(book: Book, name: str, output: Path, modified: datetime) -> Ed
     write_atomically(path, data)
     return EditionResult(name=name, format=edition.format, path=path, size=len(data), pages=pages,
                          documents=len(book.parts), seconds=time.perf_counter() - started, warnings=warnings)
+
+
+def _lay_out_print(book: Book, name: str, layout: Layout, modified: datetime) -> PdfResult:
+    """Lay out; when the gutter is `auto` and the page count lands in another band, lay out again."""
+    result = write_pdf(render(book, name, layout), modified)
+    if layout.settings["margins"]["inside"] != "auto":
+        return result
+    counted = 0
+    for _ in range(3):  # a wider gutter adds pages, which can move the count into the next band once more
+        if gutter_for(result.pages) == gutter_for(counted):
+            break
+        counted = result.pages
+        result = write_pdf(render(book, name, layout, page_count=counted), modified)
+    return result
 
 
 def write_atomically(path: Path, data: bytes) -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import BookforgeError, Diagnostic, Location, did_you_mean, display_path
+from .trim import TRIM_PRESETS, parse_trim
 from .yamlfile import YamlDocument, read_yaml
 
 PACKAGE_LAYOUTS = Path(__file__).parent / "layouts"
@@ -114,6 +115,7 @@ def _merge(root: Path, name: str, docs: list[tuple[str, Path, YamlDocument]]) ->
         overrides = doc.data.get("settings") or {}
         settings = _override(settings, overrides, doc, ("settings",), origins, problems)
     fmt = next((doc.data["format"] for _, _, doc in docs if doc.data.get("format")), None)
+    _check_values(settings, origins, problems)
     fonts = _read_fonts(root, settings, origins, problems)
     if problems:
         raise BookforgeError(problems)
@@ -161,6 +163,40 @@ def _same_type(default: Any, value: Any) -> bool:
 def _type_name(value: Any) -> str:
     return {bool: "`true` or `false`", int: "a number", float: "a number", str: "text",
             list: "a list"}.get(type(value), type(value).__name__)
+
+
+# Settings whose value must be one of a few words; the base layout's defaults are among them.
+CHOICES: dict[str, tuple[str, ...]] = {
+    "paragraph_style": ("indented", "spaced"),
+    "chapter_opening": ("small-caps", "drop-cap", "plain"),
+    "running_heads.left": ("book-title", "author", "chapter", "none"),
+    "running_heads.right": ("book-title", "author", "chapter", "none"),
+    "pdf_variant": ("", "pdf/x-4", "pdf/x-1a", "pdf/ua-1"),
+    "paper": ("white", "cream"),
+}
+RECTO_PARTS = ("title-page", "copyright-page", "table-of-contents", "chapter", "frontmatter", "backmatter")
+
+
+def _check_values(settings: Mapping[str, Any], origins: Mapping[str, Location], problems: list[Diagnostic]) -> None:
+    for dotted, choices in CHOICES.items():
+        value = _get(settings, dotted)
+        if value not in choices:
+            problems.append(Diagnostic("bad-setting", f"setting `{dotted}` cannot be `{value}`", origins.get(dotted),
+                                       did_you_mean(str(value), [c for c in choices if c])))
+    if parse_trim(str(settings.get("trim", ""))) is None:
+        problems.append(Diagnostic("bad-setting", f"unknown trim size `{settings.get('trim')}`", origins.get("trim"),
+                                   "use a preset (" + ", ".join(TRIM_PRESETS) + ") or a size such as `140mm x 216mm`"))
+    for part in settings.get("recto_starts", []):
+        if part not in RECTO_PARTS:
+            problems.append(Diagnostic("bad-setting", f"`recto_starts` cannot name `{part}`",
+                                       origins.get("recto_starts"), did_you_mean(str(part), RECTO_PARTS)))
+
+
+def _get(settings: Mapping[str, Any], dotted: str) -> Any:
+    value: Any = settings
+    for key in dotted.split("."):
+        value = value.get(key) if isinstance(value, Mapping) else None
+    return value
 
 
 def _read_fonts(root: Path, settings: Mapping[str, Any], origins: Mapping[str, Location],

@@ -16,6 +16,7 @@ from .errors import BookforgeError, Diagnostic, Location
 from .labels import labels_for
 from .layout import Layout
 from .model import Book, Edition, Model, Part
+from .trim import gutter_for, parse_trim
 
 ROLE_SEMANTICS = {
     # part kind or role -> (epub:type, ARIA role or "")
@@ -66,13 +67,17 @@ class Rendition:
         return self.book.metadata.language
 
 
-def render(book: Book, edition_name: str, layout: Layout) -> Rendition:
+def render(book: Book, edition_name: str, layout: Layout, page_count: int | None = None) -> Rendition:
+    """Render one edition. `page_count`, known after a first print layout, sizes an `auto` gutter."""
     edition = book.editions[edition_name]
     lang = book.metadata.language
     env = _environment(layout)
     labels = labels_for(lang)
     meta = book.metadata
-    stylesheets = _stylesheets(env, layout, meta.title)
+    page = page_geometry(layout.settings, page_count)
+    author = markup.plain(meta.creators[0].name, lang)
+    stylesheets = _stylesheets(env, layout, {"book_title": markup.plain(meta.title, lang), "author": author,
+                                             "page": page})
     book_view = {
         "title": Markup(markup.inline(meta.title, lang)),
         "subtitle": Markup(markup.inline(meta.subtitle, lang)) if meta.subtitle else None,
@@ -161,7 +166,17 @@ def _environment(layout: Layout) -> SandboxedEnvironment:
     return env
 
 
-def _stylesheets(env: SandboxedEnvironment, layout: Layout, title: str) -> tuple[tuple[str, str], ...]:
+def page_geometry(settings: Mapping[str, Any], page_count: int | None) -> dict[str, str]:
+    """Trim and margins as CSS lengths, with presets and an `auto` gutter resolved."""
+    trim = parse_trim(settings["trim"])
+    assert trim is not None, "layout.py validates the trim"
+    margins = dict(settings["margins"])
+    if margins["inside"] == "auto":
+        margins["inside"] = gutter_for(page_count or 0)
+    return {"width": trim.width, "height": trim.height, "bleed": settings["bleed"], **margins}
+
+
+def _stylesheets(env: SandboxedEnvironment, layout: Layout, context: dict[str, Any]) -> tuple[tuple[str, str], ...]:
     """Every stylesheet along the chain, base first, each rendered with the layout's settings."""
     css_env = env.overlay(autoescape=False)
     sheets = []
@@ -169,7 +184,7 @@ def _stylesheets(env: SandboxedEnvironment, layout: Layout, title: str) -> tuple
         for name, source in layer.styles:
             where = Location(f"{layer.folder}/styles/{name}")
             try:
-                css = css_env.from_string(source).render(settings=layout.settings, book_title=title)
+                css = css_env.from_string(source).render(settings=layout.settings, **context)
             except jinja2.TemplateError as exc:
                 raise BookforgeError([_template_problem(exc, where)]) from None
             sheets.append((f"styles/{depth}-{layer.name}-{name}", css))

@@ -1,0 +1,59 @@
+"""Page geometry for print: named trim sizes, and the gutter that printers ask for by page count."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# Trade and mass-market sizes that print-on-demand printers offer, as (width, height) in CSS lengths.
+TRIM_PRESETS: dict[str, tuple[str, str]] = {
+    "5x8": ("5in", "8in"),
+    "5.25x8": ("5.25in", "8in"),
+    "5.5x8.5": ("5.5in", "8.5in"),
+    "6x9": ("6in", "9in"),
+    "7x10": ("7in", "10in"),
+    "a5": ("148mm", "210mm"),
+    "b-format": ("129mm", "198mm"),
+    "pocket": ("4.25in", "7in"),
+}
+# KDP's minimum inside margin by page count: (up to this many pages, gutter in inches).
+GUTTER_BANDS: tuple[tuple[int, float], ...] = ((150, 0.375), (300, 0.5), (500, 0.625), (700, 0.75), (828, 0.875))
+_LENGTH = r"\d+(?:\.\d+)?\s*(?:in|mm|cm|pt)"
+_CUSTOM = re.compile(rf"^\s*({_LENGTH})\s*[x×]\s*({_LENGTH})\s*$", re.IGNORECASE)
+POINTS = {"in": 72.0, "mm": 72 / 25.4, "cm": 72 / 2.54, "pt": 1.0}
+
+
+@dataclass(frozen=True)
+class Trim:
+    width: str
+    height: str
+
+    @property
+    def points(self) -> tuple[float, float]:
+        return to_points(self.width), to_points(self.height)
+
+
+def parse_trim(value: str) -> Trim | None:
+    """A preset name or "WIDTH x HEIGHT" (e.g. "140mm x 216mm"); None when it is neither."""
+    preset = TRIM_PRESETS.get(value.strip().lower())
+    if preset:
+        return Trim(*preset)
+    match = _CUSTOM.match(value)
+    if match:
+        return Trim(match[1].replace(" ", ""), match[2].replace(" ", ""))
+    return None
+
+
+def to_points(length: str) -> float:
+    match = re.fullmatch(r"(\d+(?:\.\d+)?)\s*(in|mm|cm|pt)", length.strip())
+    if not match:
+        raise ValueError(f"not a length: {length!r}")
+    return float(match[1]) * POINTS[match[2]]
+
+
+def gutter_for(pages: int) -> str:
+    """The inside margin for a book of `pages` pages (the widest band applies beyond the table)."""
+    for limit, inches in GUTTER_BANDS:
+        if pages <= limit:
+            return f"{inches}in"
+    return f"{GUTTER_BANDS[-1][1]}in"
