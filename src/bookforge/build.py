@@ -16,7 +16,7 @@ from .epub import write_epub
 from .errors import BookforgeError, Diagnostic, did_you_mean
 from .layout import Layout, load_layout
 from .load import load_book
-from .model import Book
+from .model import Book, edition_parts
 from .pdf import PdfResult, write_pdf
 from .render import render
 from .trim import gutter_for
@@ -98,7 +98,7 @@ def build_edition(book: Book, name: str, output: Path, modified: datetime) -> Ed
     path = output / name / f"{slug}.{edition.format}"
     write_atomically(path, data)
     return EditionResult(name=name, format=edition.format, path=path, size=len(data), pages=pages,
-                         documents=len(book.parts), seconds=time.perf_counter() - started, warnings=warnings)
+                         documents=len(edition_parts(book, name)), seconds=time.perf_counter() - started, warnings=warnings)
 
 
 def _lay_out_print(book: Book, name: str, layout: Layout, modified: datetime) -> PdfResult:

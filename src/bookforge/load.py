@@ -8,7 +8,7 @@ from pathlib import Path
 from .errors import BookforgeError, Diagnostic, Location, by_location, did_you_mean, display_path
 from .model import FILE_REFS, BackMatterRef, Book, BookFile, Chapter, ChapterRef, FrontMatterRef, Part
 from .validate import validate
-from .yamlfile import read_yaml
+from .yamlfile import YamlDocument, read_yaml
 
 MANUSCRIPT_DIR = "manuscript"
 BOOK_FILE = "book.yaml"
@@ -26,43 +26,72 @@ def load_book(root: Path) -> Book:
     doc = read_yaml(book_path, shown)
     book_file = validate(BookFile, doc, problems)
     # Chapter files are read even when book.yaml has problems, so the author sees every mistake at once.
-    chapters = {index: _load_chapter(root, relative, doc.where(("contents", index, key)), problems)
-                for index, key, relative in _named_files(doc.data)}
+    chapters = {path: _load_chapter(root, relative, doc.where(path + (key,)), problems)
+                for path, key, relative in _named_files(doc.data)}
+    if book_file is not None:
+        _check_exclusions(book_file, doc, problems)
     if book_file is None or problems:
         raise BookforgeError(sorted(problems, key=by_location))
 
-    parts: list[Part] = []
     seen_ids: set[str] = set()
+    parts: list[Part] = []
     in_body = False
     for index, item in enumerate(book_file.contents):
-        where = doc.where(("contents", index))
-        if isinstance(item, str):
-            role = "back" if in_body and item != "table-of-contents" else "front"
-            parts.append(Part(id=_unique(item, seen_ids), kind=item, role=role, location=where))
-            continue
-        role = {ChapterRef: "body", FrontMatterRef: "front", BackMatterRef: "back"}[type(item)]
-        in_body = in_body or role == "body"
-        relative = next(iter(item.model_dump().values()))
-        # `01-memorable-scenes.yaml` -> `memorable-scenes`: an XML id may not start with a digit.
-        stem = re.sub(r"[^a-z0-9]+", "-", Path(relative).stem.lower()).strip("-0123456789") or "part"
-        parts.append(Part(id=_unique(stem, seen_ids), kind="chapter", role=role, chapter=chapters[index],
-                          location=where))
-    return Book(metadata=book_file.metadata, parts=tuple(parts), editions=book_file.editions, root=str(root))
+        part = _part(item, ("contents", index), doc, chapters, seen_ids, in_body)
+        in_body = in_body or part.role == "body"
+        parts.append(part)
+    extras = {name: tuple(_part(item, ("editions", name, "extra", index), doc, chapters, seen_ids, True)
+                          for index, item in enumerate(edition.extra))
+              for name, edition in book_file.editions.items() if edition.extra}
+    return Book(metadata=book_file.metadata, parts=tuple(parts), editions=book_file.editions, root=str(root),
+                extras=extras)
 
 
-def _named_files(data: object) -> list[tuple[int, str, str]]:
-    """(index, key, file) for each `chapter: FILE`-style item of book.yaml's contents, read from the raw data."""
-    contents = data.get("contents") if isinstance(data, dict) else None
-    if not isinstance(contents, list):
+def _part(item: object, path: tuple, doc: YamlDocument, chapters: dict[tuple, Chapter | None], seen_ids: set[str],
+          in_body: bool) -> Part:
+    where = doc.where(path)
+    if isinstance(item, str):
+        role = "back" if in_body and item != "table-of-contents" else "front"
+        return Part(id=_unique(item, seen_ids), kind=item, role=role, location=where)
+    role = {ChapterRef: "body", FrontMatterRef: "front", BackMatterRef: "back"}[type(item)]
+    relative = next(iter(item.model_dump().values()))
+    # `01-memorable-scenes.yaml` -> `memorable-scenes`: an XML id may not start with a digit.
+    stem = re.sub(r"[^a-z0-9]+", "-", Path(relative).stem.lower()).strip("-0123456789") or "part"
+    return Part(id=_unique(stem, seen_ids), kind="chapter", role=role, chapter=chapters[path], file=relative,
+                location=where)
+
+
+def _check_exclusions(book_file: BookFile, doc: YamlDocument, problems: list[Diagnostic]) -> None:
+    named = [next(iter(item.model_dump().values())) for item in book_file.contents if not isinstance(item, str)]
+    for name, edition in book_file.editions.items():
+        for index, excluded in enumerate(edition.exclude):
+            if excluded not in named:
+                problems.append(Diagnostic("unknown-file", f"edition `{name}` leaves out `{excluded}`, which "
+                                           "`contents` does not name", doc.where(("editions", name, "exclude", index)),
+                                           did_you_mean(excluded, named)))
+
+
+def _named_files(data: object) -> list[tuple[tuple, str, str]]:
+    """(path of the item, key, file) for each `chapter: FILE`-style item of book.yaml, read from the raw data.
+
+    Items sit in `contents` and in each edition's `extra`.
+    """
+    if not isinstance(data, dict):
         return []
+    lists: list[tuple[tuple, object]] = [(("contents",), data.get("contents"))]
+    editions = data.get("editions")
+    if isinstance(editions, dict):
+        lists += [(("editions", name, "extra"), edition.get("extra"))
+                  for name, edition in editions.items() if isinstance(edition, dict)]
     found = []
-    for index, item in enumerate(contents):
-        if isinstance(item, dict) and len(item) == 1:
-            key, value = next(iter(item.items()))
-            # Numbers count as text, as they do for the model (`chapter: 2024`).
-            if key in FILE_REFS and isinstance(value, (str, int, float)) and not isinstance(value, bool):
-                if str(value).strip():
-                    found.append((index, key, str(value).strip()))
+    for prefix, items in lists:
+        for index, item in enumerate(items if isinstance(items, list) else []):
+            if isinstance(item, dict) and len(item) == 1:
+                key, value = next(iter(item.items()))
+                # Numbers count as text, as they do for the model (`chapter: 2024`).
+                if key in FILE_REFS and isinstance(value, (str, int, float)) and not isinstance(value, bool):
+                    if str(value).strip():
+                        found.append((prefix + (index,), key, str(value).strip()))
     return found
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, PrivateAttr, StringConstraints, Tag
@@ -140,6 +140,7 @@ def _content_kind(value: Any) -> str | None:
     return None
 
 
+_FILE_MESSAGE = "one of `chapter: FILE`, `frontmatter: FILE`, `backmatter: FILE`"
 ContentItem = Annotated[
     Union[
         Annotated[GeneratedPage, Tag("page")],
@@ -148,9 +149,17 @@ ContentItem = Annotated[
         Annotated[BackMatterRef, Tag("backmatter")],
     ],
     Discriminator(_content_kind, custom_error_type="content_item",
-                  custom_error_message="expected `title-page`, `copyright-page`, `table-of-contents`, "
-                                       "or one of `chapter: FILE`, `frontmatter: FILE`, `backmatter: FILE`"),
+                  custom_error_message=f"expected `title-page`, `copyright-page`, `table-of-contents`, or {_FILE_MESSAGE}"),
 ]
+FileItem = Annotated[
+    Union[
+        Annotated[ChapterRef, Tag("chapter")],
+        Annotated[FrontMatterRef, Tag("frontmatter")],
+        Annotated[BackMatterRef, Tag("backmatter")],
+    ],
+    Discriminator(_content_kind, custom_error_type="content_item", custom_error_message=f"expected {_FILE_MESSAGE}"),
+]
+EntryTypeName = Literal["scene", "note"]
 
 
 class Edition(Model):
@@ -162,6 +171,14 @@ class Edition(Model):
     """The layout, from the project's `layouts/` or bookforge's own (`ebook`, `print`)."""
     identifier: Line
     """This edition's identifier, e.g. `urn:isbn:9780000000002`; an ebook and a paperback have different ISBNs."""
+    edition_title: Line | None = None
+    """A line for the title page and copyright page, e.g. `Large Print Edition`."""
+    exclude: tuple[Line, ...] = ()
+    """Manuscript files (as named in `contents`) that this edition leaves out."""
+    entry_types: tuple[EntryTypeName, ...] | None = None
+    """Only entries of these types, e.g. `[scene]` for a film companion; all types when not given."""
+    extra: tuple[FileItem, ...] = ()
+    """Files only this edition has: `frontmatter: FILE` (e.g. a foreword), `chapter: FILE`, `backmatter: FILE`."""
 
 
 class BookFile(Model):
@@ -183,6 +200,8 @@ class Part:
     kind: Literal["title-page", "copyright-page", "table-of-contents", "chapter"]
     role: Literal["front", "body", "back"]
     chapter: Chapter | None = None
+    file: str | None = None
+    """The manuscript file as book.yaml names it."""
     location: Location | None = None
     """Where book.yaml names this part."""
 
@@ -196,7 +215,33 @@ class Book:
     editions: Mapping[str, Edition]
     root: str
     """The project folder."""
+    extras: Mapping[str, tuple[Part, ...]] = field(default_factory=dict)
+    """Parts that only one edition has, by edition name."""
 
     @property
     def chapters(self) -> tuple[Chapter, ...]:
         return tuple(part.chapter for part in self.parts if part.chapter is not None)
+
+
+def edition_parts(book: Book, name: str) -> tuple[Part, ...]:
+    """The parts of one edition in reading order: files left out, entry types kept, its own files put in place."""
+    edition = book.editions[name]
+    extras = book.extras.get(name, ())
+    kept = [part for part in book.parts if part.file is None or part.file not in edition.exclude]
+    last_front = max((i for i, part in enumerate(kept) if part.role == "front"), default=-1)
+    last_body = max((i for i, part in enumerate(kept) if part.role == "body"), default=last_front)
+    ordered = (kept[:last_front + 1] + [p for p in extras if p.role == "front"] + kept[last_front + 1:last_body + 1]
+               + [p for p in extras if p.role == "body"] + kept[last_body + 1:] + [p for p in extras if p.role == "back"])
+    if edition.entry_types is None:
+        return tuple(ordered)
+    result = []
+    for part in ordered:
+        if part.chapter is not None and part.chapter.entries:
+            entries = tuple(e for e in part.chapter.entries if e.type in edition.entry_types)
+            if not entries and not part.chapter.introduction:
+                continue  # nothing of this chapter is in the edition
+            chapter = part.chapter.model_copy(update={"entries": entries})
+            chapter._source = part.chapter.source
+            part = replace(part, chapter=chapter)
+        result.append(part)
+    return tuple(result)

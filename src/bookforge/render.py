@@ -15,7 +15,7 @@ from . import markup
 from .errors import BookforgeError, Diagnostic, Location
 from .labels import labels_for
 from .layout import Layout
-from .model import Book, Edition, Model, Part
+from .model import Book, Edition, Model, Part, edition_parts
 from .trim import gutter_for, parse_trim
 
 ROLE_SEMANTICS = {
@@ -90,9 +90,10 @@ def render(book: Book, edition_name: str, layout: Layout, page_count: int | None
         "description": Markup(markup.prose(meta.description, lang)) if meta.description else None,
         "identifier": edition.identifier,
         "edition": edition_name,
+        "edition_title": Markup(markup.inline(edition.edition_title, lang)) if edition.edition_title else None,
     }
     single_document = layout.format == "pdf"
-    parts = [_part_view(part, lang, single_document, labels) for part in book.parts]
+    parts = [_part_view(part, lang, single_document, labels) for part in edition_parts(book, edition_name)]
     first_body = next((p for p in parts if p["role"] == "body"), None)
     toc = [p for p in parts if p["kind"] == "chapter"]
     context = {"book": book_view, "settings": layout.settings, "labels": labels, "toc": toc,
