@@ -63,7 +63,7 @@ def test_sample_book_has_its_chapters_and_back_matter(sample_project: Path):
         "manuscript/01-memorable-scenes.yaml", "manuscript/02-behind-the-scenes.yaml",
         "manuscript/about-this-book.yaml"]
     assert book.chapters[2].title == "About This Book"
-    assert list(book.editions) == ["ebook", "paperback"]
+    assert list(book.editions) == ["ebook", "paperback", "large-print", "pocket"]
 
 
 def test_sample_book_has_19_scenes_and_23_notes(sample_project: Path):
