@@ -116,7 +116,7 @@ def _merge(root: Path, name: str, docs: list[tuple[str, Path, YamlDocument]]) ->
         settings = _override(settings, overrides, doc, ("settings",), origins, problems)
     fmt = next((doc.data["format"] for _, _, doc in docs if doc.data.get("format")), None)
     _check_values(settings, origins, problems)
-    fonts = _read_fonts(root, settings, origins, problems)
+    fonts = _read_fonts(root, [folder for _, folder, _ in docs], settings, origins, problems)
     if problems:
         raise BookforgeError(problems)
     chain = tuple(_read_layer(layer_name, folder, root) for layer_name, folder, _ in docs)
@@ -199,18 +199,29 @@ def _get(settings: Mapping[str, Any], dotted: str) -> Any:
     return value
 
 
-def _read_fonts(root: Path, settings: Mapping[str, Any], origins: Mapping[str, Location],
+def _read_fonts(root: Path, folders: list[Path], settings: Mapping[str, Any], origins: Mapping[str, Location],
                 problems: list[Diagnostic]) -> dict[str, bytes]:
+    """Font files from the project's assets/, else from the layouts' own folders (child first)."""
     fonts: dict[str, bytes] = {}
     for style, relative in (settings.get("font_files") or {}).items():
-        path = (root / "assets" / relative).resolve()
-        if not path.is_relative_to(root) or not path.is_file():
-            problems.append(Diagnostic("font-missing", f"the font file `assets/{relative}` does not exist",
-                                       origins.get(f"font_files.{style}"),
+        path = next((p for p in _font_candidates(root, folders, relative) if p.is_file()), None)
+        if path is None:
+            problems.append(Diagnostic("font-missing", f"the font file `{relative}` is neither in the project's "
+                                       "assets/ nor in a layout's folder", origins.get(f"font_files.{style}"),
                                        "put the font in the project's assets/fonts/ folder"))
             continue
         fonts[f"fonts/{path.name}"] = path.read_bytes()
     return fonts
+
+
+def _font_candidates(root: Path, folders: list[Path], relative: str) -> list[Path]:
+    candidates = []
+    for base in [root / "assets", *folders]:
+        path = (base / relative).resolve()
+        # A project's files must stay inside the project; bookforge's own layouts are trusted.
+        if path.is_relative_to(root) or base.is_relative_to(PACKAGE_LAYOUTS):
+            candidates.append(path)
+    return candidates
 
 
 def _read_layer(name: str, folder: Path, root: Path) -> LayoutLayer:
