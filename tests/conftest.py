@@ -68,6 +68,7 @@ def epubcheck(tmp_path_factory):
     folder = tmp_path_factory.mktemp("epubcheck")
 
     def run(path: Path) -> list[dict]:
+        assert path.is_file(), f"no EPUB at {path}"
         if path in cache:
             return cache[path]
         report = folder / f"{len(cache)}.json"

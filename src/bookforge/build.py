@@ -7,6 +7,7 @@ import os
 import re
 import tempfile
 import time
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -86,7 +87,7 @@ def build_edition(book: Book, name: str, output: Path, modified: datetime) -> Ed
             f"`{layout.format or 'nothing'}`", edition.location_of("format"),
             "choose a layout that extends `ebook` for EPUB editions and `print` for PDF editions")])
     rendition = render(book, name, layout)
-    slug = re.sub(r"[^a-z0-9]+", "-", rendition.title.lower()).strip("-") or "book"
+    slug = file_slug(rendition.title)
     if edition.format == "epub":
         data, warnings, pages = write_epub(rendition, modified), (), None
     else:
@@ -113,6 +114,12 @@ def _lay_out_print(book: Book, name: str, layout: Layout, modified: datetime) ->
         counted = result.pages
         result = write_pdf(render(book, name, layout, page_count=counted), modified)
     return result
+
+
+def file_slug(title: str) -> str:
+    """`Café Stories` -> `cafe-stories`: output file names that every system and store accepts."""
+    ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_title.lower()).strip("-") or "book"
 
 
 def write_atomically(path: Path, data: bytes) -> None:

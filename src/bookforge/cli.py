@@ -119,6 +119,15 @@ def schema(output: Path) -> None:
         click.echo(f"  wrote {_shown(path)}")
 
 
+def _setting_text(value: object) -> str:
+    """A setting's value as it is written in layout.yaml."""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, list):
+        return "[" + ", ".join(map(str, value)) + "]"
+    return '""' if value == "" else str(value)
+
+
 def _shown(path: Path) -> str:
     try:
         return str(path.resolve().relative_to(Path.cwd().resolve()))
@@ -129,3 +138,88 @@ def _shown(path: Path) -> str:
 def _size(size: int) -> str:
     return f"{size / 1024:.0f} KB" if size < 1024 * 1024 else f"{size / 1024 / 1024:.1f} MB"
 
+
+
+@main.command()
+@click.option("-C", "--project", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
+              show_default=True, help="The book project folder.")
+def editions(project: Path) -> None:
+    """List the book's editions: format, layout chain, identifier and what each contains."""
+    from .layout import load_layout
+    from .load import load_book
+
+    book = load_book(project)
+    for name, edition in book.editions.items():
+        layout = load_layout(project, edition.layout, edition.location_of("layout"))
+        chain = " -> ".join(layer.name for layer in layout.chain)
+        click.echo(f"{name}  ({edition.format}, layout {chain})")
+        click.echo(f"    identifier: {edition.identifier}")
+        if edition.edition_title:
+            click.echo(f"    title page: {edition.edition_title}")
+        if edition.entry_types:
+            click.echo(f"    entries:    only {', '.join(edition.entry_types)}")
+        if edition.exclude:
+            click.echo(f"    leaves out: {', '.join(edition.exclude)}")
+        for item in edition.extra:
+            kind, file = next(iter(item.model_dump().items()))
+            click.echo(f"    adds:       {file} ({kind})")
+
+
+@main.command()
+@click.argument("name", required=False)
+@click.option("-C", "--project", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
+              show_default=True, help="The book project folder.")
+def layouts(name: str | None, project: Path) -> None:
+    """List the layouts and their chains; with NAME, every setting with its value and where it was set.
+
+    \b
+    Like `git config --show-origin`: each setting shows the layout file and line that gave it its value,
+    so you can see which layout to change.
+    """
+    from .layout import available_layouts, load_layout
+
+    if name is None:
+        for layout_name in available_layouts(project):
+            layout = load_layout(project, layout_name)
+            chain = " -> ".join(layer.name for layer in layout.chain)
+            where = layout.chain[0].folder
+            click.echo(f"{layout_name:<14} {layout.format or '-':<5} {chain:<36} {where}")
+            if layout.description:
+                click.echo(f"{'':<20} {layout.description}")
+        return
+    layout = load_layout(project, name)
+    click.echo(f"{name}: {' -> '.join(layer.name for layer in layout.chain)} (format {layout.format or '-'})")
+    for dotted, origin in sorted(layout.origins.items()):
+        value: object = layout.settings
+        for key in dotted.split("."):
+            value = value[key]  # type: ignore[index]
+        click.echo(f"  {dotted:<22} = {_setting_text(value):<28} {origin}")
+
+
+@main.command()
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--title", default="Untitled Book", show_default=True, help="The book's title.")
+def new(folder: Path, title: str) -> None:
+    """Create a new book project in FOLDER: book.yaml, one chapter, an ebook and a paperback edition.
+
+    The project builds at once: `cd FOLDER && bookforge build`.
+    """
+    from .scaffold import new_project
+
+    for path in new_project(folder, title):
+        click.echo(f"  wrote {_shown(path)}")
+    click.echo(f"Next: cd {folder} && bookforge build")
+
+
+@main.command("new-layout")
+@click.argument("name")
+@click.option("--extends", "parent", default="print", show_default=True, help="The layout to start from.")
+@click.option("-C", "--project", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
+              show_default=True, help="The book project folder.")
+def new_layout(name: str, parent: str, project: Path) -> None:
+    """Create layouts/NAME extending another layout, listing its settings and overridable template blocks."""
+    from .scaffold import new_layout as scaffold_layout
+
+    for path in scaffold_layout(project, name, parent):
+        click.echo(f"  wrote {_shown(path)}")
+    click.echo(f"Use it: set `layout: {name}` on an edition in manuscript/book.yaml.")

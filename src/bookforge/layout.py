@@ -40,11 +40,19 @@ class Layout:
     """Where each setting's value was set, by dotted name."""
     fonts: Mapping[str, bytes] = field(default_factory=dict)
     """Font files by their path inside the book (`fonts/X.otf`)."""
+    description: str = ""
 
 
 def layout_folders(root: Path) -> list[Path]:
     """Where layouts are looked up, in order: the project's own, then bookforge's."""
     return [root / "layouts", PACKAGE_LAYOUTS]
+
+
+def shown_path(path: Path, root: Path) -> str:
+    """Project files relative to the project; bookforge's own layout files as `(bookforge)/base/...`."""
+    if path.is_relative_to(PACKAGE_LAYOUTS):
+        return "(bookforge)/" + path.relative_to(PACKAGE_LAYOUTS).as_posix()
+    return display_path(path, root)
 
 
 def available_layouts(root: Path) -> list[str]:
@@ -58,8 +66,7 @@ def load_layout(root: Path, name: str, requested_at: Location | None = None) -> 
     current, where, start = name, requested_at, 0
     while True:
         folder, start = _find(root, current, start, where, seen)
-        shown = display_path(folder / "layout.yaml", root)
-        doc = read_yaml(folder / "layout.yaml", shown)
+        doc = read_yaml(folder / "layout.yaml", shown_path(folder / "layout.yaml", root))
         _check_keys(doc)
         docs.append((current, folder, doc))
         seen.append(current)
@@ -120,7 +127,9 @@ def _merge(root: Path, name: str, docs: list[tuple[str, Path, YamlDocument]]) ->
     if problems:
         raise BookforgeError(problems)
     chain = tuple(_read_layer(layer_name, folder, root) for layer_name, folder, _ in docs)
-    return Layout(name=name, format=fmt, chain=chain, settings=settings, origins=origins, fonts=fonts)
+    description = str(docs[0][2].data.get("description") or "")
+    return Layout(name=name, format=fmt, chain=chain, settings=settings, origins=origins, fonts=fonts,
+                  description=description)
 
 
 def _leaves(doc: YamlDocument, value: Any, path: tuple) -> list[tuple[str, Location]]:
@@ -228,4 +237,4 @@ def _read_layer(name: str, folder: Path, root: Path) -> LayoutLayer:
     templates = {p.relative_to(folder / "templates").as_posix(): p.read_text(encoding="utf-8")
                  for p in sorted((folder / "templates").rglob("*")) if p.is_file()}
     styles = tuple((p.name, p.read_text(encoding="utf-8")) for p in sorted((folder / "styles").glob("*.css")))
-    return LayoutLayer(name=name, folder=display_path(folder, root), templates=templates, styles=styles)
+    return LayoutLayer(name=name, folder=shown_path(folder, root), templates=templates, styles=styles)
