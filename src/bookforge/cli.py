@@ -223,3 +223,42 @@ def new_layout(name: str, parent: str, project: Path) -> None:
     for path in scaffold_layout(project, name, parent):
         click.echo(f"  wrote {_shown(path)}")
     click.echo(f"Use it: set `layout: {name}` on an edition in manuscript/book.yaml.")
+
+
+@main.command()
+@click.argument("editions", nargs=-1)
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
+              help="The port on 127.0.0.1 (0 picks a free one).")
+@click.option("-C", "--project", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
+              show_default=True, help="The book project folder (the one holding manuscript/).")
+def preview(editions: tuple[str, ...], port: int, project: Path) -> None:
+    """Serve the book on localhost while you write: every edition, or only the EDITIONS named.
+
+    \b
+    The ebook is shown as reflowable text, each print edition as its pages. On every save in manuscript/,
+    layouts/ or assets/ the book is built again and the open browser page reloads; a mistake in the book is
+    shown in the page, with its file and line, until you fix it. Stop with Ctrl-C.
+    """
+    import errno
+
+    from .preview import Preview, PreviewServer
+
+    def built(name: str, seconds: float, found: tuple[Diagnostic, ...]) -> None:
+        _report(found)
+        errors = sum(1 for d in found if d.severity == "error")
+        state = f"{errors} problem{'s' if errors != 1 else ''}, shown in the page" if errors else "ready"
+        click.echo(f"{name}: {state} ({seconds:.1f} s)", err=True)
+
+    with Preview(project, editions, on_built=built) as live:
+        try:
+            server = PreviewServer(live, port)
+        except OSError as exc:
+            if exc.errno != errno.EADDRINUSE:
+                raise
+            raise click.UsageError(f"port {port} is in use; choose another with --port, or --port 0 for a free one")
+        with server:
+            click.echo(f"Previewing {_shown(project)} at {server.url}  (Ctrl-C to stop)")
+            try:
+                server.serve_forever()
+            except KeyboardInterrupt:
+                click.echo("Preview stopped.")
