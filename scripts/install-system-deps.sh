@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Debian packages bookforge's build and tests need beyond Python: Java for EPUBCheck, HarfBuzz's subsetter
-# for WeasyPrint's font embedding, poppler and qpdf to inspect PDFs. Installs only what is missing.
+# for WeasyPrint's font embedding, poppler and qpdf to inspect PDFs, Ghostscript's CMYK ICC profile (libgs-common)
+# for the PDF/X output intent. Installs only what is missing.
 # Chromium: the browser that the test of `bookforge preview` drives through Playwright.
 set -euo pipefail
-needed=(default-jre-headless libharfbuzz-subset0 poppler-utils qpdf chromium)
+needed=(default-jre-headless libharfbuzz-subset0 poppler-utils qpdf libgs-common chromium)
 missing=()
 for package in "${needed[@]}"; do
   if [ "$package" = default-jre-headless ] && command -v java >/dev/null 2>&1; then continue; fi

@@ -37,6 +37,8 @@ class EditionResult:
     """Content documents (EPUB) or parts (PDF)."""
     seconds: float
     warnings: tuple[Diagnostic, ...]
+    cover: Path | None = None
+    """The cover wrap (PDF editions)."""
 
 
 def source_date() -> datetime:
@@ -96,10 +98,16 @@ def build_edition(book: Book, name: str, output: Path, modified: datetime) -> Ed
         errors = [w for w in warnings if w.severity == "error"]
         if errors:
             raise BookforgeError(errors)
+    # The cover wrap, sized from this interior's real page count (PDF editions); made before anything is written.
+    cover_data = cover_pdf(book, name, layout, pages, modified) if pages is not None else None
     path = output / name / f"{slug}.{edition.format}"
     write_atomically(path, data)
+    cover = output / name / f"{slug}-cover.pdf" if cover_data is not None else None
+    if cover is not None:
+        write_atomically(cover, cover_data)
     return EditionResult(name=name, format=edition.format, path=path, size=len(data), pages=pages,
-                         documents=len(edition_parts(book, name)), seconds=time.perf_counter() - started, warnings=warnings)
+                         documents=len(edition_parts(book, name)), seconds=time.perf_counter() - started, warnings=warnings,
+                         cover=cover)
 
 
 def _lay_out_print(book: Book, name: str, layout: Layout, modified: datetime) -> PdfResult:
@@ -137,3 +145,14 @@ def write_atomically(path: Path, data: bytes) -> None:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temporary)
         raise
+
+
+def cover_pdf(book: Book, name: str, layout: Layout, pages: int, modified: datetime) -> bytes:
+    """The print cover wrap for an interior of `pages` pages; its problems fail the build."""
+    from .cover import write_cover
+
+    result, _ = write_cover(book, name, layout, pages, modified)
+    errors = [w for w in result.warnings if w.severity == "error"]
+    if errors:
+        raise BookforgeError(errors)
+    return result.data

@@ -262,3 +262,94 @@ def preview(editions: tuple[str, ...], port: int, project: Path) -> None:
                 server.serve_forever()
             except KeyboardInterrupt:
                 click.echo("Preview stopped.")
+
+
+def _build_print_edition(project: Path, edition: str, output: Path | None):
+    """Build one PDF edition (the cover and the proof need the interior's real page count)."""
+    from .build import build as run_build
+
+    (result,) = run_build(project, [edition], output)
+    _report(result.warnings)
+    if result.format != "pdf":
+        raise click.UsageError(f"edition `{edition}` is {result.format}; covers and proofs are for PDF editions")
+    return result
+
+
+@main.command()
+@click.argument("edition")
+@click.option("-C", "--project", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
+              show_default=True, help="The book project folder (the one holding manuscript/).")
+@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Where outputs go (default: build/ in the project).")
+def cover(edition: str, project: Path, output: Path | None) -> None:
+    """Make the cover wrap of a PDF EDITION: back, spine and front with bleed, in build/EDITION/*-cover.pdf.
+
+    The spine width is the interior's page count times the paper's thickness, so the interior is built too.
+    """
+    from .cover import cover_geometry
+    from .layout import load_layout
+    from .load import load_book
+
+    result = _build_print_edition(project, edition, output)
+    book = load_book(project.resolve())
+    geometry = cover_geometry(load_layout(project.resolve(), book.editions[edition].layout), result.pages)
+    click.echo(f"{edition}: {_shown(result.cover)} ({geometry.width:.3f} x {geometry.height:.3f} in, spine "
+               f"{geometry.spine:.3f} in for {result.pages} pages{'' if geometry.spine_text else ', no spine text'})")
+
+
+@main.command()
+@click.argument("edition")
+@click.option("-C", "--project", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
+              show_default=True, help="The book project folder (the one holding manuscript/).")
+@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Where outputs go (default: build/ in the project).")
+@click.option("--dpi", type=click.IntRange(20, 300), default=60, show_default=True, help="Resolution of the PNGs.")
+def proof(edition: str, project: Path, output: Path | None, dpi: int) -> None:
+    """Build a PDF EDITION and show it as spreads: PNG files and build/EDITION/proof/index.html.
+
+    Page 1 stands alone on the right, as in the printed book; pages are cut to the trim.
+    """
+    from .proof import PROOF_DIR, make_proof
+
+    result = _build_print_edition(project, edition, output)
+    index = make_proof(result.path, result.path.parent / PROOF_DIR, dpi=dpi, cover=result.cover)
+    click.echo(f"{edition}: {_shown(index)} ({result.pages} pages)")
+
+
+@main.command()
+@click.argument("editions", nargs=-1)
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
+              help="The port on 127.0.0.1 (0 picks a free one).")
+@click.option("-C", "--project", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
+              show_default=True, help="The book project folder (the one holding manuscript/).")
+def preview(editions: tuple[str, ...], port: int, project: Path) -> None:
+    """Serve the book on localhost while you write: every edition, or only the EDITIONS named.
+
+    \b
+    The ebook is shown as reflowable text, each print edition as its pages. On every save in manuscript/,
+    layouts/ or assets/ the book is built again and the open browser page reloads; a mistake in the book is
+    shown in the page, with its file and line, until you fix it. Stop with Ctrl-C.
+    """
+    import errno
+
+    from .preview import Preview, PreviewServer
+
+    def built(name: str, seconds: float, found: tuple[Diagnostic, ...]) -> None:
+        _report(found)
+        errors = sum(1 for d in found if d.severity == "error")
+        state = f"{errors} problem{'s' if errors != 1 else ''}, shown in the page" if errors else "ready"
+        click.echo(f"{name}: {state} ({seconds:.1f} s)", err=True)
+
+    with Preview(project, editions, on_built=built) as live:
+        try:
+            server = PreviewServer(live, port)
+        except OSError as exc:
+            if exc.errno != errno.EADDRINUSE:
+                raise
+            raise click.UsageError(f"port {port} is in use; choose another with --port, or --port 0 for a free one")
+        with server:
+            click.echo(f"Previewing {_shown(project)} at {server.url}  (Ctrl-C to stop)")
+            try:
+                server.serve_forever()
+            except KeyboardInterrupt:
+                click.echo("Preview stopped.")

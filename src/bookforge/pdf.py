@@ -3,18 +3,25 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import logging
 import mimetypes
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
-from .errors import Diagnostic, Location
+from . import preflight
+from .errors import BookforgeError, Diagnostic, Location
 from .render import Rendition
+from .trim import COVER_BLEED, bleed_points
 
 # Every resource is served from memory under this address; nothing else can be fetched (no files, no network).
 BOOK_URL = "https://book.invalid/"
+# PDF/X's output intent: Ghostscript's CMYK profile (Debian `libgs-common`), served to WeasyPrint from memory.
+CMYK_PROFILES = (Path("/usr/share/color/icc/ghostscript/default_cmyk.icc"),)
+OUTPUT_INTENT = "color/output-intent.icc"
 
 
 @dataclass(frozen=True)
@@ -24,20 +31,86 @@ class PdfResult:
     warnings: tuple[Diagnostic, ...]
 
 
-def write_pdf(rendition: Rendition, modified: datetime) -> PdfResult:
+def write_pdf(rendition: Rendition, modified: datetime, bound: bool = True) -> PdfResult:
+    """Lay out and write the PDF; fails with located problems where the edition's PDF variant would be broken.
+
+    `bound` pages (an interior) have no bleed on their inside edge; a cover (`bound=False`) bleeds on all four.
+    """
     # WeasyPrint takes ~1 s to import: only builds that make a PDF pay for it.
     import weasyprint
 
     (document,) = rendition.documents
+    settings = rendition.layout.settings
+    variant = settings["pdf_variant"] or None
+    where = Location(f"{rendition.layout.chain[0].folder} (edition `{rendition.edition_name}`"
+                     f"{'' if bound else ', cover'})")
+    _raise_errors(preflight.check_settings(rendition.layout) + preflight.check_html(rendition, where))
     resources = {path: css.encode("utf-8") for path, css in rendition.stylesheets} | dict(rendition.fonts)
+    if variant and variant.startswith("pdf/x"):
+        resources[OUTPUT_INTENT] = _cmyk_profile(rendition)
     fetcher = _resource_fetcher(weasyprint, resources)
-    where = Location(f"{rendition.layout.chain[0].folder} (edition `{rendition.edition_name}`)")
     with _collect_logs(where) as warnings, _source_date(modified):
         html = weasyprint.HTML(string=document.content, base_url=BOOK_URL + document.href, url_fetcher=fetcher)
         rendered = html.render()
-        data = rendered.write_pdf()
+        _set_metadata(rendered.metadata, rendition, modified)
+        data = rendered.write_pdf(pdf_variant=variant, pdf_identifier=_identifier(rendition, modified),
+                                  finisher=_finisher(settings, variant, bound))
     warnings.extend(_fallback_fonts(rendered, rendition, where))
+    warnings.extend(preflight.check_pdf(data, rendition.layout, where))
     return PdfResult(data=data, pages=len(rendered.pages), warnings=tuple(warnings))
+
+
+def _raise_errors(problems: list[Diagnostic]) -> None:
+    if any(problem.severity == "error" for problem in problems):
+        raise BookforgeError(problems)
+
+
+def _cmyk_profile(rendition: Rendition) -> bytes:
+    for path in CMYK_PROFILES:
+        if path.is_file():
+            return path.read_bytes()
+    layout = rendition.layout
+    raise BookforgeError([Diagnostic(
+        "pdf-variant", f"`{layout.settings['pdf_variant']}` needs a CMYK output profile and none is installed",
+        layout.origins.get("pdf_variant"), "install Debian's `libgs-common` (scripts/install-system-deps.sh does)")])
+
+
+def _set_metadata(metadata, rendition: Rendition, modified: datetime) -> None:
+    """Dates from SOURCE_DATE_EPOCH (PDF/X would stamp the wall clock), keywords from the book's subjects."""
+    stamp = modified.strftime("%Y-%m-%dT%H:%M:%SZ")
+    metadata.created = metadata.modified = stamp
+    metadata.keywords = list(rendition.book.metadata.subjects or ())
+    metadata.generator = "bookforge"
+
+
+def _identifier(rendition: Rendition, modified: datetime) -> bytes:
+    """The PDF's /ID: the same for the same edition, layout and date, so builds are reproducible."""
+    seed = "|".join((rendition.edition.identifier or rendition.edition_name, rendition.layout.name,
+                     str(rendition.layout.settings["pdf_variant"]), modified.isoformat()))
+    return hashlib.md5(seed.encode("utf-8")).hexdigest().encode("ascii")
+
+
+def _finisher(settings, variant: str | None, bound: bool):
+    """Edits WeasyPrint's PDF objects before they are written: exact bleed boxes, no annotations for the press."""
+    bleed = bleed_points(settings) if bound else max(bleed_points(settings), COVER_BLEED * 72)
+
+    def finish(document, pdf) -> None:
+        pages = [obj for obj in pdf.objects if isinstance(obj, dict) and obj.get("Type") == "/Page"]
+        for index, page in enumerate(pages):
+            if variant and variant.startswith("pdf/x"):
+                # PDF/X allows no annotation in the printed area: links mean nothing on paper.
+                page.pop("Annots", None)
+            if settings["crop_marks"]:
+                # With crop marks the MediaBox holds a slug for them; the BleedBox is the bleed itself, with
+                # none on the bound (inside) edge: left on rectos, right on versos.
+                left, top, right, bottom = (float(v) for v in page["TrimBox"])
+                recto = index % 2 == 0
+                inside_left = 0 if bound and recto else bleed
+                inside_right = 0 if bound and not recto else bleed
+                page["BleedBox"] = type(page["TrimBox"])([
+                    left - inside_left, top - bleed, right + inside_right, bottom + bleed])
+
+    return finish
 
 
 def _fallback_fonts(rendered, rendition: Rendition, where: Location) -> list[Diagnostic]:

@@ -215,3 +215,36 @@ def _template_problem(exc: jinja2.TemplateError, where: Location) -> Diagnostic:
     if isinstance(exc, jinja2.exceptions.SecurityError):
         return Diagnostic("template-unsafe", f"template tried something unsafe: {exc}", where)
     return Diagnostic("template-error", f"template error: {exc.message}", where)
+
+
+def render_cover(book: Book, edition_name: str, layout: Layout, cover: Mapping[str, Any]) -> Rendition:
+    """The print cover wrap: the layout's `cover.html` (drawing its front with the base `cover-front.html`), with
+    the book's metadata as `book`, the wrap's geometry and colours as `cover`, and only the base layout's
+    stylesheets (fonts and shared typography: the interior's page rules do not apply to a cover)."""
+    edition = book.editions[edition_name]
+    meta, lang = book.metadata, book.metadata.language
+    env = _environment(layout)
+    author = markup.plain(meta.creators[0].name, lang)
+    sheets = _stylesheets(env, layout, {"book_title": markup.plain(meta.title, lang), "author": author,
+                                        "page": page_geometry(layout.settings, None)})
+    base_sheets = tuple(sheet for sheet in sheets if sheet[0].startswith(f"styles/0-{layout.chain[-1].name}-"))
+    # The subset of render()'s `book` view that a cover shows.
+    book_view = {
+        "title": Markup(markup.inline(meta.title, lang)),
+        "subtitle": Markup(markup.inline(meta.subtitle, lang)) if meta.subtitle else None,
+        "creators": [{"name": markup.plain(c.name, lang), "role": c.role} for c in meta.creators],
+        "language": lang,
+        "publisher": markup.plain(meta.publisher, lang) if meta.publisher else None,
+        "description": Markup(markup.prose(meta.description, lang)) if meta.description else None,
+        "identifier": edition.identifier,
+    }
+    context = {"book": book_view, "settings": layout.settings, "labels": labels_for(lang), "cover": cover,
+               "stylesheets": [path for path, _ in base_sheets]}
+    content = _render(env, "cover.html", context, layout)
+    title = markup.plain(meta.title, lang)
+    return Rendition(book=book, edition_name=edition_name, edition=edition, layout=layout, title=title,
+                     subtitle=markup.plain(meta.subtitle, lang) if meta.subtitle else None,
+                     creators=tuple((markup.plain(c.name, lang), c.role, c.file_as) for c in meta.creators),
+                     description=markup.plain(meta.description, lang) if meta.description else None,
+                     documents=(RenderedDocument("cover", "cover.html", title, "cover", "cover", content),),
+                     stylesheets=base_sheets, fonts=layout.fonts, labels=labels_for(lang))

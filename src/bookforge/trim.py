@@ -57,3 +57,15 @@ def gutter_for(pages: int) -> str:
         if pages <= limit:
             return f"{inches}in"
     return f"{GUTTER_BANDS[-1][1]}in"
+
+
+# The bleed that printers ask for on covers and on interiors with images to the edge, in inches.
+COVER_BLEED = 0.125
+# Least outside margin (from the trim) when pages bleed: KDP's figure, in inches.
+MIN_OUTSIDE_WITH_BLEED = 0.375
+
+
+def bleed_points(settings) -> float:
+    """The layout's `bleed` setting in points (0 for "0" or "0in"); ValueError when it is not a length."""
+    value = str(settings["bleed"]).strip()
+    return 0.0 if value in ("", "0") else to_points(value)
