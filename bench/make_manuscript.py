@@ -61,6 +61,8 @@ def make(out: Path, words: int, chapters: int) -> Path:
     manuscript.mkdir(parents=True)
     shutil.copytree(REPO / "assets", out / "assets")
     shutil.copytree(REPO / "layouts", out / "layouts")
+    for extra in (REPO / "manuscript").glob("[!0]*.yaml"):  # front and back matter that editions name
+        shutil.copy(extra, manuscript / extra.name)
     per_chapter = words // chapters
     contents: list[object] = ["title-page", "copyright-page", "table-of-contents"]
     for n in range(1, chapters + 1):

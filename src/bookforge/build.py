@@ -1,28 +1,36 @@
-"""The orchestrator: load the book once, then for each edition resolve its layout, render, write atomically."""
+"""The orchestrator: which editions need building, building them (in parallel), and the build's report."""
 
 from __future__ import annotations
 
-import contextlib
+import errno
+import fcntl
+import json
+import multiprocessing
 import os
 import re
-import tempfile
 import time
 import unicodedata
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, MutableMapping
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
+from .cache import CACHE_DIR, BuildState, FragmentStore, Record, edition_inputs, file_sha256
 from .epub import write_epub
-from .errors import BookforgeError, Diagnostic, did_you_mean
+from .errors import BookforgeError, Diagnostic, Location, did_you_mean
 from .layout import Layout, load_layout
 from .load import load_book
 from .model import Book, edition_parts
+from .output import write_atomically
 from .pdf import PdfResult, write_pdf
-from .render import render
+from .render import Rendition, render
 from .trim import gutter_for
 
 BUILD_DIR = "build"
+REPORT_FILE = "report.json"
+LOCK_FILE = ".lock"
 
 
 @dataclass(frozen=True)
@@ -34,11 +42,45 @@ class EditionResult:
     pages: int | None
     """Printed pages (PDF) or None."""
     documents: int
-    """Content documents (EPUB) or parts (PDF)."""
+    """Parts of the book: EPUB content documents, or the parts a PDF holds."""
+    words: int
     seconds: float
-    warnings: tuple[Diagnostic, ...]
+    rebuilt: bool
+    """False when the last build's output was still good and was kept."""
+    warnings: tuple[Diagnostic, ...] = ()
+    rendered_parts: tuple[str, ...] = ()
+    """Parts whose templates were rendered (the rest came from the fragment cache)."""
     cover: Path | None = None
     """The cover wrap (PDF editions)."""
+
+
+@dataclass(frozen=True)
+class BuildReport:
+    editions: tuple[EditionResult, ...]
+    seconds: float
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    def __iter__(self) -> Iterator[EditionResult]:
+        return iter(self.editions)
+
+    def __len__(self) -> int:
+        return len(self.editions)
+
+    def to_json(self, output: Path) -> str:
+        def edition(result: EditionResult) -> dict:
+            data = asdict(result)
+            data["path"] = result.path.relative_to(output).as_posix()
+            data["cover"] = result.cover.relative_to(output).as_posix() if result.cover else None
+            data["warnings"] = [str(w) for w in result.warnings]
+            data["seconds"] = round(result.seconds, 3)
+            return data
+
+        return json.dumps({"seconds": round(self.seconds, 3), "notes": list(self.notes),
+                           "editions": [edition(r) for r in self.editions]}, indent=2, ensure_ascii=False) + "\n"
+
+
+Event = Callable[[str, str], None]
+"""on_event(what, edition): what is "start", "done" or "reused"."""
 
 
 def source_date() -> datetime:
@@ -63,88 +105,141 @@ def select_editions(book: Book, names: tuple[str, ...] | list[str]) -> list[str]
     return list(dict.fromkeys(names))
 
 
-def build(root: Path, editions: tuple[str, ...] | list[str] = (), output: Path | None = None,
-          on_start: Callable[[str, int, int], None] = lambda name, index, total: None) -> list[EditionResult]:
-    """Build the named editions (all when none are named) into `output` (default: the project's build/)."""
+def build(root: Path, editions: tuple[str, ...] | list[str] = (), output: Path | None = None, *, jobs: int = 1,
+          strict: bool = False, force: bool = False, on_event: Event = lambda what, name: None) -> BuildReport:
+    """Build the named editions (all when none are named) into `output` (default: the project's build/).
+
+    An edition whose inputs have not changed since the last build, and whose output is still there, is kept.
+    """
+    started = time.perf_counter()
     root = root.resolve()
     output = (output or root / BUILD_DIR).resolve()
     book = load_book(root)
     names = select_editions(book, editions)
     modified = source_date()
-    results = []
-    for index, name in enumerate(names, 1):
-        on_start(name, index, len(names))
-        results.append(build_edition(book, name, output, modified))
-    return results
+    layouts = {name: edition_layout(book, name) for name in names}
+    with _lock(output):
+        state = BuildState(output)
+        # Not the clock: without SOURCE_DATE_EPOCH an unchanged book keeps its output and that output's date.
+        epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
+        inputs = {name: edition_inputs(book, name, layouts[name], epoch) for name in names}
+        results: dict[str, EditionResult] = {}
+        for name in names:
+            record = None if force else state.reusable(name, inputs[name])
+            if record is not None:
+                results[name] = _reused(name, book, output, record)
+                on_event("reused", name)
+        todo = [name for name in names if name not in results]
+        hints = {name: state.records[name].pages for name in todo if name in state.records}
+        for result in _build_all(root, book, todo, output, modified, jobs, strict, hints, on_event):
+            results[result.name] = result
+            state.records[result.name] = _record(result, output, inputs[result.name])
+        state.save()
+        report = BuildReport(tuple(results[name] for name in names), time.perf_counter() - started,
+                             tuple(note for note in (state.note,) if note))
+        write_atomically(output / REPORT_FILE, report.to_json(output).encode())
+    return report
 
 
-def build_edition(book: Book, name: str, output: Path, modified: datetime) -> EditionResult:
-    started = time.perf_counter()
-    root = Path(book.root)
+def _build_all(root: Path, book: Book, names: list[str], output: Path, modified: datetime, jobs: int, strict: bool,
+               hints: dict[str, int | None], on_event: Event) -> Iterator[EditionResult]:
+    """Editions one after another, or each in its own process; every edition's problems are collected."""
+    problems: list[Diagnostic] = []
+    if jobs <= 1 or len(names) <= 1:
+        for name in names:
+            on_event("start", name)
+            try:
+                yield build_edition(book, name, output, modified, strict=strict, page_hint=hints.get(name))
+            except BookforgeError as exc:
+                problems.extend(exc.diagnostics)
+                continue
+            on_event("done", name)
+    else:
+        # "spawn": the preview server has threads, and a forked child of a threaded process can deadlock.
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=min(jobs, len(names)), mp_context=context) as pool:
+            futures = {}
+            for name in names:
+                on_event("start", name)
+                futures[pool.submit(_build_in_worker, str(root), name, str(output), modified, strict,
+                                    hints.get(name))] = name
+            for future in as_completed(futures):
+                try:
+                    result = future.result()
+                except BookforgeError as exc:
+                    problems.extend(exc.diagnostics)
+                    continue
+                on_event("done", futures[future])
+                yield result
+    if problems:
+        raise BookforgeError(problems)
+
+
+def _build_in_worker(root: str, name: str, output: str, modified: datetime, strict: bool,
+                     page_hint: int | None) -> EditionResult:
+    return build_edition(load_book(Path(root)), name, Path(output), modified, strict=strict, page_hint=page_hint)
+
+
+def edition_layout(book: Book, name: str) -> Layout:
     edition = book.editions[name]
-    layout = load_layout(root, edition.layout, edition.location_of("layout"))
+    layout = load_layout(Path(book.root), edition.layout, edition.location_of("layout"))
     if layout.format != edition.format:
         raise BookforgeError([Diagnostic(
             "layout-format", f"edition `{name}` is `{edition.format}` but layout `{layout.name}` makes "
             f"`{layout.format or 'nothing'}`", edition.location_of("format"),
             "choose a layout that extends `ebook` for EPUB editions and `print` for PDF editions")])
-    rendition = render(book, name, layout)
-    slug = file_slug(rendition.title)
+    return layout
+
+
+def build_edition(book: Book, name: str, output: Path, modified: datetime, *, strict: bool = False,
+                  page_hint: int | None = None) -> EditionResult:
+    started = time.perf_counter()
+    edition = book.editions[name]
+    layout = edition_layout(book, name)
+    fragments = FragmentStore(output / CACHE_DIR / "fragments")
     if edition.format == "epub":
-        data, warnings, pages = write_epub(rendition, modified), (), None
+        rendition = render(book, name, layout, fragments=fragments)
+        data, warnings, pages, rendered = write_epub(rendition, modified), (), None, rendition.rendered_parts
     else:
-        result = _lay_out_print(book, name, layout, modified)
+        result, rendition, rendered = lay_out_print(book, name, layout, modified, fragments, page_hint)
         data, warnings, pages = result.data, result.warnings, result.pages
-        errors = [w for w in warnings if w.severity == "error"]
-        if errors:
-            raise BookforgeError(errors)
-    # The cover wrap, sized from this interior's real page count (PDF editions); made before anything is written.
+    failing = [w for w in warnings if w.severity == "error" or strict]
+    if failing:
+        raise BookforgeError(failing)
+    # The cover wrap, sized from this interior's real page count; made before anything is written.
     cover_data = cover_pdf(book, name, layout, pages, modified) if pages is not None else None
+    slug = file_slug(rendition.title)
     path = output / name / f"{slug}.{edition.format}"
     write_atomically(path, data)
     cover = output / name / f"{slug}-cover.pdf" if cover_data is not None else None
     if cover is not None:
         write_atomically(cover, cover_data)
+    parts = edition_parts(book, name)
     return EditionResult(name=name, format=edition.format, path=path, size=len(data), pages=pages,
-                         documents=len(edition_parts(book, name)), seconds=time.perf_counter() - started, warnings=warnings,
-                         cover=cover)
+                         documents=len(parts), words=word_count(book, name), seconds=time.perf_counter() - started,
+                         rebuilt=True, warnings=warnings, rendered_parts=rendered, cover=cover)
 
 
-def _lay_out_print(book: Book, name: str, layout: Layout, modified: datetime) -> PdfResult:
-    """Lay out; when the gutter is `auto` and the page count lands in another band, lay out again."""
-    result = write_pdf(render(book, name, layout), modified)
+def lay_out_print(book: Book, name: str, layout: Layout, modified: datetime, fragments: MutableMapping[str, str],
+                  page_hint: int | None) -> tuple[PdfResult, Rendition, tuple[str, ...]]:
+    """Lay out; when the gutter is `auto` and the page count lands in another band, lay out again.
+
+    The last build's page count, when known, picks the band for the first layout, which is then usually the only
+    one. Returns the PDF, the rendition it was made from, and the parts rendered on the way.
+    """
+    counted = page_hint or 0
+    rendition = render(book, name, layout, page_count=counted, fragments=fragments)
+    rendered = rendition.rendered_parts
+    result = write_pdf(rendition, modified)
     if layout.settings["margins"]["inside"] != "auto":
-        return result
-    counted = 0
+        return result, rendition, rendered
     for _ in range(3):  # a wider gutter adds pages, which can move the count into the next band once more
         if gutter_for(result.pages) == gutter_for(counted):
             break
         counted = result.pages
-        result = write_pdf(render(book, name, layout, page_count=counted), modified)
-    return result
-
-
-def file_slug(title: str) -> str:
-    """`Café Stories` -> `cafe-stories`: output file names that every system and store accepts."""
-    ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", ascii_title.lower()).strip("-") or "book"
-
-
-def write_atomically(path: Path, data: bytes) -> None:
-    """Write beside the target and rename over it: readers see the old file or the new one, never half of one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as stream:
-            stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temporary)
-        raise
+        rendition = render(book, name, layout, page_count=counted, fragments=fragments)
+        result = write_pdf(rendition, modified)
+    return result, rendition, rendered
 
 
 def cover_pdf(book: Book, name: str, layout: Layout, pages: int, modified: datetime) -> bytes:
@@ -156,3 +251,84 @@ def cover_pdf(book: Book, name: str, layout: Layout, pages: int, modified: datet
     if errors:
         raise BookforgeError(errors)
     return result.data
+
+
+def word_count(book: Book, name: str) -> int:
+    """Words of the manuscript text in one edition (titles, introductions and every entry field)."""
+    words = 0
+    for part in edition_parts(book, name):
+        if part.chapter is None:
+            continue
+        texts = [part.chapter.title, part.chapter.introduction or ""]
+        texts += [str(value) for entry in part.chapter.entries for key, value in entry if key != "type"]
+        words += sum(len(re.findall(r"\w+(?:['’]\w+)*", text)) for text in texts)
+    return words
+
+
+def file_slug(title: str) -> str:
+    """`Café Stories` -> `cafe-stories`: output file names that every system and store accepts."""
+    ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_title.lower()).strip("-") or "book"
+
+
+def _reused(name: str, book: Book, output: Path, record: Record) -> EditionResult:
+    return EditionResult(name=name, format=book.editions[name].format, path=output / record.output,
+                         size=record.size, pages=record.pages, documents=record.documents, words=record.words,
+                         seconds=0.0, rebuilt=False, cover=output / record.cover if record.cover else None)
+
+
+def _record(result: EditionResult, output: Path, inputs: str) -> Record:
+    return Record(inputs=inputs, output=result.path.relative_to(output).as_posix(),
+                  sha256=file_sha256(result.path) or "", size=result.size, pages=result.pages,
+                  documents=result.documents, words=result.words,
+                  cover=result.cover.relative_to(output).as_posix() if result.cover else None)
+
+
+# write_atomically's temporary files: `.NAME.XXXXXXXX.tmp`.
+_TEMPORARY = re.compile(r"^\..+\.[a-z0-9_]{8}\.tmp$")
+
+
+def remove_stale_temporaries(output: Path) -> None:
+    """Temporary files left by a build that was killed; called with the lock held, so none is in use."""
+    for folder in (output, *(p for p in output.iterdir() if p.is_dir() and not p.is_symlink())):
+        for path in folder.glob(".*.tmp"):
+            if _TEMPORARY.match(path.name) and path.is_file():
+                path.unlink(missing_ok=True)
+
+
+def file_system_problem(exc: OSError, output: Path) -> Diagnostic:
+    """An OSError while building (a read-only build/, a full disk) in the author's words, not a traceback."""
+    where = Location(str(exc.filename or output))
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+        return Diagnostic("disk-full", f"the disk is full: {exc.strerror}", where,
+                          "free some space, or write elsewhere with `-o DIR`; the last build's files were kept")
+    if exc.filename and not Path(exc.filename).resolve().is_relative_to(output):
+        return Diagnostic("cannot-read", f"cannot read this file: {exc.strerror or exc}", where)
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return Diagnostic("cannot-write", f"bookforge may not write here: {exc.strerror}", where,
+                          "make the folder writable, or write elsewhere with `-o DIR`")
+    return Diagnostic("cannot-write", f"writing the outputs failed: {exc.strerror or exc}", where,
+                      "the last build's files were kept")
+
+
+@contextmanager
+def _lock(output: Path) -> Iterator[None]:
+    """One build at a time per output folder: a second one is told, not allowed to interleave its files."""
+    try:
+        output.mkdir(parents=True, exist_ok=True)
+        handle = open(output / LOCK_FILE, "w")
+    except OSError as exc:
+        raise BookforgeError([file_system_problem(exc, output)]) from None
+    with handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise BookforgeError([Diagnostic("build-running", f"another bookforge build is writing to {output}",
+                                             hint="wait for it to finish, then build again")]) from None
+        try:
+            remove_stale_temporaries(output)
+            yield
+        except OSError as exc:  # everything written happens here, in this process or in a worker
+            raise BookforgeError([file_system_problem(exc, output)]) from None
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)

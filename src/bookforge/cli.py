@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sys
 import tempfile
 import traceback
@@ -65,29 +67,90 @@ def main() -> None:
               show_default=True, help="The book project folder (the one holding manuscript/).")
 @click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Where outputs go (default: build/ in the project).")
+@click.option("-j", "--jobs", type=click.IntRange(1, 64), default=os.cpu_count() or 1, show_default="the cores",
+              help="How many editions to build at once.")
+@click.option("--strict", is_flag=True, help="Treat warnings as problems: fail the build (for a book's CI).")
+@click.option("--force", is_flag=True, help="Rebuild every edition even when nothing changed.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but problems.")
-def build(editions: tuple[str, ...], project: Path, output: Path | None, quiet: bool) -> None:
+def build(editions: tuple[str, ...], project: Path, output: Path | None, jobs: int, strict: bool, force: bool,
+          quiet: bool) -> None:
     """Build every edition of the book, or only the EDITIONS named.
 
     \b
     Examples:
       bookforge build              every edition in book.yaml
       bookforge build paperback    only the paperback
-    Exits 0 when every edition was built, 1 when the book has problems (each is listed with its file and line).
+      bookforge build --strict     fail on warnings too
+    An edition whose manuscript files, layouts, assets and bookforge itself are unchanged since the last build
+    is kept as it is. Every build writes build/report.json. Exits 0 when every edition was built, 1 when the
+    book has problems (each is listed with its file and line).
     """
     from .build import build as run_build
 
-    def announce(name: str, index: int, total: int) -> None:
-        if not quiet:
-            click.echo(f"[{index}/{total}] building {name} ...", err=True)
-
-    results = run_build(project, editions, output, on_start=announce)
-    for result in results:
+    with _progress(quiet) as on_event:
+        report = run_build(project, editions, output, jobs=jobs, strict=strict, force=force, on_event=on_event)
+    for result in report:
         _report(result.warnings)
-        if not quiet:
-            extent = f"{result.pages} pages" if result.pages is not None else f"{result.documents} documents"
-            click.echo(f"{result.name}: {_shown(result.path)} ({_size(result.size)}, {extent}, "
-                       f"{result.seconds:.1f} s)")
+    if not quiet:
+        _print_report(report)
+
+
+@contextlib.contextmanager
+def _progress(quiet: bool):
+    """Progress per edition: live bars on a terminal, plain lines otherwise, nothing with --quiet."""
+    if quiet:
+        yield lambda what, name: None
+        return
+    if not sys.stderr.isatty():
+        words = {"start": "building", "done": "built", "reused": "up to date:"}
+        yield lambda what, name: click.echo(f"{words[what]} {name}", err=True)
+        return
+    from rich.console import Console
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    tasks: dict[str, object] = {}
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+                  console=Console(stderr=True), transient=True) as progress:
+        def on_event(what: str, name: str) -> None:
+            if what == "start":
+                tasks[name] = progress.add_task(f"building {name}", total=1)
+            elif what == "done":
+                progress.update(tasks[name], completed=1, description=f"built {name}")
+        yield on_event
+
+
+def _print_report(report) -> None:
+    rows = []
+    for r in report:
+        extent = f"{r.pages} pages" if r.pages is not None else f"{r.documents} documents"
+        state = f"{r.seconds:.1f} s" if r.rebuilt else "up to date"
+        rows.append((r.name, _shown(r.path), _size(r.size), extent, f"{r.words:,} words", state))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))] if rows else []
+    for row in rows:
+        click.echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
+    for note in report.notes:
+        click.echo(f"note: {note}", err=True)
+    if rows and not any(r.rebuilt for r in report):
+        click.echo("Nothing changed since the last build: nothing was rendered.")
+
+
+@main.command()
+@click.option("-C", "--project", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
+              show_default=True, help="The book project folder.")
+def clean(project: Path) -> None:
+    """Remove build/: every output, the build cache and the report."""
+    import shutil
+
+    from .build import BUILD_DIR
+
+    target = project / BUILD_DIR
+    if not (project / "manuscript").is_dir():
+        raise click.UsageError(f"{project.resolve()} is not a book project (it has no manuscript/ folder)")
+    if target.exists():
+        shutil.rmtree(target)
+        click.echo(f"removed {_shown(target)}")
+    else:
+        click.echo("nothing to clean")
 
 
 @main.command("import-text")
@@ -223,45 +286,6 @@ def new_layout(name: str, parent: str, project: Path) -> None:
     for path in scaffold_layout(project, name, parent):
         click.echo(f"  wrote {_shown(path)}")
     click.echo(f"Use it: set `layout: {name}` on an edition in manuscript/book.yaml.")
-
-
-@main.command()
-@click.argument("editions", nargs=-1)
-@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
-              help="The port on 127.0.0.1 (0 picks a free one).")
-@click.option("-C", "--project", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
-              show_default=True, help="The book project folder (the one holding manuscript/).")
-def preview(editions: tuple[str, ...], port: int, project: Path) -> None:
-    """Serve the book on localhost while you write: every edition, or only the EDITIONS named.
-
-    \b
-    The ebook is shown as reflowable text, each print edition as its pages. On every save in manuscript/,
-    layouts/ or assets/ the book is built again and the open browser page reloads; a mistake in the book is
-    shown in the page, with its file and line, until you fix it. Stop with Ctrl-C.
-    """
-    import errno
-
-    from .preview import Preview, PreviewServer
-
-    def built(name: str, seconds: float, found: tuple[Diagnostic, ...]) -> None:
-        _report(found)
-        errors = sum(1 for d in found if d.severity == "error")
-        state = f"{errors} problem{'s' if errors != 1 else ''}, shown in the page" if errors else "ready"
-        click.echo(f"{name}: {state} ({seconds:.1f} s)", err=True)
-
-    with Preview(project, editions, on_built=built) as live:
-        try:
-            server = PreviewServer(live, port)
-        except OSError as exc:
-            if exc.errno != errno.EADDRINUSE:
-                raise
-            raise click.UsageError(f"port {port} is in use; choose another with --port, or --port 0 for a free one")
-        with server:
-            click.echo(f"Previewing {_shown(project)} at {server.url}  (Ctrl-C to stop)")
-            try:
-                server.serve_forever()
-            except KeyboardInterrupt:
-                click.echo("Preview stopped.")
 
 
 def _build_print_edition(project: Path, edition: str, output: Path | None):

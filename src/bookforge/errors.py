@@ -47,6 +47,10 @@ class BookforgeError(Exception):
         self.diagnostics = tuple(diagnostics)
         super().__init__("\n".join(str(d) for d in self.diagnostics))
 
+    def __reduce__(self):
+        # Builds in worker processes send their problems back pickled.
+        return (type(self), (self.diagnostics,))
+
 
 class DiagnosticList:
     """Collects problems during a stage so the author sees all of them at once."""

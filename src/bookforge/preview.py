@@ -18,12 +18,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
-from .build import select_editions
+from .build import edition_layout, lay_out_print, select_editions
 from .errors import BookforgeError, Diagnostic
-from .layout import load_layout
 from .load import load_book
 from .model import Book
-from .pdf import write_pdf
 from .render import render
 
 WATCHED = ("manuscript", "layouts", "assets")
@@ -109,6 +107,8 @@ class Preview:
         self._problems: tuple[Diagnostic, ...] = ()  # the book itself failed to load
         self._problem_stamp = 0
         self._editions: dict[str, tuple[str, str]] = {}  # name -> (format, layout), from the last good load
+        self._fragments: dict[str, str] = {}  # rendered parts by content hash: an edit re-renders only its part
+        self._page_counts: dict[str, int] = {}  # picks the gutter band for the next layout of each print edition
         self._index_stamp = 0
         self._outputs: dict[str, Output] = {}
         self._wanted: set[str] = set()  # print editions someone opened: only those are laid out
@@ -216,20 +216,26 @@ class Preview:
 
     def _make(self, book: Book, name: str) -> Built:
         edition = book.editions[name]
-        layout = load_layout(self.root, edition.layout, edition.location_of("layout"))
-        rendition = render(book, name, layout)
+        layout = edition_layout(book, name)
+        if edition.format == "pdf":
+            return self._make_print(book, name, layout)
+        rendition = render(book, name, layout, fragments=self._fragments)
         files = {path: (css.encode("utf-8"), "text/css; charset=utf-8") for path, css in rendition.stylesheets}
         files |= {path: (data, mimetypes.guess_type(path)[0] or "application/octet-stream")
                   for path, data in rendition.fonts.items()}
-        if edition.format == "epub":
-            documents = rendition.documents
-            for index, document in enumerate(documents):
-                before = documents[index - 1] if index else None
-                after = documents[index + 1] if index + 1 < len(documents) else None
-                content = _with_reader_chrome(document.content, name, index, len(documents), before, after)
-                files[document.href] = (content.encode("utf-8"), XHTML)
-            return Built(files, documents[0].href if documents else "")
-        result = write_pdf(rendition, datetime.now(timezone.utc))
+        documents = rendition.documents
+        for index, document in enumerate(documents):
+            before = documents[index - 1] if index else None
+            after = documents[index + 1] if index + 1 < len(documents) else None
+            content = _with_reader_chrome(document.content, name, index, len(documents), before, after)
+            files[document.href] = (content.encode("utf-8"), XHTML)
+        return Built(files, documents[0].href if documents else "")
+
+    def _make_print(self, book: Book, name: str, layout) -> Built:
+        """The print edition laid out as `bookforge build` does it (gutter passes included), shown as pages."""
+        result, rendition, _ = lay_out_print(book, name, layout, datetime.now(timezone.utc), self._fragments,
+                                             self._page_counts.get(name))
+        self._page_counts[name] = result.pages
         errors = tuple(w for w in result.warnings if w.severity == "error")
         if errors:
             return Built(problems=errors)

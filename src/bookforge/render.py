@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -61,24 +62,52 @@ class Rendition:
     """(path in the book, CSS) base layout first."""
     fonts: Mapping[str, bytes] = field(default_factory=dict)
     labels: Mapping[str, str] = field(default_factory=dict)
+    rendered_parts: tuple[str, ...] = ()
+    """Ids of the parts rendered by this call; the others came from the fragment cache."""
 
     @property
     def language(self) -> str:
         return self.book.metadata.language
 
 
-def render(book: Book, edition_name: str, layout: Layout, page_count: int | None = None) -> Rendition:
-    """Render one edition. `page_count`, known after a first print layout, sizes an `auto` gutter."""
-    edition = book.editions[edition_name]
-    lang = book.metadata.language
+def render(book: Book, edition_name: str, layout: Layout, page_count: int | None = None,
+           fragments: MutableMapping[str, str] | None = None) -> Rendition:
+    """Render one edition.
+
+    `page_count`, known after a first print layout, sizes an `auto` gutter. `fragments` holds the HTML of
+    parts rendered before, by a hash of everything that went into them: a part found there is not rendered
+    again (the orchestrator keeps it on disk between builds).
+    """
+    meta, lang = book.metadata, book.metadata.language
     env = _environment(layout)
     labels = labels_for(lang)
-    meta = book.metadata
-    page = page_geometry(layout.settings, page_count)
-    author = markup.plain(meta.creators[0].name, lang)
-    stylesheets = _stylesheets(env, layout, {"book_title": markup.plain(meta.title, lang), "author": author,
-                                             "page": page})
-    book_view = {
+    stylesheets = _stylesheets(env, layout, _css_context(book, layout, page_count))
+    single_document = layout.format == "pdf"
+    parts = [_part_view(part, lang, single_document, labels) for part in edition_parts(book, edition_name)]
+    context = {"book": book_view(book, edition_name), "settings": layout.settings, "labels": labels,
+               "toc": [{key: p[key] for key in ("id", "kind", "role", "href", "title", "title_text")}
+                       for p in parts if p["kind"] == "chapter"],
+               "stylesheets": [path for path, _ in stylesheets], "edition_format": layout.format}
+    rendered = _render_parts(env, layout, context, parts, {} if fragments is None else fragments)
+    if single_document:
+        first_body = next((i for i, p in enumerate(parts) if p["role"] == "body"), len(parts))
+        content = _render(env, "book.html", {**context, "front_parts": parts[:first_body],
+                                             "main_parts": parts[first_body:]}, layout)
+        documents = (RenderedDocument("book", "book.html", markup.plain(meta.title, lang), "book", "body", content),)
+    else:
+        documents = tuple(
+            RenderedDocument(p["id"], p["href"], p["title_text"], p["kind"], p["role"],
+                             _render(env, "document.xhtml", {**context, "part": p}, layout),
+                             in_toc=p["kind"] == "chapter")
+            for p in parts)
+    return _rendition(book, edition_name, layout, documents, stylesheets, labels, rendered)
+
+
+def book_view(book: Book, edition_name: str) -> dict[str, Any]:
+    """The book's metadata as templates see it: inline Markdown rendered, typography applied."""
+    meta, lang = book.metadata, book.metadata.language
+    edition = book.editions[edition_name]
+    return {
         "title": Markup(markup.inline(meta.title, lang)),
         "subtitle": Markup(markup.inline(meta.subtitle, lang)) if meta.subtitle else None,
         "creators": [{"name": markup.plain(c.name, lang), "role": c.role} for c in meta.creators],
@@ -92,29 +121,23 @@ def render(book: Book, edition_name: str, layout: Layout, page_count: int | None
         "edition": edition_name,
         "edition_title": Markup(markup.inline(edition.edition_title, lang)) if edition.edition_title else None,
     }
-    single_document = layout.format == "pdf"
-    parts = [_part_view(part, lang, single_document, labels) for part in edition_parts(book, edition_name)]
-    first_body = next((p for p in parts if p["role"] == "body"), None)
-    toc = [p for p in parts if p["kind"] == "chapter"]
-    context = {"book": book_view, "settings": layout.settings, "labels": labels, "toc": toc,
-               "stylesheets": [path for path, _ in stylesheets], "edition_format": layout.format}
-    if single_document:
-        split = parts.index(first_body) if first_body is not None else len(parts)
-        content = _render(env, "book.html", {**context, "front_parts": parts[:split], "main_parts": parts[split:]},
-                          layout)
-        documents = (RenderedDocument("book", "book.html", markup.plain(meta.title, lang), "book", "body", content),)
-    else:
-        documents = tuple(
-            RenderedDocument(p["id"], p["href"], p["title_text"], p["kind"], p["role"],
-                             _render(env, "document.xhtml", {**context, "part": p}, layout),
-                             in_toc=p["kind"] == "chapter")
-            for p in parts)
-    creators = tuple((markup.plain(c.name, lang), c.role, c.file_as) for c in meta.creators)
-    return Rendition(book=book, edition_name=edition_name, edition=edition, layout=layout,
-                     title=markup.plain(meta.title, lang),
-                     subtitle=markup.plain(meta.subtitle, lang) if meta.subtitle else None,
-                     creators=creators, description=markup.plain(meta.description, lang) if meta.description else None,
-                     documents=documents, stylesheets=stylesheets, fonts=layout.fonts, labels=labels)
+
+
+def _render_parts(env: SandboxedEnvironment, layout: Layout, context: dict[str, Any], parts: list[dict[str, Any]],
+                  fragments: MutableMapping[str, str]) -> tuple[str, ...]:
+    """Give each part its `html`, from `fragments` when nothing that goes into it changed; returns the ids rendered."""
+    templates = hashlib.sha256(json.dumps([dict(layer.templates) for layer in layout.chain], sort_keys=True)
+                               .encode()).hexdigest()
+    rendered = []
+    for part in parts:
+        key = hashlib.sha256(json.dumps([templates, context, part], sort_keys=True, default=str)
+                             .encode()).hexdigest()
+        html = fragments.get(key)
+        if html is None:
+            html = fragments[key] = _render(env, part["template"], {**context, "part": part}, layout)
+            rendered.append(part["id"])
+        part["html"] = Markup(html)
+    return tuple(rendered)
 
 
 GENERATED_TITLES = {"title-page": "title_page", "copyright-page": "copyright", "table-of-contents": "contents"}
@@ -221,30 +244,33 @@ def render_cover(book: Book, edition_name: str, layout: Layout, cover: Mapping[s
     """The print cover wrap: the layout's `cover.html` (drawing its front with the base `cover-front.html`), with
     the book's metadata as `book`, the wrap's geometry and colours as `cover`, and only the base layout's
     stylesheets (fonts and shared typography: the interior's page rules do not apply to a cover)."""
-    edition = book.editions[edition_name]
-    meta, lang = book.metadata, book.metadata.language
     env = _environment(layout)
-    author = markup.plain(meta.creators[0].name, lang)
-    sheets = _stylesheets(env, layout, {"book_title": markup.plain(meta.title, lang), "author": author,
-                                        "page": page_geometry(layout.settings, None)})
+    labels = labels_for(book.metadata.language)
+    sheets = _stylesheets(env, layout, _css_context(book, layout, None))
     base_sheets = tuple(sheet for sheet in sheets if sheet[0].startswith(f"styles/0-{layout.chain[-1].name}-"))
-    # The subset of render()'s `book` view that a cover shows.
-    book_view = {
-        "title": Markup(markup.inline(meta.title, lang)),
-        "subtitle": Markup(markup.inline(meta.subtitle, lang)) if meta.subtitle else None,
-        "creators": [{"name": markup.plain(c.name, lang), "role": c.role} for c in meta.creators],
-        "language": lang,
-        "publisher": markup.plain(meta.publisher, lang) if meta.publisher else None,
-        "description": Markup(markup.prose(meta.description, lang)) if meta.description else None,
-        "identifier": edition.identifier,
-    }
-    context = {"book": book_view, "settings": layout.settings, "labels": labels_for(lang), "cover": cover,
-               "stylesheets": [path for path, _ in base_sheets]}
+    context = {"book": book_view(book, edition_name), "settings": layout.settings, "labels": labels,
+               "cover": cover, "stylesheets": [path for path, _ in base_sheets]}
     content = _render(env, "cover.html", context, layout)
-    title = markup.plain(meta.title, lang)
-    return Rendition(book=book, edition_name=edition_name, edition=edition, layout=layout, title=title,
+    title = markup.plain(book.metadata.title, book.metadata.language)
+    return _rendition(book, edition_name, layout, (RenderedDocument("cover", "cover.html", title, "cover", "cover",
+                                                                    content),), base_sheets, labels)
+
+
+def _css_context(book: Book, layout: Layout, page_count: int | None) -> dict[str, Any]:
+    """What stylesheets see besides `settings`: the book's title and author (for running heads), the page."""
+    meta, lang = book.metadata, book.metadata.language
+    return {"book_title": markup.plain(meta.title, lang), "author": markup.plain(meta.creators[0].name, lang),
+            "page": page_geometry(layout.settings, page_count)}
+
+
+def _rendition(book: Book, edition_name: str, layout: Layout, documents: tuple[RenderedDocument, ...],
+               stylesheets: tuple[tuple[str, str], ...], labels: dict[str, str],
+               rendered: tuple[str, ...] = ()) -> Rendition:
+    meta, lang = book.metadata, book.metadata.language
+    return Rendition(book=book, edition_name=edition_name, edition=book.editions[edition_name], layout=layout,
+                     title=markup.plain(meta.title, lang),
                      subtitle=markup.plain(meta.subtitle, lang) if meta.subtitle else None,
                      creators=tuple((markup.plain(c.name, lang), c.role, c.file_as) for c in meta.creators),
                      description=markup.plain(meta.description, lang) if meta.description else None,
-                     documents=(RenderedDocument("cover", "cover.html", title, "cover", "cover", content),),
-                     stylesheets=base_sheets, fonts=layout.fonts, labels=labels_for(lang))
+                     documents=documents, stylesheets=stylesheets, fonts=layout.fonts, labels=labels,
+                     rendered_parts=rendered)

@@ -1,0 +1,160 @@
+"""What a build depends on, and what the last build made: `build/.cache`, trusted only when it checks out."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator, MutableMapping
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from . import __version__
+from .layout import Layout
+from .model import Book, edition_parts
+from .output import write_atomically
+
+CACHE_DIR = ".cache"
+STATE_FILE = "state.json"
+FORMAT = "bookforge-cache-1"
+PACKAGE = Path(__file__).parent
+
+
+@dataclass(frozen=True)
+class Record:
+    """What the last build of one edition made, and from what."""
+
+    inputs: str
+    output: str
+    """The output file, relative to the build folder."""
+    sha256: str
+    size: int
+    pages: int | None
+    documents: int
+    words: int
+    cover: str | None = None
+
+
+def _digest(chunks: Iterator[bytes]) -> str:
+    digest = hashlib.sha256()
+    for chunk in chunks:
+        digest.update(len(chunk).to_bytes(8, "big"))
+        digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _folder_files(folder: Path) -> Iterator[bytes]:
+    for path in sorted(p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
+        yield path.relative_to(folder).as_posix().encode()
+        yield path.read_bytes()
+
+
+_TOOL: str | None = None
+
+
+def tool_fingerprint() -> str:
+    """bookforge's version and its own code and layouts: a changed bookforge rebuilds everything."""
+    global _TOOL
+    if _TOOL is None:
+        _TOOL = _digest(iter([__version__.encode(), *_folder_files(PACKAGE)]))
+    return _TOOL
+
+
+def edition_inputs(book: Book, name: str, layout: Layout, source_date: str) -> str:
+    """A hash of everything one edition's output is made from."""
+    root = Path(book.root)
+
+    def chunks() -> Iterator[bytes]:
+        yield tool_fingerprint().encode()
+        yield f"{name}\0{source_date}".encode()
+        yield (root / "manuscript" / "book.yaml").read_bytes()
+        for part in edition_parts(book, name):
+            if part.chapter is not None:
+                yield part.chapter.source.encode()
+                yield (root / part.chapter.source).read_bytes()
+        for layer in layout.chain:
+            folder = root / layer.folder if not layer.folder.startswith("(bookforge)") else None
+            if folder is not None:  # bookforge's own layouts are part of the tool fingerprint
+                yield from _folder_files(folder)
+        for path, data in sorted(layout.fonts.items()):
+            yield path.encode()
+            yield data
+
+    return _digest(chunks())
+
+
+def file_sha256(path: Path) -> str | None:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
+class BuildState:
+    """The records of the last build, read from and written to `build/.cache/state.json`."""
+
+    def __init__(self, output: Path):
+        self.output = output
+        self.path = output / CACHE_DIR / STATE_FILE
+        self.records: dict[str, Record] = {}
+        self.note: str | None = None
+        """Why an existing cache was ignored, for the build's report."""
+        self._load()
+
+    def _load(self) -> None:
+        if not self.path.exists():
+            return
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+            if data.get("format") != FORMAT:
+                raise ValueError("written by another version")
+            self.records = {name: Record(**record) for name, record in data["editions"].items()}
+        except (OSError, ValueError, TypeError, KeyError, AttributeError) as exc:
+            self.records = {}
+            self.note = f"the build cache was unreadable ({exc}) and is ignored"
+
+    def reusable(self, name: str, inputs: str) -> Record | None:
+        """The last output of `name` if it was made from the same inputs and is still there, unchanged."""
+        record = self.records.get(name)
+        if record is None or record.inputs != inputs:
+            return None
+        if file_sha256(self.output / record.output) != record.sha256:
+            return None
+        if record.cover is not None and not (self.output / record.cover).is_file():
+            return None
+        return record
+
+    def save(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        text = json.dumps({"format": FORMAT, "editions": {k: asdict(v) for k, v in sorted(self.records.items())}},
+                          indent=2)
+        write_atomically(self.path, text.encode())
+
+
+class FragmentStore(MutableMapping[str, str]):
+    """Rendered parts on disk by content hash; several worker processes may share it."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+
+    def _path(self, key: str) -> Path:
+        return self.folder / key[:2] / f"{key}.html"
+
+    def __getitem__(self, key: str) -> str:
+        try:
+            return self._path(key).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            raise KeyError(key) from None
+
+    def __setitem__(self, key: str, value: str) -> None:
+        path = self._path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomically(path, value.encode())
+
+    def __delitem__(self, key: str) -> None:
+        self._path(key).unlink(missing_ok=True)
+
+    def __iter__(self):
+        return (p.stem for p in self.folder.glob("*/*.html"))
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)

@@ -1,0 +1,130 @@
+"""The orchestrator: what is rebuilt and what is kept, parallel builds, the report, the lock."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import zipfile
+
+import pytest
+
+from bookforge.build import LOCK_FILE, REPORT_FILE, _lock, build
+from bookforge.errors import BookforgeError
+
+
+def edit_scene(project, old: str, new: str) -> None:
+    chapter = project / "manuscript" / "01-memorable-scenes.yaml"
+    text = chapter.read_text(encoding="utf-8")
+    assert old in text
+    chapter.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+@pytest.fixture
+def ebook_built(sample_project):
+    """The sample's ebook and pocket editions built once."""
+    report = build(sample_project, ["ebook", "pocket"])
+    assert all(r.rebuilt for r in report)
+    return sample_project, report
+
+
+def test_a_second_build_with_nothing_changed_renders_nothing(ebook_built):
+    project, first = ebook_built
+    second = build(project, ["ebook", "pocket"])
+    assert [r.rebuilt for r in second] == [False, False]
+    assert [r.rendered_parts for r in second] == [(), ()]
+    assert [r.path.read_bytes() for r in second] == [r.path.read_bytes() for r in first]
+    assert [(r.pages, r.words, r.size) for r in second] == [(r.pages, r.words, r.size) for r in first]
+
+
+def test_changing_one_chapter_renders_only_that_chapter(ebook_built):
+    project, _ = ebook_built
+    edit_scene(project, "gazing at the stars", "gazing at the bright stars")
+    report = build(project, ["ebook", "pocket"])
+    assert all(r.rebuilt for r in report)
+    assert [r.rendered_parts for r in report] == [("memorable-scenes",), ("memorable-scenes",)]
+    with zipfile.ZipFile(report.editions[0].path) as epub:
+        assert "gazing at the bright stars" in epub.read("EPUB/memorable-scenes.xhtml").decode()
+
+
+def test_a_changed_title_renders_the_pages_that_show_it(ebook_built):
+    project, _ = ebook_built
+    edit_scene(project, "title: The Dream Begins", "title: The Dream Starts")
+    (ebook,) = build(project, ["ebook"])
+    # The contents page lists entries' chapters only; the chapter itself shows the entry title.
+    assert ebook.rendered_parts == ("memorable-scenes",)
+
+
+def test_a_changed_layout_rebuilds_the_editions_using_it(ebook_built):
+    project, _ = ebook_built
+    styles = project / "layouts" / "paperback" / "styles"
+    styles.mkdir(parents=True, exist_ok=True)
+    (styles / "extra.css").write_text("p { word-spacing: 0.01em; }\n")
+    report = build(project, ["ebook", "pocket", "paperback"])
+    assert [r.rebuilt for r in report] == [False, False, True]
+
+
+def test_a_deleted_or_altered_output_is_rebuilt(ebook_built):
+    project, first = ebook_built
+    first.editions[0].path.write_bytes(b"not an epub")
+    first.editions[1].path.unlink()
+    report = build(project, ["ebook", "pocket"])
+    assert [r.rebuilt for r in report] == [True, True]
+    assert zipfile.is_zipfile(report.editions[0].path)
+
+
+@pytest.mark.parametrize("damage", ["{not json", '{"format": "someone-else", "editions": {}}',
+                                    '{"format": "bookforge-cache-1", "editions": {"ebook": {"inputs": 3}}}'])
+def test_a_corrupt_or_foreign_cache_is_ignored(ebook_built, damage):
+    project, _ = ebook_built
+    (project / "build" / ".cache" / "state.json").write_text(damage)
+    report = build(project, ["ebook", "pocket"])
+    assert [r.rebuilt for r in report] == [True, True]
+    assert report.notes and "ignored" in report.notes[0]
+
+
+def test_parallel_and_serial_builds_give_identical_files(built_sample, sample_project, tmp_path):
+    """The session's sample build is serial; the same project built with two workers gives the same bytes."""
+    parallel = build(sample_project, output=tmp_path / "parallel", jobs=2)
+    assert [r.name for r in parallel] == list(built_sample) == ["ebook", "paperback", "large-print", "pocket"]
+    for result in parallel:
+        assert result.path.read_bytes() == built_sample[result.name].path.read_bytes(), result.name
+
+
+def test_problems_from_parallel_workers_are_all_reported(sample_project, tmp_path):
+    for layout in ("paperback",):
+        styles = sample_project / "layouts" / layout / "styles"
+        styles.mkdir(parents=True, exist_ok=True)
+        (styles / "bad.css").write_text(".x { background: url(../nowhere.png); }\n.title-page { background: url(../nowhere.png); }\n")
+    with pytest.raises(BookforgeError) as excinfo:
+        build(sample_project, ["paperback", "ebook"], tmp_path, jobs=2)
+    assert any("nowhere.png" in d.message for d in excinfo.value.diagnostics)
+
+
+def test_the_report_describes_every_edition(ebook_built):
+    project, _ = ebook_built
+    data = json.loads((project / "build" / REPORT_FILE).read_text())
+    ebook, pocket = data["editions"]
+    assert ebook["path"] == "ebook/a-million-miles-away.epub" and ebook["pages"] is None
+    assert pocket["pages"] > 10 and pocket["words"] < ebook["words"]
+    assert {"size", "words", "seconds", "rebuilt", "warnings"} <= set(ebook)
+
+
+def test_a_second_build_at_the_same_time_is_told(sample_project):
+    output = sample_project / "build"
+    with _lock(output):
+        with pytest.raises(BookforgeError) as excinfo:
+            build(sample_project, ["ebook"])
+    assert "another bookforge build is writing" in str(excinfo.value)
+    assert (output / LOCK_FILE).exists()
+    shutil.rmtree(output)
+
+
+def test_strict_turns_warnings_into_problems(sample_project, tmp_path):
+    styles = sample_project / "layouts" / "paperback" / "styles"
+    styles.mkdir(parents=True, exist_ok=True)
+    (styles / "typo.css").write_text(".entry-title { colr: red; }\n")
+    (result,) = build(sample_project, ["paperback"], tmp_path / "lenient")
+    assert len(result.warnings) == 1
+    with pytest.raises(BookforgeError):
+        build(sample_project, ["paperback"], tmp_path / "strict", strict=True)
+    assert not (tmp_path / "strict" / "paperback").exists()
