@@ -8,10 +8,29 @@ from pathlib import Path
 from .errors import BookforgeError, Diagnostic, Location, by_location, did_you_mean, display_path
 from .model import FILE_REFS, BackMatterRef, Book, BookFile, Chapter, ChapterRef, FrontMatterRef, Part
 from .validate import validate
-from .yamlfile import YamlDocument, read_yaml
+from .yamlfile import MAX_FILE_BYTES, YamlDocument, read_yaml
 
 MANUSCRIPT_DIR = "manuscript"
 BOOK_FILE = "book.yaml"
+
+# Limits on the whole book, so that a hostile or broken manuscript can neither hang the build nor take gigabytes
+# of memory; print layout time and memory grow with headings and text (README, "Security").
+MAX_CONTENTS = 300
+"""Items in `contents`."""
+MAX_CHAPTER_ENTRIES = 500
+"""Entries in one chapter file."""
+MAX_BOOK_ENTRIES = 1_000
+"""Entries in all the manuscript files together."""
+MAX_MANUSCRIPT_BYTES = 3 * 1024 * 1024
+"""book.yaml and every file it names, together."""
+LAYOUT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
+
+
+class _Budget:
+    """What the manuscript files read so far add up to."""
+
+    def __init__(self, used_bytes: int) -> None:
+        self.bytes, self.entries = used_bytes, 0
 
 
 def load_book(root: Path) -> Book:
@@ -25,11 +44,14 @@ def load_book(root: Path) -> Book:
     problems: list[Diagnostic] = []
     doc = read_yaml(book_path, shown)
     book_file = validate(BookFile, doc, problems)
+    _check_contents_length(doc, problems)
     # Chapter files are read even when book.yaml has problems, so the author sees every mistake at once.
-    chapters = {path: _load_chapter(root, relative, doc.where(path + (key,)), problems)
-                for path, key, relative in _named_files(doc.data)}
+    budget = _Budget(len(doc.source.encode("utf-8", "surrogatepass")))
+    chapters = {path: _load_chapter(root, relative, doc.where(path + (key,)), problems, budget)
+                for path, key, relative in _named_files(doc.data)[:MAX_CONTENTS * 2]}
     if book_file is not None:
         _check_exclusions(book_file, doc, problems)
+        _check_layout_names(book_file, doc, problems)
     if book_file is None or problems:
         raise BookforgeError(sorted(problems, key=by_location))
 
@@ -71,6 +93,24 @@ def _check_exclusions(book_file: BookFile, doc: YamlDocument, problems: list[Dia
                                            did_you_mean(excluded, named)))
 
 
+def _check_contents_length(doc: YamlDocument, problems: list[Diagnostic]) -> None:
+    contents = doc.data.get("contents") if isinstance(doc.data, dict) else None
+    if isinstance(contents, list) and len(contents) > MAX_CONTENTS:
+        problems.append(Diagnostic("too-many-parts", f"`contents` names {len(contents)} items; at most "
+                                   f"{MAX_CONTENTS} are allowed", doc.where(("contents", MAX_CONTENTS)),
+                                   "put several chapters into one file"))
+
+
+def _check_layout_names(book_file: BookFile, doc: YamlDocument, problems: list[Diagnostic]) -> None:
+    """A layout is named, never given as a path: `../../x` must not reach a folder outside the project."""
+    for name, edition in book_file.editions.items():
+        if not LAYOUT_NAME.match(edition.layout):
+            problems.append(Diagnostic("bad-layout-name", f"`{edition.layout}` is not a layout name",
+                                       doc.where(("editions", name, "layout")),
+                                       "name a layout (letters, digits, `-` and `_`), such as `ebook` or `print`; "
+                                       "a project's own layouts live in its layouts/ folder"))
+
+
 def _named_files(data: object) -> list[tuple[tuple, str, str]]:
     """(path of the item, key, file) for each `chapter: FILE`-style item of book.yaml, read from the raw data.
 
@@ -95,23 +135,50 @@ def _named_files(data: object) -> list[tuple[tuple, str, str]]:
     return found
 
 
-def _load_chapter(root: Path, relative: str, named_at: Location, problems: list[Diagnostic]) -> Chapter | None:
+def _load_chapter(root: Path, relative: str, named_at: Location, problems: list[Diagnostic],
+                  budget: _Budget) -> Chapter | None:
     manuscript = root / MANUSCRIPT_DIR
-    path = (manuscript / relative).resolve()
-    if not path.is_relative_to(root):
+    try:
+        # resolve() follows every symbolic link, so a link that points out of the project is caught too.
+        path = (manuscript / relative).resolve()
+        inside = path.is_relative_to(root)
+        is_file = inside and path.is_file()
+        size = path.stat().st_size if is_file else 0
+    except (OSError, RuntimeError, ValueError) as exc:  # a link loop, a name too long for the system
+        problems.append(Diagnostic("bad-path", f"`{relative}` cannot be opened: {getattr(exc, 'strerror', None) or exc}",
+                                   named_at, "name a file in the project's manuscript/ folder"))
+        return None
+    if not inside:
         problems.append(Diagnostic("path-outside", f"`{relative}` is outside the book project", named_at,
                                    "keep manuscript files inside the project's manuscript/ folder"))
         return None
     shown = display_path(path, root)
-    if not path.is_file():
+    if not is_file:
         problems.append(Diagnostic("file-missing", f"there is no file `{shown}`", named_at,
                                    _existing_files_hint(manuscript, relative)))
         return None
+    if size <= MAX_FILE_BYTES and budget.bytes + size > MAX_MANUSCRIPT_BYTES:  # a larger file says so itself
+        problems.append(Diagnostic("book-too-large", f"with `{shown}` the manuscript is larger than "
+                                   f"{MAX_MANUSCRIPT_BYTES // (1024 * 1024)} MB", named_at,
+                                   "make one book of several volumes"))
+        return None
+    budget.bytes += size
     try:
         doc = read_yaml(path, shown)
     except BookforgeError as exc:
         problems.extend(exc.diagnostics)
         return None
+    entries = doc.data.get("entries") if isinstance(doc.data, dict) else None
+    if isinstance(entries, list) and len(entries) > MAX_CHAPTER_ENTRIES:
+        problems.append(Diagnostic("too-many-entries", f"the chapter has {len(entries):,} entries; at most "
+                                   f"{MAX_CHAPTER_ENTRIES:,} are allowed in one file",
+                                   doc.where(("entries", MAX_CHAPTER_ENTRIES)), "split it into several chapter files"))
+        return None
+    if isinstance(entries, list) and budget.entries + len(entries) > MAX_BOOK_ENTRIES:
+        problems.append(Diagnostic("too-many-entries", f"with `{shown}` the book has more than "
+                                   f"{MAX_BOOK_ENTRIES:,} entries", named_at, "make one book of several volumes"))
+        return None
+    budget.entries += len(entries) if isinstance(entries, list) else 0
     chapter = validate(Chapter, doc, problems)
     if chapter is not None:
         chapter._source = shown

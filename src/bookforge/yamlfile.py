@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +23,20 @@ _SEQ, _MAP = "tag:yaml.org,2002:seq", "tag:yaml.org,2002:map"
 
 Path_ = tuple[str | int, ...]
 
+# Limits that keep a hostile or broken file from hanging the build or eating the machine's memory. A long novel
+# is ~1 MB of text; each limit is far above what a real book needs (README, "Security").
+MAX_FILE_BYTES = 2 * 1024 * 1024
+"""A YAML file larger than this is refused before it is parsed."""
+MAX_TEXT_CHARS = 100_000
+"""One text value (a title, an entry's text): ~16,000 words, ~50 printed pages."""
+MAX_DEPTH = 20
+"""Nesting of lists and mappings; bookforge's own files need 5."""
+
+# Characters XML 1.0 cannot hold (C0 controls but tab and line ends, lone surrogates, U+FFFE/U+FFFF), plus
+# DEL, C1 controls and the other noncharacters, which no reading system shows and some choke on.
+BAD_CHARACTER = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufdd0-\ufdef"
+                           + "".join(f"\\U{plane:04x}fffe\\U{plane:04x}ffff" for plane in range(17)) + "]")
+
 
 @dataclass
 class YamlDocument:
@@ -31,6 +46,8 @@ class YamlDocument:
     data: object
     values: dict[Path_, Location] = field(default_factory=dict)
     keys: dict[Path_, Location] = field(default_factory=dict)
+    source: str = ""
+    """The decoded text, to locate characters inside a value."""
 
     def where(self, path: Path_, *, key: bool = False) -> Location:
         """The closest known location of `path` (falls back to its parents)."""
@@ -47,11 +64,16 @@ class YamlDocument:
 def read_yaml(path: Path, shown_as: str) -> YamlDocument:
     """Parse `path`; any problem becomes a located BookforgeError."""
     try:
-        raw = path.read_bytes()
+        with path.open("rb") as stream:
+            raw = stream.read(MAX_FILE_BYTES + 1)  # never more: the file may be huge, or grow as it is read
     except FileNotFoundError:
         raise BookforgeError([Diagnostic("file-missing", "file not found", Location(shown_as))]) from None
     except OSError as exc:
         raise BookforgeError([Diagnostic("file-unreadable", exc.strerror or str(exc), Location(shown_as))]) from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise BookforgeError([Diagnostic(
+            "file-too-large", f"the file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB", Location(shown_as),
+            "split it into several chapter files")])
     return parse_yaml(raw, shown_as)
 
 
@@ -69,9 +91,12 @@ def parse_yaml(raw: bytes, shown_as: str) -> YamlDocument:
         node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
         raise BookforgeError([_syntax_diagnostic(exc, text, shown_as)]) from None
+    except yaml.reader.ReaderError as exc:  # a character YAML itself refuses, written as it is
+        where = _location_at(text, exc.position, shown_as)
+        raise BookforgeError([_bad_character_diagnostic(chr(exc.character), where)]) from None
     except yaml.YAMLError as exc:
         raise BookforgeError([Diagnostic("yaml-syntax", f"malformed YAML: {exc}", Location(shown_as))]) from None
-    doc = YamlDocument(shown_as, None)
+    doc = YamlDocument(shown_as, None, source=text)
     if node is None:
         doc.data = {}
         doc.values[()] = Location(shown_as, 1, 1)
@@ -85,6 +110,9 @@ def parse_yaml(raw: bytes, shown_as: str) -> YamlDocument:
             if isinstance(event, yaml.AliasEvent) and event.anchor not in first_uses:
                 first_uses[event.anchor] = Location(shown_as, event.start_mark.line + 1, event.start_mark.column + 1)
         problems = [_alias_diagnostic(loc) for loc in first_uses.values()]
+    except _TooDeep as exc:
+        problems = [Diagnostic("too-deep", f"lists and mappings are nested more than {MAX_DEPTH} levels deep",
+                               exc.location, _TOO_DEEP_HINT)]
     if problems:
         raise BookforgeError(problems)
     return doc
@@ -92,6 +120,14 @@ def parse_yaml(raw: bytes, shown_as: str) -> YamlDocument:
 
 def _loc(doc: YamlDocument, node: yaml.Node) -> Location:
     return Location(doc.file, node.start_mark.line + 1, node.start_mark.column + 1)
+
+
+_TOO_DEEP_HINT = "a manuscript file needs only a few levels; check the indentation"
+
+
+class _TooDeep(Exception):
+    def __init__(self, location: Location):
+        self.location = location
 
 
 class _AliasFound(Exception):
@@ -111,6 +147,8 @@ def _construct(node: yaml.Node, path: Path_, doc: YamlDocument, problems: list[D
     seen.add(id(node))
     loc = _loc(doc, node)
     doc.values[path] = loc
+    if len(path) > MAX_DEPTH:  # libyaml stops at 1000 levels, long after Python's recursion limit
+        raise _TooDeep(loc)
     if isinstance(node, yaml.MappingNode):
         if node.tag != _MAP:
             problems.append(_bad_tag(node, loc))
@@ -141,11 +179,78 @@ def _construct(node: yaml.Node, path: Path_, doc: YamlDocument, problems: list[D
     if node.value == "" and node.tag == _NULL:
         return None
     if node.tag == _STR or node.tag == _TIMESTAMP:
-        return unicodedata.normalize("NFC", node.value)
+        return _text(node, loc, doc, problems)
     if node.tag in (_INT, _FLOAT, _BOOL, _NULL):
         return yaml.load(node.value, Loader=_Loader)
     problems.append(_bad_tag(node, loc))
     return None
+
+
+def _text(node: yaml.ScalarNode, loc: Location, doc: YamlDocument, problems: list[Diagnostic]) -> str | None:
+    """A text value, NFC-normalised, if it is not too long and holds only characters a book can carry."""
+    value = node.value
+    if len(value) > MAX_TEXT_CHARS:
+        problems.append(Diagnostic("text-too-long", f"this text is {len(value):,} characters long; at most "
+                                   f"{MAX_TEXT_CHARS:,} are allowed in one value", loc,
+                                   "split it into several entries"))
+        return None
+    bad = BAD_CHARACTER.search(value)
+    if bad is not None:
+        problems.append(_bad_character_diagnostic(bad.group(), _find_in_source(node, bad.group(), doc) or loc))
+        return None
+    return unicodedata.normalize("NFC", value)
+
+
+def _bad_character_diagnostic(char: str, where: Location) -> Diagnostic:
+    code = f"U+{ord(char):04X}"
+    if 0xD800 <= ord(char) <= 0xDFFF:
+        what = f"the character {code} (half of a UTF-16 surrogate pair, not a character on its own)"
+    elif unicodedata.category(char) == "Cc":
+        name = _CONTROL_NAMES.get(char)
+        what = f"the invisible control character {code}" + (f" ({name})" if name else "")
+    else:
+        what = f"the character {code} (a noncharacter)"
+    return Diagnostic("bad-character", f"{what} cannot be used in a book", where,
+                      "delete it (most editors do not show it; search for it by its code)")
+
+
+_CONTROL_NAMES = {"\x00": "null", "\x08": "backspace", "\x0b": "vertical tab", "\x0c": "form feed",
+                  "\x1b": "escape", "\x7f": "delete"}
+
+
+# Escapes of double-quoted YAML, with the character each one stands for.
+_ESCAPE = re.compile(r"\\(x[0-9A-Fa-f]{2}|u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8}|[0abtnvfre \"/N_LP\t])")
+_SIMPLE_ESCAPES = {"0": "\0", "a": "\a", "b": "\b", "t": "\t", "\t": "\t", "n": "\n", "v": "\v", "f": "\f",
+                   "r": "\r", "e": "\x1b", " ": " ", '"': '"', "/": "/", "\\": "\\", "N": "\x85",
+                   "_": "\xa0", "L": "\u2028", "P": "\u2029"}
+
+
+def _find_in_source(node: yaml.ScalarNode, char: str, doc: YamlDocument) -> Location | None:
+    """Where `char` is written inside the scalar: as itself, or as a `\\x..`/`\\u....` escape in double quotes."""
+    source = doc.source
+    start, end = node.start_mark.index, node.end_mark.index
+    if not source or end > len(source):
+        return None
+    found = source.find(char, start, end)
+    if node.style == '"':
+        for match in _ESCAPE.finditer(source, start, end):
+            if found != -1 and match.start() > found:
+                break
+            if _unescape(match.group(1)) == char:
+                found = match.start()
+                break
+    return _location_at(source, found, doc.file) if found != -1 else None
+
+
+def _unescape(escape: str) -> str:
+    if escape[0] in "xuU":
+        return chr(int(escape[1:], 16))
+    return _SIMPLE_ESCAPES.get(escape, "")
+
+
+def _location_at(text: str, index: int, shown_as: str) -> Location:
+    line_start = text.rfind("\n", 0, index) + 1
+    return Location(shown_as, text.count("\n", 0, index) + 1, index - line_start + 1)
 
 
 def _bad_tag(node: yaml.Node, loc: Location) -> Diagnostic:
@@ -176,6 +281,12 @@ def _syntax_diagnostic(exc: yaml.MarkedYAMLError, text: str, shown_as: str) -> D
     elif "unknown escape character" in problem:
         message = "unknown backslash escape in double-quoted text"
         hint = "write `\\\\` for a backslash, or use single quotes"
+    elif "invalid Unicode character escape" in problem:
+        message = "this `\\u` escape names no character (half of a surrogate pair, or beyond U+10FFFF)"
+        hint = "write the character itself, or its full code point, e.g. `\\U0001F600`"
+    elif "maximum nesting depth" in problem:  # libyaml's own limit, far above MAX_DEPTH
+        return Diagnostic("too-deep", f"lists and mappings are nested more than {MAX_DEPTH} levels deep",
+                          Location(shown_as, mark.line + 1, mark.column + 1), _TOO_DEEP_HINT)
     elif "undefined alias" in problem:
         return _alias_diagnostic(Location(shown_as, mark.line + 1, mark.column + 1))
     elif "another document" in problem:
