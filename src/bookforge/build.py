@@ -131,10 +131,16 @@ def build(root: Path, editions: tuple[str, ...] | list[str] = (), output: Path |
                 on_event("reused", name)
         todo = [name for name in names if name not in results]
         hints = {name: state.records[name].pages for name in todo if name in state.records}
-        for result in _build_all(root, book, todo, output, modified, jobs, strict, hints, on_event):
-            results[result.name] = result
-            state.records[result.name] = _record(result, output, inputs[result.name])
+        problems: list[Diagnostic] = []
+        for outcome in _build_all(root, book, todo, output, modified, jobs, strict, hints, on_event):
+            if isinstance(outcome, BookforgeError):
+                problems.extend(outcome.diagnostics)
+                continue
+            results[outcome.name] = outcome
+            state.records[outcome.name] = _record(outcome, output, inputs[outcome.name])
         state.save()
+        if problems:
+            raise PartialBuildError(problems, tuple(name for name in names if name in results))
         report = BuildReport(tuple(results[name] for name in names), time.perf_counter() - started,
                              tuple(note for note in (state.note,) if note))
         write_atomically(output / REPORT_FILE, report.to_json(output).encode())
@@ -142,37 +148,46 @@ def build(root: Path, editions: tuple[str, ...] | list[str] = (), output: Path |
 
 
 def _build_all(root: Path, book: Book, names: list[str], output: Path, modified: datetime, jobs: int, strict: bool,
-               hints: dict[str, int | None], on_event: Event) -> Iterator[EditionResult]:
-    """Editions one after another, or each in its own process; every edition's problems are collected."""
-    problems: list[Diagnostic] = []
+               hints: dict[str, int | None], on_event: Event) -> Iterator[EditionResult | BookforgeError]:
+    """Editions one after another, or each in its own process; each yields its result or its problems."""
     if jobs <= 1 or len(names) <= 1:
         for name in names:
             on_event("start", name)
             try:
-                yield build_edition(book, name, output, modified, strict=strict, page_hint=hints.get(name))
+                result = build_edition(book, name, output, modified, strict=strict, page_hint=hints.get(name))
             except BookforgeError as exc:
-                problems.extend(exc.diagnostics)
+                yield exc
                 continue
             on_event("done", name)
-    else:
-        # "spawn": the preview server has threads, and a forked child of a threaded process can deadlock.
-        context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=min(jobs, len(names)), mp_context=context) as pool:
-            futures = {}
-            for name in names:
-                on_event("start", name)
-                futures[pool.submit(_build_in_worker, str(root), name, str(output), modified, strict,
-                                    hints.get(name))] = name
-            for future in as_completed(futures):
-                try:
-                    result = future.result()
-                except BookforgeError as exc:
-                    problems.extend(exc.diagnostics)
-                    continue
-                on_event("done", futures[future])
-                yield result
-    if problems:
-        raise BookforgeError(problems)
+            yield result
+        return
+    # "spawn": the preview server has threads, and a forked child of a threaded process can deadlock.
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=min(jobs, len(names)), mp_context=context) as pool:
+        futures = {}
+        for name in names:
+            on_event("start", name)
+            futures[pool.submit(_build_in_worker, str(root), name, str(output), modified, strict,
+                                hints.get(name))] = name
+        for future in as_completed(futures):
+            try:
+                result = future.result()
+            except BookforgeError as exc:
+                yield exc
+                continue
+            on_event("done", futures[future])
+            yield result
+
+
+class PartialBuildError(BookforgeError):
+    """Some editions had problems; `built` names those that were written all the same."""
+
+    def __init__(self, diagnostics, built: tuple[str, ...] = ()):
+        super().__init__(diagnostics)
+        self.built = built
+
+    def __reduce__(self):
+        return (type(self), (self.diagnostics, self.built))
 
 
 def _build_in_worker(root: str, name: str, output: str, modified: datetime, strict: bool,

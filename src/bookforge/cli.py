@@ -27,7 +27,10 @@ class BookforgeGroup(click.Group):
         except BookforgeError as exc:
             _report(exc.diagnostics)
             problems = sum(1 for d in exc.diagnostics if d.severity == "error")
-            click.secho(f"bookforge: {problems} problem{'s' if problems != 1 else ''}; nothing was written.",
+            built = getattr(exc, "built", ())
+            outcome = (f"built {', '.join(built)}; the other editions were not written" if built
+                       else "nothing was written")
+            click.secho(f"bookforge: {problems} problem{'s' if problems != 1 else ''}; {outcome}.",
                         err=True, fg="red")
             ctx.exit(EXIT_PROBLEMS)
         except (click.exceptions.Exit, click.ClickException, click.Abort):

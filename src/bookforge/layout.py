@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import BookforgeError, Diagnostic, Location, did_you_mean, display_path
+from .model import LAYOUT_NAME
 from .trim import TRIM_PRESETS, parse_trim
 from .yamlfile import YamlDocument, read_yaml
 
@@ -89,6 +90,9 @@ def _find(root: Path, name: str, start: int, where: Location | None, seen: list[
     if name in seen and start == 0:
         cycle = " -> ".join(seen + [name])
         raise BookforgeError([Diagnostic("layout-cycle", f"layouts extend each other in a circle: {cycle}", where)])
+    if not LAYOUT_NAME.fullmatch(name):
+        raise BookforgeError([Diagnostic("bad-layout-name", f"`{name}` is not a layout name", where,
+                                         "name a layout (a folder of layouts/), not a path")])
     folders = layout_folders(root)
     for index in range(start, len(folders)):
         candidate = folders[index] / name

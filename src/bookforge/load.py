@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 from .errors import BookforgeError, Diagnostic, Location, by_location, did_you_mean, display_path
-from .model import FILE_REFS, BackMatterRef, Book, BookFile, Chapter, ChapterRef, FrontMatterRef, Part
+from .model import FILE_REFS, LAYOUT_NAME, BackMatterRef, Book, BookFile, Chapter, ChapterRef, FrontMatterRef, Part
 from .validate import validate
 from .yamlfile import MAX_FILE_BYTES, YamlDocument, read_yaml
 
@@ -17,13 +17,12 @@ BOOK_FILE = "book.yaml"
 # of memory; print layout time and memory grow with headings and text (README, "Security").
 MAX_CONTENTS = 300
 """Items in `contents`."""
-MAX_CHAPTER_ENTRIES = 500
+MAX_CHAPTER_ENTRIES = 1_000
 """Entries in one chapter file."""
-MAX_BOOK_ENTRIES = 1_000
+MAX_BOOK_ENTRIES = 3_000
 """Entries in all the manuscript files together."""
-MAX_MANUSCRIPT_BYTES = 3 * 1024 * 1024
+MAX_MANUSCRIPT_BYTES = 4 * 1024 * 1024
 """book.yaml and every file it names, together."""
-LAYOUT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
 
 
 class _Budget:
@@ -104,7 +103,7 @@ def _check_contents_length(doc: YamlDocument, problems: list[Diagnostic]) -> Non
 def _check_layout_names(book_file: BookFile, doc: YamlDocument, problems: list[Diagnostic]) -> None:
     """A layout is named, never given as a path: `../../x` must not reach a folder outside the project."""
     for name, edition in book_file.editions.items():
-        if not LAYOUT_NAME.match(edition.layout):
+        if not LAYOUT_NAME.fullmatch(edition.layout):
             problems.append(Diagnostic("bad-layout-name", f"`{edition.layout}` is not a layout name",
                                        doc.where(("editions", name, "layout")),
                                        "name a layout (letters, digits, `-` and `_`), such as `ebook` or `print`; "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Annotated, Any, Literal, Union
@@ -160,6 +161,8 @@ FileItem = Annotated[
     Discriminator(_content_kind, custom_error_type="content_item", custom_error_message=f"expected {_FILE_MESSAGE}"),
 ]
 EntryTypeName = Literal["scene", "note"]
+LAYOUT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
+"""A layout is named (a folder of layouts/), never given as a path."""
 
 
 class Edition(Model):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,7 +16,7 @@ from markupsafe import Markup
 from . import markup
 from .errors import BookforgeError, Diagnostic, Location
 from .labels import labels_for
-from .layout import Layout
+from .layout import Layout, LayoutLayer
 from .model import Book, Edition, Model, Part, edition_parts
 from .trim import gutter_for, parse_trim
 
@@ -179,9 +180,21 @@ def _entry_view(entry: Model, entry_id: str, lang: str) -> dict[str, Any]:
     return view
 
 
+class _LayerLoader(jinja2.BaseLoader):
+    """One layout folder's templates, named by their file so that errors point into it."""
+
+    def __init__(self, layer: LayoutLayer):
+        self.layer = layer
+
+    def get_source(self, environment, template):
+        if template not in self.layer.templates:
+            raise jinja2.TemplateNotFound(template)
+        return self.layer.templates[template], f"{self.layer.folder}/templates/{template}", lambda: True
+
+
 def _environment(layout: Layout) -> SandboxedEnvironment:
     """Templates resolve along the layout chain; `@name/file.html` reaches layout `name` and its parents."""
-    layers = [jinja2.DictLoader(dict(layer.templates)) for layer in layout.chain]
+    layers = [_LayerLoader(layer) for layer in layout.chain]
     prefixed = {f"@{layer.name}": jinja2.ChoiceLoader(layers[i:]) for i, layer in enumerate(layout.chain)}
     loader = jinja2.ChoiceLoader([jinja2.PrefixLoader(prefixed, delimiter="/"), *layers])
     env = SandboxedEnvironment(loader=loader, autoescape=True, undefined=jinja2.StrictUndefined,
@@ -223,17 +236,33 @@ def _render(env: SandboxedEnvironment, name: str, context: dict[str, Any], layou
 
 
 def _template_location(exc: jinja2.TemplateError, layout: Layout, fallback: str) -> Location:
-    name = getattr(exc, "name", None) or fallback
-    bare = name.split("/", 1)[1] if name.startswith("@") else name
-    folder = next((layer.folder for layer in layout.chain if bare in layer.templates), layout.name)
-    return Location(f"{folder}/templates/{bare}", getattr(exc, "lineno", 0) or 0, 1 if getattr(exc, "lineno", 0) else 0)
+    """Where in the layout's templates the error is: a syntax error knows; otherwise the innermost template frame."""
+    if isinstance(exc, jinja2.TemplateSyntaxError) and exc.filename:
+        return Location(exc.filename, exc.lineno or 0, 1 if exc.lineno else 0)
+    frames = [(tb.tb_frame.f_code.co_filename, tb.tb_lineno) for tb in _traceback(exc)]
+    folders = tuple(f"{layer.folder}/templates/" for layer in layout.chain)
+    inside = [(file, line) for file, line in frames if file.startswith(folders)]
+    if inside:
+        file, line = inside[-1]
+        return Location(file, line, 1)
+    folder = next((layer.folder for layer in layout.chain if fallback in layer.templates), layout.name)
+    return Location(f"{folder}/templates/{fallback}")
+
+
+def _traceback(exc: BaseException):
+    tb = exc.__traceback__
+    while tb is not None:
+        yield tb
+        tb = tb.tb_next
 
 
 def _template_problem(exc: jinja2.TemplateError, where: Location) -> Diagnostic:
     if isinstance(exc, jinja2.TemplateNotFound):
         return Diagnostic("template-missing", f"the template `{exc.name}` is in no layout of the chain", where)
     if isinstance(exc, jinja2.UndefinedError):
-        return Diagnostic("template-undefined", f"template error: {exc.message}", where,
+        found = re.search(r"has no attribute '([^']+)'|'([^']+)' is undefined", exc.message or "")
+        what = f"`{found[1] or found[2]}` is not defined here" if found else f"template error: {exc.message}"
+        return Diagnostic("template-undefined", what, where,
                           "check the spelling of the variable; templates may use only what bookforge passes in")
     if isinstance(exc, jinja2.exceptions.SecurityError):
         return Diagnostic("template-unsafe", f"template tried something unsafe: {exc}", where)
