@@ -14,6 +14,11 @@ import click
 from . import __version__
 from .errors import BookforgeError, Diagnostic
 
+project_option = click.option("-C", "--project", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
+                              show_default=True, help="The book project folder (the one holding manuscript/).")
+output_option = click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), default=None,
+                             help="Where outputs go (default: build/ in the project).")
+
 EXIT_PROBLEMS = 1
 EXIT_BUG = 70  # EX_SOFTWARE: bookforge itself failed
 
@@ -66,10 +71,8 @@ def main() -> None:
 
 @main.command()
 @click.argument("editions", nargs=-1)
-@click.option("-C", "--project", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
-              show_default=True, help="The book project folder (the one holding manuscript/).")
-@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Where outputs go (default: build/ in the project).")
+@project_option
+@output_option
 @click.option("-j", "--jobs", type=click.IntRange(1, 64), default=os.cpu_count() or 1, show_default="the cores",
               help="How many editions to build at once.")
 @click.option("--strict", is_flag=True, help="Treat warnings as problems: fail the build (for a book's CI).")
@@ -138,8 +141,7 @@ def _print_report(report) -> None:
 
 
 @main.command()
-@click.option("-C", "--project", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
-              show_default=True, help="The book project folder.")
+@project_option
 def clean(project: Path) -> None:
     """Remove build/: every output, the build cache and the report."""
     import shutil
@@ -207,8 +209,7 @@ def _size(size: int) -> str:
 
 
 @main.command()
-@click.option("-C", "--project", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
-              show_default=True, help="The book project folder.")
+@project_option
 def editions(project: Path) -> None:
     """List the book's editions: format, layout chain, identifier and what each contains."""
     from .layout import load_layout
@@ -233,8 +234,7 @@ def editions(project: Path) -> None:
 
 @main.command()
 @click.argument("name", required=False)
-@click.option("-C", "--project", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
-              show_default=True, help="The book project folder.")
+@project_option
 def layouts(name: str | None, project: Path) -> None:
     """List the layouts and their chains; with NAME, every setting with its value and where it was set.
 
@@ -280,8 +280,7 @@ def new(folder: Path, title: str) -> None:
 @main.command("new-layout")
 @click.argument("name")
 @click.option("--extends", "parent", default="print", show_default=True, help="The layout to start from.")
-@click.option("-C", "--project", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
-              show_default=True, help="The book project folder.")
+@project_option
 def new_layout(name: str, parent: str, project: Path) -> None:
     """Create layouts/NAME extending another layout, listing its settings and overridable template blocks."""
     from .scaffold import new_layout as scaffold_layout
@@ -304,10 +303,8 @@ def _build_print_edition(project: Path, edition: str, output: Path | None):
 
 @main.command()
 @click.argument("edition")
-@click.option("-C", "--project", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
-              show_default=True, help="The book project folder (the one holding manuscript/).")
-@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Where outputs go (default: build/ in the project).")
+@project_option
+@output_option
 def cover(edition: str, project: Path, output: Path | None) -> None:
     """Make the cover wrap of a PDF EDITION: back, spine and front with bleed, in build/EDITION/*-cover.pdf.
 
@@ -326,10 +323,8 @@ def cover(edition: str, project: Path, output: Path | None) -> None:
 
 @main.command()
 @click.argument("edition")
-@click.option("-C", "--project", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
-              show_default=True, help="The book project folder (the one holding manuscript/).")
-@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Where outputs go (default: build/ in the project).")
+@project_option
+@output_option
 @click.option("--dpi", type=click.IntRange(20, 300), default=60, show_default=True, help="Resolution of the PNGs.")
 def proof(edition: str, project: Path, output: Path | None, dpi: int) -> None:
     """Build a PDF EDITION and show it as spreads: PNG files and build/EDITION/proof/index.html.
@@ -347,8 +342,7 @@ def proof(edition: str, project: Path, output: Path | None, dpi: int) -> None:
 @click.argument("editions", nargs=-1)
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
               help="The port on 127.0.0.1 (0 picks a free one).")
-@click.option("-C", "--project", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
-              show_default=True, help="The book project folder (the one holding manuscript/).")
+@project_option
 def preview(editions: tuple[str, ...], port: int, project: Path) -> None:
     """Serve the book on localhost while you write: every edition, or only the EDITIONS named.
 
