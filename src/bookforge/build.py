@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
+from . import pagemap
 from .cache import CACHE_DIR, BuildState, FragmentStore, Record, edition_inputs, file_sha256
 from .epub import write_epub
 from .errors import BookforgeError, Diagnostic, Location, did_you_mean
@@ -29,6 +30,11 @@ from .render import Rendition, render
 from .trim import gutter_for
 
 BUILD_DIR = "build"
+PAGE_MAPS = "pagemaps"
+SLUG_MAX = 80
+EBOOK_FORMATS = {"epub": "epub", "kepub": "epub"}
+"""Edition formats written as EPUB, and the layout format each needs."""
+EXTENSIONS = {"kepub": "kepub.epub"}
 REPORT_FILE = "report.json"
 LOCK_FILE = ".lock"
 
@@ -118,11 +124,14 @@ def build(root: Path, editions: tuple[str, ...] | list[str] = (), output: Path |
     names = select_editions(book, editions)
     modified = source_date()
     layouts = {name: edition_layout(book, name) for name in names}
+    sources = pagemap.page_list_sources(book)
     with _lock(output):
         state = BuildState(output)
         # Not the clock: without SOURCE_DATE_EPOCH an unchanged book keeps its output and that output's date.
         epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
         inputs = {name: edition_inputs(book, name, layouts[name], epoch) for name in names}
+        for name in set(names) & set(sources):  # an ebook with a print page list changes with that print edition
+            inputs[name] += ":" + edition_inputs(book, sources[name], edition_layout(book, sources[name]), epoch)
         results: dict[str, EditionResult] = {}
         for name in names:
             record = None if force else state.reusable(name, inputs[name])
@@ -132,12 +141,15 @@ def build(root: Path, editions: tuple[str, ...] | list[str] = (), output: Path |
         todo = [name for name in names if name not in results]
         hints = {name: state.records[name].pages for name in todo if name in state.records}
         problems: list[Diagnostic] = []
-        for outcome in _build_all(root, book, todo, output, modified, jobs, strict, hints, on_event):
-            if isinstance(outcome, BookforgeError):
-                problems.extend(outcome.diagnostics)
-                continue
-            results[outcome.name] = outcome
-            state.records[outcome.name] = _record(outcome, output, inputs[outcome.name])
+        # Ebooks that carry a print edition's page list come after the print editions, whose page maps they read.
+        waves = ([name for name in todo if name not in sources], [name for name in todo if name in sources])
+        for wave in waves:
+            for outcome in _build_all(root, book, wave, output, modified, jobs, strict, hints, on_event):
+                if isinstance(outcome, BookforgeError):
+                    problems.extend(outcome.diagnostics)
+                    continue
+                results[outcome.name] = outcome
+                state.records[outcome.name] = _record(outcome, output, inputs[outcome.name])
         state.save()
         if problems:
             raise PartialBuildError(problems, tuple(name for name in names if name in results))
@@ -198,7 +210,7 @@ def _build_in_worker(root: str, name: str, output: str, modified: datetime, stri
 def edition_layout(book: Book, name: str) -> Layout:
     edition = book.editions[name]
     layout = load_layout(Path(book.root), edition.layout, edition.location_of("layout"))
-    if layout.format != edition.format:
+    if layout.format != EBOOK_FORMATS.get(edition.format, edition.format):
         raise BookforgeError([Diagnostic(
             "layout-format", f"edition `{name}` is `{edition.format}` but layout `{layout.name}` makes "
             f"`{layout.format or 'nothing'}`", edition.location_of("format"),
@@ -212,19 +224,24 @@ def build_edition(book: Book, name: str, output: Path, modified: datetime, *, st
     edition = book.editions[name]
     layout = edition_layout(book, name)
     fragments = FragmentStore(output / CACHE_DIR / "fragments")
-    if edition.format == "epub":
+    if edition.format in EBOOK_FORMATS:
         rendition = render(book, name, layout, fragments=fragments)
-        data, warnings, pages, rendered = write_epub(rendition, modified), (), None, rendition.rendered_parts
+        starts = print_page_starts(book, edition.page_list_from, output, modified) if edition.page_list_from else None
+        data = write_epub(rendition, modified, page_starts=starts, kobo=edition.format == "kepub")
+        warnings, pages, rendered = (), None, rendition.rendered_parts
     else:
-        result, rendition, rendered = lay_out_print(book, name, layout, modified, fragments, page_hint)
+        mapped = name in pagemap.page_list_sources(book).values()
+        result, rendition, rendered = lay_out_print(book, name, layout, modified, fragments, page_hint, mapped)
         data, warnings, pages = result.data, result.warnings, result.pages
+        if mapped:
+            _store_page_starts(book, name, layout, output, result.page_starts)
     failing = [w for w in warnings if w.severity == "error" or strict]
     if failing:
         raise BookforgeError(failing)
     # The cover wrap, sized from this interior's real page count; made before anything is written.
     cover_data = cover_pdf(book, name, layout, pages, modified) if pages is not None else None
     slug = file_slug(rendition.title)
-    path = output / name / f"{slug}.{edition.format}"
+    path = output / name / f"{slug}.{EXTENSIONS.get(edition.format, edition.format)}"
     write_atomically(path, data)
     cover = output / name / f"{slug}-cover.pdf" if cover_data is not None else None
     if cover is not None:
@@ -236,7 +253,7 @@ def build_edition(book: Book, name: str, output: Path, modified: datetime, *, st
 
 
 def lay_out_print(book: Book, name: str, layout: Layout, modified: datetime, fragments: MutableMapping[str, str],
-                  page_hint: int | None) -> tuple[PdfResult, Rendition, tuple[str, ...]]:
+                  page_hint: int | None, map_pages: bool = False) -> tuple[PdfResult, Rendition, tuple[str, ...]]:
     """Lay out; when the gutter is `auto` and the page count lands in another band, lay out again.
 
     The last build's page count, when known, picks the band for the first layout, which is then usually the only
@@ -245,7 +262,7 @@ def lay_out_print(book: Book, name: str, layout: Layout, modified: datetime, fra
     counted = page_hint or 0
     rendition = render(book, name, layout, page_count=counted, fragments=fragments)
     rendered = rendition.rendered_parts
-    result = write_pdf(rendition, modified)
+    result = write_pdf(rendition, modified, map_pages=map_pages)
     if layout.settings["margins"]["inside"] != "auto":
         return result, rendition, rendered
     for _ in range(3):  # a wider gutter adds pages, which can move the count into the next band once more
@@ -253,8 +270,26 @@ def lay_out_print(book: Book, name: str, layout: Layout, modified: datetime, fra
             break
         counted = result.pages
         rendition = render(book, name, layout, page_count=counted, fragments=fragments)
-        result = write_pdf(rendition, modified)
+        result = write_pdf(rendition, modified, map_pages=map_pages)
     return result, rendition, rendered
+
+
+def print_page_starts(book: Book, name: str, output: Path, modified: datetime) -> tuple[pagemap.PageStart, ...]:
+    """Where each page of print edition `name` starts: from its last build when that is current, else laid out now."""
+    layout = edition_layout(book, name)
+    key = edition_inputs(book, name, layout, os.environ.get("SOURCE_DATE_EPOCH", ""))
+    starts = pagemap.load(output / CACHE_DIR / PAGE_MAPS / f"{name}.json", key)
+    if starts is None:
+        fragments = FragmentStore(output / CACHE_DIR / "fragments")
+        result, _, _ = lay_out_print(book, name, layout, modified, fragments, None, map_pages=True)
+        starts = _store_page_starts(book, name, layout, output, result.page_starts)
+    return starts
+
+
+def _store_page_starts(book: Book, name: str, layout: Layout, output: Path, starts: tuple) -> tuple:
+    key = edition_inputs(book, name, layout, os.environ.get("SOURCE_DATE_EPOCH", ""))
+    write_atomically(output / CACHE_DIR / PAGE_MAPS / f"{name}.json", pagemap.dump(starts, key))
+    return starts
 
 
 def cover_pdf(book: Book, name: str, layout: Layout, pages: int, modified: datetime) -> bytes:
@@ -283,7 +318,12 @@ def word_count(book: Book, name: str) -> int:
 def file_slug(title: str) -> str:
     """`Café Stories` -> `cafe-stories`: output file names that every system and store accepts."""
     ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", ascii_title.lower()).strip("-") or "book"
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_title.lower()).strip("-") or "book"
+    # A file name has at most 255 bytes: a very long title keeps its first words (whole ones).
+    if len(slug) <= SLUG_MAX:
+        return slug
+    cut = slug[:SLUG_MAX + 1]
+    return cut.rsplit("-", 1)[0] if "-" in cut else slug[:SLUG_MAX]
 
 
 def _reused(name: str, book: Book, output: Path, record: Record) -> EditionResult:

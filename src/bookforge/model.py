@@ -168,8 +168,8 @@ LAYOUT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
 class Edition(Model):
     """One book made from the manuscript: its format, its layout and its own identifier."""
 
-    format: Literal["epub", "pdf"]
-    """The output format."""
+    format: Literal["epub", "pdf", "kepub"]
+    """The output format: `epub`, `pdf`, or `kepub` (an EPUB for Kobo readers, `.kepub.epub`, from an ebook layout)."""
     layout: Line
     """The layout, from the project's `layouts/` or bookforge's own (`ebook`, `print`)."""
     identifier: Line
@@ -182,6 +182,9 @@ class Edition(Model):
     """Only entries of these types, e.g. `[scene]` for a film companion; all types when not given."""
     extra: tuple[FileItem, ...] = ()
     """Files only this edition has: `frontmatter: FILE` (e.g. a foreword), `chapter: FILE`, `backmatter: FILE`."""
+    page_list_from: Line | None = None
+    """EPUB editions: the print edition whose page breaks the ebook carries (a page list and invisible page
+    markers), so that a reader can follow a citation of `page 143` of that edition."""
 
 
 class BookFile(Model):

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from . import preflight
+from . import pagemap, preflight
 from .errors import BookforgeError, Diagnostic, Location
 from .render import Rendition
 from .trim import COVER_BLEED, bleed_points
@@ -29,9 +29,11 @@ class PdfResult:
     data: bytes
     pages: int
     warnings: tuple[Diagnostic, ...]
+    page_starts: tuple = ()
+    """Where each printed page starts (pagemap.PageStart), when asked for with `map_pages`."""
 
 
-def write_pdf(rendition: Rendition, modified: datetime, bound: bool = True) -> PdfResult:
+def write_pdf(rendition: Rendition, modified: datetime, bound: bool = True, map_pages: bool = False) -> PdfResult:
     """Lay out and write the PDF; fails with located problems where the edition's PDF variant would be broken.
 
     `bound` pages (an interior) have no bleed on their inside edge; a cover (`bound=False`) bleeds on all four.
@@ -57,7 +59,8 @@ def write_pdf(rendition: Rendition, modified: datetime, bound: bool = True) -> P
                                   finisher=_finisher(settings, variant, bound))
     warnings.extend(_fallback_fonts(rendered, rendition, where))
     warnings.extend(preflight.check_pdf(data, rendition.layout, where))
-    return PdfResult(data=data, pages=len(rendered.pages), warnings=tuple(warnings))
+    starts = pagemap.page_starts(rendered, html.etree_element) if map_pages else ()
+    return PdfResult(data=data, pages=len(rendered.pages), warnings=tuple(warnings), page_starts=starts)
 
 
 def _raise_errors(problems: list[Diagnostic]) -> None:
