@@ -19,6 +19,13 @@ BARCODE_AREA = (2.0, 1.2)  # inches, kept clear (white) on the back for the prin
 SAFE = 0.25  # inches: text stays this far inside each panel's edges (KDP asks at least 0.125 from the trim)
 
 
+# Deep blue ground, warm paper-white type, a brass accent; on press, the same in CMYK. The ebook's cover image
+# (epubcover.py) uses the screen colours.
+SCREEN_COLOURS = {"ground": "#1c2d44", "type": "#f7f2e6", "accent": "#d3a55a", "white": "#ffffff"}
+PRESS_COLOURS = {"ground": "device-cmyk(0.88 0.62 0.18 0.52)", "type": "device-cmyk(0 0.02 0.08 0)",
+                 "accent": "device-cmyk(0.12 0.3 0.75 0.08)", "white": "device-cmyk(0 0 0 0)"}
+
+
 @dataclass(frozen=True)
 class CoverGeometry:
     """All in inches. The PDF is `width` x `height`: both covers, the spine and the bleed around them."""
@@ -73,11 +80,7 @@ def cover_context(layout: Layout, geometry: CoverGeometry) -> dict[str, Any]:
         "spine": f"{geometry.spine:.4f}in", "bleed": f"{geometry.bleed:.4f}in",
         "wrap_width": f"{2 * geometry.trim_width + geometry.spine:.4f}in",
         "safe": f"{SAFE}in", "barcode_width": f"{BARCODE_AREA[0]}in", "barcode_height": f"{BARCODE_AREA[1]}in",
-        # Deep blue ground, warm paper-white type, a brass accent; on press, the same in CMYK.
-        "ground": "device-cmyk(0.88 0.62 0.18 0.52)" if press else "#1c2d44",
-        "type": "device-cmyk(0 0.02 0.08 0)" if press else "#f7f2e6",
-        "accent": "device-cmyk(0.12 0.3 0.75 0.08)" if press else "#d3a55a",
-        "white": "device-cmyk(0 0 0 0)" if press else "#ffffff",
+        **(PRESS_COLOURS if press else SCREEN_COLOURS),
     }
 
 

@@ -1,4 +1,4 @@
-"""Rendition -> EPUB 3 bytes through ebooklib: our XHTML documents as they are, nav + NCX, reproducible zip."""
+"""Rendition -> EPUB 3 bytes through ebooklib: our XHTML documents, a cover, nav + NCX, reproducible zip."""
 
 from __future__ import annotations
 
@@ -7,34 +7,73 @@ import zipfile
 from datetime import datetime
 
 from ebooklib import epub
+from lxml import etree
 
+from . import a11y, epubcover, kepub, pagemap
 from .render import Rendition
 
 ROLE_NAMES = {"author": "aut", "editor": "edt", "translator": "trl", "illustrator": "ill", "contributor": "ctb"}
 FONT_TYPES = {".otf": "font/otf", ".ttf": "font/ttf", ".woff": "font/woff", ".woff2": "font/woff2"}
 LANDMARKS = {"table-of-contents": "toc", "title-page": "titlepage", "copyright-page": "copyright-page"}
+XHTML = "http://www.w3.org/1999/xhtml"
+EPUB_NS = "http://www.idpf.org/2007/ops"
 # ZIP has no dates before 1980; SOURCE_DATE_EPOCH may be earlier.
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 
 
 class _Writer(epub.EpubWriter):
+    page_list: list[tuple[str, str, str]] = []
+    """(label, document, marker id) of the print page list."""
+
     def _write_opf_file(self, root):
         # EPUB Accessibility asks for the language on <package> too; ebooklib only puts it in dc:language.
         root.set("{http://www.w3.org/XML/1998/namespace}lang", self.book.language)
         super()._write_opf_file(root)
 
+    def _get_nav(self, item):
+        """ebooklib's nav, with the landmarks hidden (they are for reading systems) and our own page list."""
+        nav = etree.fromstring(super()._get_nav(item))
+        body = nav.find(f"{{{XHTML}}}body")
+        for landmarks in body.iterfind(f"{{{XHTML}}}nav[@{{{EPUB_NS}}}type='landmarks']"):
+            landmarks.set("hidden", "hidden")
+        if self.page_list:
+            pages = etree.SubElement(body, f"{{{XHTML}}}nav", {f"{{{EPUB_NS}}}type": "page-list", "id": "page-list",
+                                                               "hidden": "hidden"})
+            etree.SubElement(pages, f"{{{XHTML}}}h2").text = self.options["pages_title"]
+            items = etree.SubElement(pages, f"{{{XHTML}}}ol")
+            for label, document, ident in self.page_list:
+                link = etree.SubElement(etree.SubElement(items, f"{{{XHTML}}}li"), f"{{{XHTML}}}a",
+                                        {"href": f"{document}#{ident}"})
+                link.text = label
+        return etree.tostring(nav.getroottree(), pretty_print=True, encoding="utf-8", xml_declaration=True)
 
-def write_epub(rendition: Rendition, modified: datetime) -> bytes:
-    book = _package(rendition)
+
+def write_epub(rendition: Rendition, modified: datetime, page_starts=None, kobo: bool = False) -> bytes:
+    """The EPUB (a kepub with `kobo`), carrying a print edition's page list when `page_starts` are given."""
+    book, page_list = _package(rendition, modified, page_starts, kobo)
     buffer = io.BytesIO()
-    writer = _Writer(buffer, book, {"mtime": modified, "epub3_pages": False,
+    writer = _Writer(buffer, book, {"mtime": modified, "epub3_pages": False, "pages_title": rendition.labels["pages"],
                                     "landmark_title": rendition.labels["landmarks"], "raise_exceptions": True})
+    writer.page_list = page_list
     writer.process()
     writer.write()
     return _normalise_zip(buffer.getvalue(), modified)
 
 
-def _package(rendition: Rendition) -> epub.EpubBook:
+def _documents(rendition: Rendition, page_starts, kobo: bool):
+    """The content documents as XHTML bytes by href, with page markers and Kobo spans put in; and the page list."""
+    trees = {d.href: etree.fromstring(d.content.encode("utf-8")) for d in rendition.documents}
+    page_list = pagemap.insert_markers(trees, page_starts) if page_starts else []
+    if kobo:
+        for root in trees.values():
+            kepub.koboize(root)
+    changed = {name for _, name, _ in page_list} | (set(trees) if kobo else set())
+    contents = {d.href: etree.tostring(trees[d.href].getroottree(), encoding="utf-8", xml_declaration=True)
+                if d.href in changed else d.content.encode("utf-8") for d in rendition.documents}
+    return trees, contents, page_list
+
+
+def _package(rendition: Rendition, modified: datetime, page_starts, kobo: bool) -> tuple[epub.EpubBook, list]:
     meta = rendition.book.metadata
     book = epub.EpubBook()
     book.set_identifier(rendition.edition.identifier)
@@ -52,7 +91,6 @@ def _package(rendition: Rendition) -> epub.EpubBook:
     for subject in meta.subjects:
         book.add_metadata("DC", "subject", subject)
     book.add_metadata("DC", "source", meta.identifier)
-    _accessibility(book)
 
     for path, css in rendition.stylesheets:
         book.add_item(epub.EpubItem(uid=_uid(path), file_name=path, media_type="text/css", content=css.encode()))
@@ -60,12 +98,27 @@ def _package(rendition: Rendition) -> epub.EpubBook:
         suffix = path[path.rfind("."):].lower()
         book.add_item(epub.EpubItem(uid=_uid(path), file_name=path, media_type=FONT_TYPES.get(suffix, "font/otf"),
                                     content=data))
-    documents = []
+    trees, contents, page_list = _documents(rendition, page_starts, kobo)
+    cover = epub.EpubCover(uid="cover-image", file_name=epubcover.IMAGE)
+    cover.media_type, cover.content = "image/jpeg", epubcover.cover_image(rendition, modified)
+    book.add_item(cover)
+    book.add_metadata(None, "meta", "", {"name": "cover", "content": "cover-image"})
+    cover_page = epubcover.cover_page(rendition, [path for path, _ in rendition.stylesheets])
+    trees[epubcover.PAGE_FILE] = etree.fromstring(cover_page.encode("utf-8"))
+    documents = [epub.EpubItem(uid="cover", file_name=epubcover.PAGE_FILE, media_type="application/xhtml+xml",
+                               content=cover_page.encode("utf-8"))]
+    book.add_item(documents[0])
     for document in rendition.documents:
         item = epub.EpubItem(uid=document.id, file_name=document.href, media_type="application/xhtml+xml",
-                             content=document.content.encode("utf-8"))
+                             content=contents[document.href])
         book.add_item(item)
         documents.append(item)
+    source = rendition.book.editions[rendition.edition.page_list_from].identifier if page_list else None
+    for prop, value in a11y.claims(a11y.survey(trees), source):
+        attributes = {"property": prop}
+        if prop == "schema:accessibilitySummary" and not rendition.language.lower().startswith("en"):
+            attributes["{http://www.w3.org/XML/1998/namespace}lang"] = "en"  # bookforge writes it in English
+        book.add_metadata(None, "meta", value, attributes)
     nav = epub.EpubNav(title=rendition.labels["contents"])
     for path, _ in rendition.stylesheets:
         nav.add_link(href=path, rel="stylesheet", type="text/css")
@@ -73,33 +126,17 @@ def _package(rendition: Rendition) -> epub.EpubBook:
     book.add_item(epub.EpubNcx())
     book.toc = [epub.Link(d.href, d.title, f"toc-{d.id}") for d in rendition.documents if d.in_toc]
     first_body = next((d for d in rendition.documents if d.role == "body"), rendition.documents[0])
-    book.guide = [{"type": LANDMARKS[d.kind], "href": d.href, "title": _landmark_title(d, rendition)}
-                  for d in rendition.documents if d.kind in LANDMARKS]
+    book.guide = [{"type": "cover", "href": epubcover.PAGE_FILE, "title": rendition.labels["cover"]}]
+    book.guide += [{"type": LANDMARKS[d.kind], "href": d.href, "title": _landmark_title(d, rendition)}
+                   for d in rendition.documents if d.kind in LANDMARKS]
     book.guide.append({"type": "text", "href": first_body.href, "title": rendition.labels["start"]})
     book.spine = documents
-    return book
+    return book, page_list
 
 
 def _landmark_title(document, rendition: Rendition) -> str:
     return {"table-of-contents": rendition.labels["contents"], "title-page": rendition.labels["title_page"],
             "copyright-page": rendition.labels["copyright"]}[document.kind]
-
-
-def _accessibility(book: epub.EpubBook) -> None:
-    """Claims that hold for every text-only book bookforge makes (structure, order, no hazards)."""
-    claims = [
-        ("schema:accessMode", "textual"),
-        ("schema:accessModeSufficient", "textual"),
-        ("schema:accessibilityFeature", "structuralNavigation"),
-        ("schema:accessibilityFeature", "tableOfContents"),
-        ("schema:accessibilityFeature", "readingOrder"),
-        ("schema:accessibilityHazard", "none"),
-        ("schema:accessibilitySummary",
-         "Text only, with headings for every chapter and entry, a linked table of contents, and a logical "
-         "reading order."),
-    ]
-    for prop, value in claims:
-        book.add_metadata(None, "meta", value, {"property": prop})
 
 
 def _uid(path: str) -> str:
