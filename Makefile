@@ -11,7 +11,7 @@ build: setup
 test: setup
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-setup: system-deps $(VENV)/.installed
+setup: system-deps $(VENV)/.installed node_modules/.installed
 
 system-deps:
 	@scripts/install-system-deps.sh
@@ -20,6 +20,12 @@ $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+# DAISY Ace, the EPUB accessibility checker, pinned by package-lock.json. Puppeteer's browser download is off
+# (.puppeteerrc.cjs, --ignore-scripts): Ace drives Debian's chromium.
+node_modules/.installed: package.json package-lock.json
+	PUPPETEER_SKIP_DOWNLOAD=1 npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
 	touch $@
 
 clean:

