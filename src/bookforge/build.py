@@ -27,7 +27,7 @@ from .model import Book, edition_parts
 from .output import write_atomically
 from .pdf import PdfResult, write_pdf
 from .render import Rendition, render
-from .trim import gutter_for
+from .trim import estimate_pages, gutter_for
 
 BUILD_DIR = "build"
 PAGE_MAPS = "pagemaps"
@@ -256,10 +256,10 @@ def lay_out_print(book: Book, name: str, layout: Layout, modified: datetime, fra
                   page_hint: int | None, map_pages: bool = False) -> tuple[PdfResult, Rendition, tuple[str, ...]]:
     """Lay out; when the gutter is `auto` and the page count lands in another band, lay out again.
 
-    The last build's page count, when known, picks the band for the first layout, which is then usually the only
-    one. Returns the PDF, the rendition it was made from, and the parts rendered on the way.
+    The last build's page count, or else an estimate from the text, picks the band for the first layout, which is
+    then usually the only one. Returns the PDF, the rendition it was made from, and the parts rendered on the way.
     """
-    counted = page_hint or 0
+    counted = page_hint or _estimated_pages(book, name, layout)
     rendition = render(book, name, layout, page_count=counted, fragments=fragments)
     rendered = rendition.rendered_parts
     result = write_pdf(rendition, modified, map_pages=map_pages)
@@ -301,6 +301,16 @@ def cover_pdf(book: Book, name: str, layout: Layout, pages: int, modified: datet
     if errors:
         raise BookforgeError(errors)
     return result.data
+
+
+def _estimated_pages(book: Book, name: str, layout: Layout) -> int:
+    chapters = [part.chapter for part in edition_parts(book, name) if part.chapter is not None]
+    entries = [entry for chapter in chapters for entry in chapter.entries]
+    texts = [chapter.introduction or "" for chapter in chapters]
+    texts += [str(value) for entry in entries for key, value in entry if key != "type"]
+    characters = sum(len(text) for text in texts) + sum(len(chapter.title) for chapter in chapters)
+    paragraphs = sum(text.count("\n\n") + 1 for text in texts if text)
+    return estimate_pages(layout.settings, characters, paragraphs, len(entries), len(chapters))
 
 
 def word_count(book: Book, name: str) -> int:

@@ -69,3 +69,25 @@ def bleed_points(settings) -> float:
     """The layout's `bleed` setting in points (0 for "0" or "0in"); ValueError when it is not a length."""
     value = str(settings["bleed"]).strip()
     return 0.0 if value in ("", "0") else to_points(value)
+
+
+def estimate_pages(settings: dict, characters: int, paragraphs: int, entries: int, chapters: int) -> int:
+    """A first guess at the printed page count, so the first layout usually has the right `auto` gutter.
+
+    Lines of text from the text block and the type size, an allowance per entry (title, label, ornament) and per
+    chapter (the opening sink, a blank verso half the time). Fitted on the sample and the benchmark book to
+    within ~10%; a wrong guess costs one more layout, never a wrong book.
+    """
+    trim = parse_trim(settings["trim"])
+    assert trim is not None
+    margins = settings["margins"]
+    inside = gutter_for(0) if margins["inside"] == "auto" else margins["inside"]
+    width = trim.points[0] - to_points(inside) - to_points(margins["outside"])
+    height = trim.points[1] - to_points(margins["top"]) - to_points(margins["bottom"])
+    size = to_points(settings["font_size"])
+    characters_per_line = width / (size * 0.5)
+    lines_per_page = height / (size * settings["leading"])
+    lines = characters / characters_per_line + entries * 5
+    if settings["paragraph_style"] == "spaced":
+        lines += paragraphs * 0.8
+    return round(4 + chapters * 1.5 + lines / lines_per_page)
