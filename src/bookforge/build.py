@@ -11,7 +11,7 @@ import re
 import time
 import unicodedata
 from collections.abc import Callable, Iterator, MutableMapping
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
@@ -141,15 +141,14 @@ def build(root: Path, editions: tuple[str, ...] | list[str] = (), output: Path |
         todo = [name for name in names if name not in results]
         hints = {name: state.records[name].pages for name in todo if name in state.records}
         problems: list[Diagnostic] = []
-        # Ebooks that carry a print edition's page list come after the print editions, whose page maps they read.
-        waves = ([name for name in todo if name not in sources], [name for name in todo if name in sources])
-        for wave in waves:
-            for outcome in _build_all(root, book, wave, output, modified, jobs, strict, hints, on_event):
-                if isinstance(outcome, BookforgeError):
-                    problems.extend(outcome.diagnostics)
-                    continue
-                results[outcome.name] = outcome
-                state.records[outcome.name] = _record(outcome, output, inputs[outcome.name])
+        # Ebooks that carry a print edition's page list come after that edition, whose page map they read.
+        depends = {name: source for name, source in sources.items() if name in todo and source in todo}
+        for outcome in _build_all(root, book, todo, output, modified, jobs, strict, hints, depends, on_event):
+            if isinstance(outcome, BookforgeError):
+                problems.extend(outcome.diagnostics)
+                continue
+            results[outcome.name] = outcome
+            state.records[outcome.name] = _record(outcome, output, inputs[outcome.name])
         state.save()
         if problems:
             raise PartialBuildError(problems, tuple(name for name in names if name in results))
@@ -160,35 +159,64 @@ def build(root: Path, editions: tuple[str, ...] | list[str] = (), output: Path |
 
 
 def _build_all(root: Path, book: Book, names: list[str], output: Path, modified: datetime, jobs: int, strict: bool,
-               hints: dict[str, int | None], on_event: Event) -> Iterator[EditionResult | BookforgeError]:
-    """Editions one after another, or each in its own process; each yields its result or its problems."""
-    if jobs <= 1 or len(names) <= 1:
-        for name in names:
-            on_event("start", name)
-            try:
-                result = build_edition(book, name, output, modified, strict=strict, page_hint=hints.get(name))
-            except BookforgeError as exc:
-                yield exc
-                continue
-            on_event("done", name)
-            yield result
-        return
+               hints: dict[str, int | None], depends: dict[str, str],
+               on_event: Event) -> Iterator[EditionResult | BookforgeError]:
+    """Editions in dependency order, the longest first, at most `jobs` at a time; yields each result or problems.
+
+    Longest first, because the build takes as long as its slowest worker; an ebook that reads a print edition's page
+    map starts as soon as that edition is done.
+    """
+    expected = {name: hints.get(name) or _expected_pages(book, name) for name in names}
+    waiting = sorted(names, key=lambda name: -expected[name])
+    finished: set[str] = set()
+    parallel = jobs > 1 and len(names) > 1
     # "spawn": the preview server has threads, and a forked child of a threaded process can deadlock.
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=min(jobs, len(names)), mp_context=context) as pool:
-        futures = {}
-        for name in names:
-            on_event("start", name)
-            futures[pool.submit(_build_in_worker, str(root), name, str(output), modified, strict,
-                                hints.get(name))] = name
-        for future in as_completed(futures):
-            try:
-                result = future.result()
-            except BookforgeError as exc:
-                yield exc
-                continue
-            on_event("done", futures[future])
-            yield result
+    with (ProcessPoolExecutor(max_workers=min(jobs, len(names)), mp_context=multiprocessing.get_context("spawn"))
+          if parallel else _InlineExecutor()) as pool:
+        running: dict[Future, str] = {}
+        while waiting or running:
+            ready = [name for name in waiting if depends.get(name) not in waiting and depends.get(name) not in
+                     running.values()]
+            for name in ready[: max(1, jobs) - len(running)]:
+                waiting.remove(name)
+                on_event("start", name)
+                if parallel:
+                    future = pool.submit(_build_in_worker, str(root), name, str(output), modified, strict,
+                                         hints.get(name))
+                else:
+                    future = pool.submit(build_edition, book, name, output, modified, strict=strict,
+                                         page_hint=hints.get(name))
+                running[future] = name
+            done, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in done:
+                name = running.pop(future)
+                finished.add(name)
+                try:
+                    result = future.result()
+                except BookforgeError as exc:
+                    yield exc
+                    continue
+                on_event("done", name)
+                yield result
+
+
+class _InlineExecutor(Executor):
+    """Runs each job as it is submitted, in this process: the serial build, with the same scheduling."""
+
+    def submit(self, fn, /, *args, **kwargs) -> Future:
+        future: Future = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except BookforgeError as exc:
+            future.set_exception(exc)
+        return future
+
+
+def _expected_pages(book: Book, name: str) -> int:
+    """Roughly how long an edition takes: its estimated pages (an EPUB is quick)."""
+    if book.editions[name].format != "pdf":
+        return 0
+    return _estimated_pages(book, name, edition_layout(book, name))
 
 
 class PartialBuildError(BookforgeError):
