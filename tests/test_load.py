@@ -26,7 +26,7 @@ def test_invalid_project_is_reported_without_writing(case: Path, tmp_path: Path)
     # A copy, with the sample's fonts: the layout stage needs them, and the repository stays untouched.
     project = tmp_path / "project"
     shutil.copytree(case, project, ignore=shutil.ignore_patterns("expected.txt", "args.txt"))
-    shutil.copytree(REPO / "assets", project / "assets")
+    shutil.copytree(REPO / "assets", project / "assets", dirs_exist_ok=True)  # a case may bring its own images
     output = tmp_path / "out"
     args_file = case / "args.txt"
     extra = args_file.read_text(encoding="utf-8").split() if args_file.exists() else []

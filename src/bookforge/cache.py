@@ -10,7 +10,7 @@ from pathlib import Path
 
 from . import __version__
 from .layout import Layout
-from .model import Book, edition_parts
+from .model import Book, edition_parts, figures
 from .output import write_atomically
 
 CACHE_DIR = ".cache"
@@ -71,6 +71,9 @@ def edition_inputs(book: Book, name: str, layout: Layout, source_date: str) -> s
             if part.chapter is not None:
                 yield part.chapter.source.encode()
                 yield (root / part.chapter.source).read_bytes()
+        for src in sorted({figure.src for figure in figures(edition_parts(book, name))}):
+            yield src.encode()
+            yield book.images[src].data  # the bytes the load read and checked, which the outputs carry
         for layer in layout.chain:
             folder = root / layer.folder if not layer.folder.startswith("(bookforge)") else None
             if folder is not None:  # bookforge's own layouts are part of the tool fingerprint

@@ -98,6 +98,8 @@ def _package(rendition: Rendition, modified: datetime, page_starts, kobo: bool) 
         suffix = path[path.rfind("."):].lower()
         book.add_item(epub.EpubItem(uid=_uid(path), file_name=path, media_type=FONT_TYPES.get(suffix, "font/otf"),
                                     content=data))
+    for path, image in sorted(rendition.images.items()):
+        book.add_item(epub.EpubItem(uid=_uid(path), file_name=path, media_type=image.media_type, content=image.data))
     trees, contents, page_list = _documents(rendition, page_starts, kobo)
     cover = epub.EpubCover(uid="cover-image", file_name=epubcover.IMAGE)
     cover.media_type, cover.content = "image/jpeg", epubcover.cover_image(rendition, modified)

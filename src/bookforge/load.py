@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import io
 import re
+import warnings
 from pathlib import Path
 
+from lxml import etree
+
 from .errors import BookforgeError, Diagnostic, Location, by_location, did_you_mean, display_path
-from .model import FILE_REFS, LAYOUT_NAME, BackMatterRef, Book, BookFile, Chapter, ChapterRef, FrontMatterRef, Part
+from .model import (FILE_REFS, LAYOUT_NAME, BackMatterRef, Book, BookFile, Chapter, ChapterRef, Figure, FrontMatterRef,
+                    ImageFile, Part)
 from .validate import validate
 from .yamlfile import MAX_FILE_BYTES, YamlDocument, read_yaml
 
@@ -23,6 +28,18 @@ MAX_BOOK_ENTRIES = 3_000
 """Entries in all the manuscript files together."""
 MAX_MANUSCRIPT_BYTES = 4 * 1024 * 1024
 """book.yaml and every file it names, together."""
+ASSETS_DIR = "assets"
+MAX_IMAGE_BYTES = 10 * 1024 * 1024
+"""One image file (the stores' own limits are larger; a book of such images would not be)."""
+MAX_IMAGE_PIXELS = 5_600_000
+"""Apple Books refuses images over 5.6 megapixels."""
+IMAGE_FORMATS = {"PNG": ("image/png", (".png",)), "JPEG": ("image/jpeg", (".jpg", ".jpeg")),
+                 "GIF": ("image/gif", (".gif",)), "SVG": ("image/svg+xml", (".svg",))}
+# Image names become file names in the EPUB and URLs in both outputs: plain ones need no escaping anywhere.
+IMAGE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*(/[A-Za-z0-9_][A-Za-z0-9_.-]*)*")
+RESERVED_IMAGES = frozenset({"images/cover.jpg"})
+"""Names bookforge's own files take in the EPUB (epubcover.IMAGE)."""
+SVG_ROOT = "{http://www.w3.org/2000/svg}svg"
 
 
 class _Budget:
@@ -51,6 +68,7 @@ def load_book(root: Path) -> Book:
     if book_file is not None:
         _check_exclusions(book_file, doc, problems)
         _check_layout_names(book_file, doc, problems)
+    images = _load_images(root, [chapter for chapter in chapters.values() if chapter is not None], problems)
     if book_file is None or problems:
         raise BookforgeError(sorted(problems, key=by_location))
 
@@ -65,7 +83,7 @@ def load_book(root: Path) -> Book:
                           for index, item in enumerate(edition.extra))
               for name, edition in book_file.editions.items() if edition.extra}
     return Book(metadata=book_file.metadata, parts=tuple(parts), editions=book_file.editions, root=str(root),
-                extras=extras)
+                extras=extras, images=images)
 
 
 def _part(item: object, path: tuple, doc: YamlDocument, chapters: dict[tuple, Chapter | None], seen_ids: set[str],
@@ -182,6 +200,153 @@ def _load_chapter(root: Path, relative: str, named_at: Location, problems: list[
     if chapter is not None:
         chapter._source = shown
     return chapter
+
+
+def _load_images(root: Path, chapters: list[Chapter], problems: list[Diagnostic]) -> dict[str, ImageFile]:
+    """Every image the figures name, read once and checked: in the project's assets/, a real image, not too big."""
+    images: dict[str, ImageFile] = {}
+    refused: set[str] = set()
+    for chapter in chapters:
+        for entry in chapter.entries:
+            if not isinstance(entry, Figure):
+                continue
+            if entry.alt is None and not entry.decorative:
+                problems.append(Diagnostic("missing-alt", "this figure has no `alt` text", entry.location,
+                                           "describe what the image shows in `alt:`, for readers who cannot see it; "
+                                           "write `decorative: true` instead when it only decorates"))
+            if entry.src in images:
+                continue
+            if entry.src in refused:
+                # Each use of a bad image is reported, so that the author finds every one.
+                problems.append(_image_problem(root, entry.src, entry.location_of("src"))[1])
+                continue
+            image, problem = _image_problem(root, entry.src, entry.location_of("src"))
+            if problem is not None:
+                refused.add(entry.src)
+                problems.append(problem)
+            else:
+                images[entry.src] = image
+    return images
+
+
+def _image_problem(root: Path, src: str, where: Location | None) -> tuple[ImageFile | None, Diagnostic | None]:
+    """The image `src` names, or the problem with it."""
+    assets = root / ASSETS_DIR
+    keep = f"keep images in the project's {ASSETS_DIR}/ folder and name them relative to it, e.g. `images/photo.jpg`"
+    if re.match(r"[A-Za-z][A-Za-z0-9+.-]+:", src):  # a URL scheme (one letter would be a Windows drive)
+        return None, Diagnostic("remote-image", f"`{src}` is not a file of the project: remote images are not fetched",
+                                where, f"download the image into {ASSETS_DIR}/ and name it here, "
+                                "e.g. `images/photo.jpg`")
+    try:
+        path = (assets / src).resolve()  # follows every symbolic link, so a link pointing out is caught too
+        inside = not Path(src).is_absolute() and ".." not in Path(src).parts and path.is_relative_to(assets)
+        is_file = inside and path.is_file()
+        size = path.stat().st_size if is_file else 0
+    except (OSError, RuntimeError, ValueError) as exc:
+        return None, Diagnostic("bad-path", f"`{src}` cannot be opened: {getattr(exc, 'strerror', None) or exc}",
+                                where, keep)
+    if not inside:
+        return None, Diagnostic("path-outside", f"`{src}` is outside the project's {ASSETS_DIR}/ folder", where, keep)
+    if not IMAGE_NAME.fullmatch(src):
+        return None, Diagnostic("bad-path", f"`{src}` is not a plain file name", where, "name images and their "
+                                "folders with letters, digits, `-`, `_` and `.` only (no spaces, no `./`)")
+    if src in RESERVED_IMAGES:
+        return None, Diagnostic("bad-path", f"`{src}` is the name of the ebook's own cover image", where,
+                                "rename the image or its folder")
+    if not is_file:
+        return None, Diagnostic("file-missing", f"there is no file `{ASSETS_DIR}/{src}`", where,
+                                _existing_images_hint(assets, src))
+    if size > MAX_IMAGE_BYTES:
+        return None, Diagnostic("image-too-large", f"`{src}` is {size / 1024 / 1024:.1f} MB; an image may have at most "
+                                f"{MAX_IMAGE_BYTES // (1024 * 1024)} MB", where, "save it smaller (JPEG for photos)")
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        return None, Diagnostic("file-unreadable", f"`{src}` cannot be read: {exc.strerror or exc}", where)
+    kind, width, height = _identify(data)
+    if kind is None:
+        return None, Diagnostic("not-an-image", f"`{src}` is not a PNG, JPEG, GIF or SVG image", where,
+                                "export the image in one of these formats")
+    if kind == "bomb" or (width is not None and width * height > MAX_IMAGE_PIXELS):
+        size = "has far too many pixels" if kind == "bomb" else (
+            f"is {width:,} x {height:,} px ({width * height / 1e6:.1f} megapixels)")
+        return None, Diagnostic("image-too-large", f"`{src}` {size}; at most {MAX_IMAGE_PIXELS / 1e6:.1f} megapixels "
+                                "are allowed", where, "scale it down (Apple Books refuses larger images), "
+                                "e.g. to 2,000 x 2,800 px")
+    media_type, suffixes = IMAGE_FORMATS[kind]
+    if path.suffix.lower() not in suffixes or Path(src).suffix.lower() not in suffixes:
+        return None, Diagnostic("not-an-image", f"`{src}` is a {kind} image, but its name does not end in "
+                                f"`{suffixes[0]}`", where, f"rename it to end in `{suffixes[0]}`")
+    if kind == "SVG" and not _safe_svg(data):
+        return None, Diagnostic("not-an-image", f"`{src}` is an SVG with scripts or links to other files", where,
+                                "save it as a self-contained SVG (no scripts, no external images, fonts or styles)")
+    return ImageFile(media_type, data, width, height), None
+
+
+def _identify(data: bytes) -> tuple[str | None, int | None, int | None]:
+    """(format, width, height) from the bytes: Pillow for bitmaps, the XML root for SVG; format None if neither.
+
+    The format is `bomb` for a bitmap whose header claims so many pixels that Pillow will not open it.
+    """
+    from PIL import Image
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as opened:
+                kind, (width, height) = opened.format, opened.size
+                opened.verify()  # checksums and structure, without decoding the pixels
+        if kind in IMAGE_FORMATS:
+            return kind, width, height
+    except Image.DecompressionBombError:
+        return "bomb", None, None
+    except Exception:  # Pillow raises many kinds of error for a broken or foreign file; it may still be an SVG
+        pass
+    try:
+        root = etree.fromstring(data, _svg_parser())
+    except (etree.XMLSyntaxError, ValueError):
+        return None, None, None
+    return ("SVG" if root.tag == SVG_ROOT else None), None, None
+
+
+def _svg_parser() -> etree.XMLParser:
+    return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
+
+
+_OUTSIDE_URL = re.compile(r"url\(\s*['\"]?\s*[^#'\"\s)]|@import", re.IGNORECASE)
+
+
+def _safe_svg(data: bytes) -> bool:
+    """No DTD, no scripts or event handlers, and links only within the SVG itself (`#id`)."""
+    root = etree.fromstring(data, _svg_parser())
+    if root.getroottree().docinfo.internalDTD is not None:
+        return False
+    for element in root.iter():
+        if not isinstance(element.tag, str):  # comments, processing instructions
+            continue
+        if etree.QName(element).localname in ("script", "foreignObject"):
+            return False
+        if etree.QName(element).localname == "style" and _OUTSIDE_URL.search(element.text or ""):
+            return False
+        for name, value in element.attrib.items():
+            local = etree.QName(name).localname
+            if local.startswith("on") or (local == "href" and not value.strip().startswith("#")):
+                return False
+            if _OUTSIDE_URL.search(value):
+                return False
+    return True
+
+
+def _existing_images_hint(assets: Path, src: str) -> str:
+    suffixes = {suffix for _, names in IMAGE_FORMATS.values() for suffix in names}
+    existing = sorted(p.relative_to(assets).as_posix() for p in assets.rglob("*")
+                      if p.suffix.lower() in suffixes and p.is_file()) if assets.is_dir() else []
+    if not existing:
+        return f"{ASSETS_DIR}/ holds no images yet"
+    close = did_you_mean(src, existing)
+    listed = f"{ASSETS_DIR}/ holds " + ", ".join(f"`{name}`" for name in existing[:10]) + (
+        f" and {len(existing) - 10} more" if len(existing) > 10 else "")
+    return f"{close} ({listed})" if close and close.startswith("did you mean") else listed
 
 
 def _existing_files_hint(manuscript: Path, relative: str) -> str:

@@ -57,8 +57,22 @@ class Note(Model):
     """What the fact changes for the reader or viewer."""
 
 
-Entry = Annotated[Union[Scene, Note], Field(discriminator="type")]
-ENTRY_TYPES: dict[str, type[Model]] = {"scene": Scene, "note": Note}
+class Figure(Model):
+    """An image from the project's assets/, with a text alternative and an optional caption."""
+
+    type: Literal["figure"]
+    src: Line
+    """The image file, relative to the project's assets/ folder, e.g. `images/launch.jpg` (PNG, JPEG, GIF or SVG)."""
+    alt: Line | None = None
+    """What the image shows, for readers who cannot see it; required unless `decorative: true`."""
+    caption: Line | None = None
+    """A caption under the image, with inline Markdown."""
+    decorative: bool = False
+    """`true` for an image that carries no information (an ornament): readers skip it and it needs no `alt`."""
+
+
+Entry = Annotated[Union[Scene, Note, Figure], Field(discriminator="type")]
+ENTRY_TYPES: dict[str, type[Model]] = {"scene": Scene, "note": Note, "figure": Figure}
 """Entry types by the `type:` an author writes; a new type is a model here and a template in the layout."""
 
 
@@ -160,7 +174,7 @@ FileItem = Annotated[
     ],
     Discriminator(_content_kind, custom_error_type="content_item", custom_error_message=f"expected {_FILE_MESSAGE}"),
 ]
-EntryTypeName = Literal["scene", "note"]
+EntryTypeName = Literal["scene", "note", "figure"]
 LAYOUT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
 """A layout is named (a folder of layouts/), never given as a path."""
 
@@ -213,6 +227,17 @@ class Part:
 
 
 @dataclass(frozen=True)
+class ImageFile:
+    """An image's bytes and its media type, taken from the bytes (not the file name)."""
+
+    media_type: str
+    data: bytes = field(repr=False)
+    width: int | None = None
+    """Pixels; None for SVG."""
+    height: int | None = None
+
+
+@dataclass(frozen=True)
 class Book:
     """A whole, validated book: book.yaml plus every manuscript file it names, in reading order."""
 
@@ -223,10 +248,18 @@ class Book:
     """The project folder."""
     extras: Mapping[str, tuple[Part, ...]] = field(default_factory=dict)
     """Parts that only one edition has, by edition name."""
+    images: Mapping[str, ImageFile] = field(default_factory=dict)
+    """The images figures name, by `src`, read and checked at load: later stages read no files."""
 
     @property
     def chapters(self) -> tuple[Chapter, ...]:
         return tuple(part.chapter for part in self.parts if part.chapter is not None)
+
+
+def figures(parts: tuple[Part, ...]) -> tuple[Figure, ...]:
+    """The figures of these parts, in reading order."""
+    return tuple(entry for part in parts if part.chapter is not None
+                 for entry in part.chapter.entries if isinstance(entry, Figure))
 
 
 def edition_parts(book: Book, name: str) -> tuple[Part, ...]:

@@ -48,6 +48,7 @@ def write_pdf(rendition: Rendition, modified: datetime, bound: bool = True, map_
                      f"{'' if bound else ', cover'})")
     _raise_errors(preflight.check_settings(rendition.layout) + preflight.check_html(rendition, where))
     resources = {path: css.encode("utf-8") for path, css in rendition.stylesheets} | dict(rendition.fonts)
+    resources |= {path: image.data for path, image in rendition.images.items()}
     if variant and variant.startswith("pdf/x"):
         resources[OUTPUT_INTENT] = _cmyk_profile(rendition)
     fetcher = _resource_fetcher(weasyprint, resources)

@@ -17,7 +17,7 @@ from . import markup
 from .errors import BookforgeError, Diagnostic, Location
 from .labels import labels_for
 from .layout import Layout, LayoutLayer
-from .model import Book, Edition, Model, Part, edition_parts
+from .model import Book, Edition, Figure, ImageFile, Model, Part, edition_parts, figures
 from .trim import gutter_for, parse_trim
 
 ROLE_SEMANTICS = {
@@ -62,6 +62,8 @@ class Rendition:
     stylesheets: tuple[tuple[str, str], ...]
     """(path in the book, CSS) base layout first."""
     fonts: Mapping[str, bytes] = field(default_factory=dict)
+    images: Mapping[str, ImageFile] = field(default_factory=dict)
+    """The images this edition's figures show, by their path in the book (the `src` of the figure)."""
     labels: Mapping[str, str] = field(default_factory=dict)
     rendered_parts: tuple[str, ...] = ()
     """Ids of the parts rendered by this call; the others came from the fragment cache."""
@@ -168,6 +170,12 @@ def _part_view(part: Part, lang: str, single_document: bool, labels: dict[str, s
 
 def _entry_view(entry: Model, entry_id: str, lang: str) -> dict[str, Any]:
     view: dict[str, Any] = {"id": entry_id, "template": f"entry-{entry.type}.html"}
+    if isinstance(entry, Figure):
+        # A decorative image has an empty alt, whatever the manuscript says: readers skip it.
+        alt = "" if entry.decorative or entry.alt is None else markup.plain(entry.alt, lang)
+        caption = Markup(markup.inline(entry.caption, lang)) if entry.caption else None
+        return {**view, "type": entry.type, "src": entry.src, "alt": alt, "caption": caption,
+                "decorative": entry.decorative}
     for name in type(entry).model_fields:
         value = getattr(entry, name)
         if name == "type":
@@ -282,7 +290,7 @@ def render_cover(book: Book, edition_name: str, layout: Layout, cover: Mapping[s
     content = _render(env, "cover.html", context, layout)
     title = markup.plain(book.metadata.title, book.metadata.language)
     return _rendition(book, edition_name, layout, (RenderedDocument("cover", "cover.html", title, "cover", "cover",
-                                                                    content),), base_sheets, labels)
+                                                                    content),), base_sheets, labels, with_images=False)
 
 
 def _css_context(book: Book, layout: Layout, page_count: int | None) -> dict[str, Any]:
@@ -294,12 +302,14 @@ def _css_context(book: Book, layout: Layout, page_count: int | None) -> dict[str
 
 def _rendition(book: Book, edition_name: str, layout: Layout, documents: tuple[RenderedDocument, ...],
                stylesheets: tuple[tuple[str, str], ...], labels: dict[str, str],
-               rendered: tuple[str, ...] = ()) -> Rendition:
+               rendered: tuple[str, ...] = (), with_images: bool = True) -> Rendition:
     meta, lang = book.metadata, book.metadata.language
+    shown = figures(edition_parts(book, edition_name)) if with_images else ()
+    images = {figure.src: book.images[figure.src] for figure in shown}
     return Rendition(book=book, edition_name=edition_name, edition=book.editions[edition_name], layout=layout,
                      title=markup.plain(meta.title, lang),
                      subtitle=markup.plain(meta.subtitle, lang) if meta.subtitle else None,
                      creators=tuple((markup.plain(c.name, lang), c.role, c.file_as) for c in meta.creators),
                      description=markup.plain(meta.description, lang) if meta.description else None,
                      documents=documents, stylesheets=stylesheets, fonts=layout.fonts, labels=labels,
-                     rendered_parts=rendered)
+                     rendered_parts=rendered, images=images)
