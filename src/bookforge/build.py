@@ -23,7 +23,7 @@ from .epub import write_epub
 from .errors import BookforgeError, Diagnostic, Location, did_you_mean
 from .layout import Layout, load_layout
 from .load import load_book
-from .model import Book, edition_parts
+from .model import Book, edition_parts, reading_text
 from .output import write_atomically
 from .pdf import PdfResult, write_pdf
 from .render import Rendition, render
@@ -335,7 +335,7 @@ def _estimated_pages(book: Book, name: str, layout: Layout) -> int:
     chapters = [part.chapter for part in edition_parts(book, name) if part.chapter is not None]
     entries = [entry for chapter in chapters for entry in chapter.entries]
     texts = [chapter.introduction or "" for chapter in chapters]
-    texts += [str(value) for entry in entries for key, value in entry if key != "type"]
+    texts += [text for entry in entries for text in reading_text(entry)]
     characters = sum(len(text) for text in texts) + sum(len(chapter.title) for chapter in chapters)
     paragraphs = sum(text.count("\n\n") + 1 for text in texts if text)
     return estimate_pages(layout.settings, characters, paragraphs, len(entries), len(chapters))
@@ -348,7 +348,7 @@ def word_count(book: Book, name: str) -> int:
         if part.chapter is None:
             continue
         texts = [part.chapter.title, part.chapter.introduction or ""]
-        texts += [str(value) for entry in part.chapter.entries for key, value in entry if key != "type"]
+        texts += [text for entry in part.chapter.entries for text in reading_text(entry)]
         words += sum(len(re.findall(r"\w+(?:['’]\w+)*", text)) for text in texts)
     return words
 

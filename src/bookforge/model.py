@@ -33,6 +33,12 @@ class Model(BaseModel):
         return self._field_locations.get(field, self._location)
 
 
+def reading_text(entry: Model) -> list[str]:
+    """The text a reader reads in an entry (for word counts and page estimates): not its type, paths or flags."""
+    skip = {"type", "src", "alt", "decorative"}
+    return [value for key, value in entry if key not in skip and isinstance(value, str)]
+
+
 class Scene(Model):
     """A memorable scene: what happens, and why it counts in the story."""
 

@@ -223,6 +223,7 @@ class Preview:
         files = {path: (css.encode("utf-8"), "text/css; charset=utf-8") for path, css in rendition.stylesheets}
         files |= {path: (data, mimetypes.guess_type(path)[0] or "application/octet-stream")
                   for path, data in rendition.fonts.items()}
+        files |= {path: (image.data, image.media_type) for path, image in rendition.images.items()}
         documents = rendition.documents
         for index, document in enumerate(documents):
             before = documents[index - 1] if index else None
