@@ -179,3 +179,72 @@ def test_a_symbolic_link_out_of_the_assets_is_refused(project: Path, tmp_path: P
 
 def test_the_ebooks_own_cover_name_is_reserved():
     assert epubcover.IMAGE in RESERVED_IMAGES
+
+
+class _CountingServer:
+    """A loopback HTTP server that counts the requests it gets (it must get none)."""
+
+    def __init__(self):
+        import http.server
+        import threading
+
+        self.requests = 0
+        counter = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):  # noqa: N802
+                counter.requests += 1
+                self.send_response(200)
+                self.end_headers()
+                self.wfile.write(b"not an image")
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/launch.png"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def _remote_project(project: Path, src: str, allow: bool) -> None:
+    chapter = project / "manuscript" / "01-chapter.yaml"
+    chapter.write_text(chapter.read_text().replace("src: images/launch.png", f"src: {src}"))
+    if allow:
+        book = project / "manuscript" / "book.yaml"
+        book.write_text(book.read_text() + "remote_images: true\n")
+
+
+@pytest.mark.parametrize("allow", [False, True])
+def test_remote_images_never_reach_this_machine(project: Path, allow: bool):
+    """Off by default; when an author turns them on, still never from loopback (or private) addresses."""
+    server = _CountingServer()
+    try:
+        _remote_project(project, server.url, allow)
+        with pytest.raises(BookforgeError) as excinfo:
+            load_book(project)
+    finally:
+        server.close()
+    (problem,) = excinfo.value.diagnostics
+    assert problem.code == "remote-image" and problem.location.line == 8
+    expected = "loopback, private or reserved" if allow else "remote images are not fetched"
+    assert expected in problem.message
+    assert server.requests == 0
+
+
+@pytest.mark.parametrize("src, expected", [
+    ("http://10.1.2.3/launch.png", "loopback, private or reserved"),
+    ("http://[::1]/launch.png", "loopback, private or reserved"),
+    ("http://169.254.169.254/latest/meta-data", "loopback, private or reserved"),
+    ("ftp://example.org/launch.png", "not an http(s) address"),
+    ("file:///etc/passwd", "not an http(s) address"),
+])
+def test_remote_images_turned_on_refuse_other_schemes_and_private_addresses(project: Path, src: str, expected: str):
+    _remote_project(project, src, allow=True)
+    with pytest.raises(BookforgeError) as excinfo:
+        load_book(project)
+    (problem,) = excinfo.value.diagnostics
+    assert expected in problem.message, problem

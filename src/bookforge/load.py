@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
+import ipaddress
 import re
+import socket
+import urllib.parse
+import urllib.request
 import warnings
+from dataclasses import replace
 from pathlib import Path
 
 from lxml import etree
@@ -27,6 +33,8 @@ MAX_CHAPTER_ENTRIES = 1_000
 MAX_BOOK_ENTRIES = 3_000
 """Entries in all the manuscript files together."""
 MAX_MANUSCRIPT_BYTES = 4 * 1024 * 1024
+REMOTE_TIMEOUT = 20
+"""Seconds to wait for a remote image (with `remote_images: true`)."""
 """book.yaml and every file it names, together."""
 ASSETS_DIR = "assets"
 MAX_IMAGE_BYTES = 10 * 1024 * 1024
@@ -68,7 +76,8 @@ def load_book(root: Path) -> Book:
     if book_file is not None:
         _check_exclusions(book_file, doc, problems)
         _check_layout_names(book_file, doc, problems)
-    images = _load_images(root, [chapter for chapter in chapters.values() if chapter is not None], problems)
+    remote = isinstance(doc.data, dict) and doc.data.get("remote_images") is True
+    images = _load_images(root, [chapter for chapter in chapters.values() if chapter is not None], problems, remote)
     if book_file is None or problems:
         raise BookforgeError(sorted(problems, key=by_location))
 
@@ -202,10 +211,14 @@ def _load_chapter(root: Path, relative: str, named_at: Location, problems: list[
     return chapter
 
 
-def _load_images(root: Path, chapters: list[Chapter], problems: list[Diagnostic]) -> dict[str, ImageFile]:
-    """Every image the figures name, read once and checked: in the project's assets/, a real image, not too big."""
+def _load_images(root: Path, chapters: list[Chapter], problems: list[Diagnostic],
+                 remote: bool = False) -> dict[str, ImageFile]:
+    """Every image the figures name, read once and checked: in the project's assets/, a real image, not too big.
+
+    With `remote` (book.yaml's `remote_images: true`) an http(s) `src` is fetched, from public addresses only.
+    """
     images: dict[str, ImageFile] = {}
-    refused: set[str] = set()
+    refused: dict[str, Diagnostic] = {}
     for chapter in chapters:
         for entry in chapter.entries:
             if not isinstance(entry, Figure):
@@ -218,25 +231,30 @@ def _load_images(root: Path, chapters: list[Chapter], problems: list[Diagnostic]
                 continue
             if entry.src in refused:
                 # Each use of a bad image is reported, so that the author finds every one.
-                problems.append(_image_problem(root, entry.src, entry.location_of("src"))[1])
+                problems.append(replace(refused[entry.src], location=entry.location_of("src")))
                 continue
-            image, problem = _image_problem(root, entry.src, entry.location_of("src"))
+            image, problem = _image_problem(root, entry.src, entry.location_of("src"), remote)
             if problem is not None:
-                refused.add(entry.src)
+                refused[entry.src] = problem
                 problems.append(problem)
             else:
                 images[entry.src] = image
     return images
 
 
-def _image_problem(root: Path, src: str, where: Location | None) -> tuple[ImageFile | None, Diagnostic | None]:
+def _image_problem(root: Path, src: str, where: Location | None,
+                   remote: bool = False) -> tuple[ImageFile | None, Diagnostic | None]:
     """The image `src` names, or the problem with it."""
+    if re.match(r"[A-Za-z][A-Za-z0-9+.-]+:", src):  # a URL scheme (one letter would be a Windows drive)
+        data, problem = fetch_remote_image(src, where) if remote else (None, Diagnostic(
+            "remote-image", f"`{src}` is not a file of the project: remote images are not fetched", where,
+            f"download the image into {ASSETS_DIR}/ and name it here, e.g. `images/photo.jpg` (or set "
+            "`remote_images: true` in book.yaml)"))
+        if problem is not None:
+            return None, problem
+        return _checked_image(data, src, where, None)
     assets = root / ASSETS_DIR
     keep = f"keep images in the project's {ASSETS_DIR}/ folder and name them relative to it, e.g. `images/photo.jpg`"
-    if re.match(r"[A-Za-z][A-Za-z0-9+.-]+:", src):  # a URL scheme (one letter would be a Windows drive)
-        return None, Diagnostic("remote-image", f"`{src}` is not a file of the project: remote images are not fetched",
-                                where, f"download the image into {ASSETS_DIR}/ and name it here, "
-                                "e.g. `images/photo.jpg`")
     try:
         path = (assets / src).resolve()  # follows every symbolic link, so a link pointing out is caught too
         inside = not Path(src).is_absolute() and ".." not in Path(src).parts and path.is_relative_to(assets)
@@ -257,12 +275,22 @@ def _image_problem(root: Path, src: str, where: Location | None) -> tuple[ImageF
         return None, Diagnostic("file-missing", f"there is no file `{ASSETS_DIR}/{src}`", where,
                                 _existing_images_hint(assets, src))
     if size > MAX_IMAGE_BYTES:
-        return None, Diagnostic("image-too-large", f"`{src}` is {size / 1024 / 1024:.1f} MB; an image may have at most "
-                                f"{MAX_IMAGE_BYTES // (1024 * 1024)} MB", where, "save it smaller (JPEG for photos)")
+        return None, _too_large(src, size, where)
     try:
         data = path.read_bytes()
     except OSError as exc:
         return None, Diagnostic("file-unreadable", f"`{src}` cannot be read: {exc.strerror or exc}", where)
+    return _checked_image(data, src, where, path.suffix.lower())
+
+
+def _too_large(src: str, size: int, where: Location | None) -> Diagnostic:
+    return Diagnostic("image-too-large", f"`{src}` is {size / 1024 / 1024:.1f} MB; an image may have at most "
+                      f"{MAX_IMAGE_BYTES // (1024 * 1024)} MB", where, "save it smaller (JPEG for photos)")
+
+
+def _checked_image(data: bytes, src: str, where: Location | None,
+                   suffix: str | None) -> tuple[ImageFile | None, Diagnostic | None]:
+    """A real PNG, JPEG, GIF or safe SVG, not too many pixels; `suffix` is the file's (None for a remote image)."""
     kind, width, height = _identify(data)
     if kind is None:
         return None, Diagnostic("not-an-image", f"`{src}` is not a PNG, JPEG, GIF or SVG image", where,
@@ -274,13 +302,46 @@ def _image_problem(root: Path, src: str, where: Location | None) -> tuple[ImageF
                                 "are allowed", where, "scale it down (Apple Books refuses larger images), "
                                 "e.g. to 2,000 x 2,800 px")
     media_type, suffixes = IMAGE_FORMATS[kind]
-    if path.suffix.lower() not in suffixes or Path(src).suffix.lower() not in suffixes:
+    if suffix is not None and (suffix not in suffixes or Path(src).suffix.lower() not in suffixes):
         return None, Diagnostic("not-an-image", f"`{src}` is a {kind} image, but its name does not end in "
                                 f"`{suffixes[0]}`", where, f"rename it to end in `{suffixes[0]}`")
     if kind == "SVG" and not _safe_svg(data):
         return None, Diagnostic("not-an-image", f"`{src}` is an SVG with scripts or links to other files", where,
                                 "save it as a self-contained SVG (no scripts, no external images, fonts or styles)")
-    return ImageFile(media_type, data, width, height), None
+    # A remote image gets a file name of its own in the book, made from its address.
+    path = src if suffix is not None else f"images/remote-{hashlib.sha256(src.encode()).hexdigest()[:16]}{suffixes[0]}"
+    return ImageFile(media_type, data, width, height, path=path), None
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None  # a redirect could lead anywhere, loopback included: it is refused
+
+
+def fetch_remote_image(url: str, where: Location | None) -> tuple[bytes | None, Diagnostic | None]:
+    """An http(s) image, fetched only from public addresses, without redirects, at most MAX_IMAGE_BYTES."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return None, Diagnostic("remote-image", f"`{url}` is not an http(s) address", where,
+                                "remote images are fetched over http and https only")
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        addresses = {ipaddress.ip_address(info[4][0].split("%")[0])
+                     for info in socket.getaddrinfo(parts.hostname, port, type=socket.SOCK_STREAM)}
+    except (OSError, ValueError) as exc:
+        return None, Diagnostic("remote-image", f"`{url}` cannot be reached: {exc}", where)
+    if not addresses or not all(address.is_global for address in addresses):
+        return None, Diagnostic("remote-image", f"`{url}` points at a loopback, private or reserved address", where,
+                                "a manuscript may not make bookforge reach this machine or its network")
+    opener = urllib.request.build_opener(_NoRedirects)
+    try:
+        with opener.open(url, timeout=REMOTE_TIMEOUT) as response:
+            data = response.read(MAX_IMAGE_BYTES + 1)
+    except (OSError, ValueError) as exc:
+        return None, Diagnostic("remote-image", f"`{url}` could not be fetched: {exc}", where)
+    if len(data) > MAX_IMAGE_BYTES:
+        return None, _too_large(url, len(data), where)
+    return data, None
 
 
 def _identify(data: bytes) -> tuple[str | None, int | None, int | None]:

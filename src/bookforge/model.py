@@ -215,6 +215,9 @@ class BookFile(Model):
     """The book in reading order: generated pages and manuscript files."""
     editions: dict[Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*$")], Edition] = Field(min_length=1)
     """Editions by name (lower case, digits and hyphens); `bookforge build NAME` builds one."""
+    remote_images: bool = False
+    """Fetch figures whose `src` is an http(s) address when building (never from loopback or private
+    addresses). Off by default: a manuscript then cannot make bookforge reach the network."""
 
 
 @dataclass(frozen=True)
@@ -241,6 +244,8 @@ class ImageFile:
     width: int | None = None
     """Pixels; None for SVG."""
     height: int | None = None
+    path: str = ""
+    """Where the image goes in the book: the figure's `src`, or a name made from a remote address's hash."""
 
 
 @dataclass(frozen=True)

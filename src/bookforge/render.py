@@ -86,7 +86,8 @@ def render(book: Book, edition_name: str, layout: Layout, page_count: int | None
     labels = labels_for(lang)
     stylesheets = _stylesheets(env, layout, _css_context(book, layout, page_count))
     single_document = layout.format == "pdf"
-    parts = [_part_view(part, lang, single_document, labels) for part in edition_parts(book, edition_name)]
+    parts = [_part_view(part, lang, single_document, labels, book.images)
+             for part in edition_parts(book, edition_name)]
     context = {"book": book_view(book, edition_name), "settings": layout.settings, "labels": labels,
                "toc": [{key: p[key] for key in ("id", "kind", "role", "href", "title", "title_text")}
                        for p in parts if p["kind"] == "chapter"],
@@ -146,7 +147,8 @@ def _render_parts(env: SandboxedEnvironment, layout: Layout, context: dict[str, 
 GENERATED_TITLES = {"title-page": "title_page", "copyright-page": "copyright", "table-of-contents": "contents"}
 
 
-def _part_view(part: Part, lang: str, single_document: bool, labels: dict[str, str]) -> dict[str, Any]:
+def _part_view(part: Part, lang: str, single_document: bool, labels: dict[str, str],
+               images: Mapping[str, ImageFile]) -> dict[str, Any]:
     epub_type, aria_role = ROLE_SEMANTICS[part.kind if part.kind != "chapter" else part.role]
     view: dict[str, Any] = {
         "id": part.id, "kind": part.kind, "role": part.role, "template": f"{part.kind}.html",
@@ -163,18 +165,19 @@ def _part_view(part: Part, lang: str, single_document: bool, labels: dict[str, s
         title_text=markup.plain(chapter.title, lang),
         running_head=markup.plain(chapter.short_title or chapter.title, lang),
         introduction=Markup(markup.prose(chapter.introduction, lang)) if chapter.introduction else None,
-        entries=[_entry_view(entry, f"{part.id}-entry-{n}", lang) for n, entry in enumerate(chapter.entries, 1)],
+        entries=[_entry_view(entry, f"{part.id}-entry-{n}", lang, images)
+                 for n, entry in enumerate(chapter.entries, 1)],
     )
     return view
 
 
-def _entry_view(entry: Model, entry_id: str, lang: str) -> dict[str, Any]:
+def _entry_view(entry: Model, entry_id: str, lang: str, images: Mapping[str, ImageFile]) -> dict[str, Any]:
     view: dict[str, Any] = {"id": entry_id, "template": f"entry-{entry.type}.html"}
     if isinstance(entry, Figure):
         # A decorative image has an empty alt, whatever the manuscript says: readers skip it.
         alt = "" if entry.decorative or entry.alt is None else markup.plain(entry.alt, lang)
         caption = Markup(markup.inline(entry.caption, lang)) if entry.caption else None
-        return {**view, "type": entry.type, "src": entry.src, "alt": alt, "caption": caption,
+        return {**view, "type": entry.type, "src": images[entry.src].path, "alt": alt, "caption": caption,
                 "decorative": entry.decorative}
     for name in type(entry).model_fields:
         value = getattr(entry, name)
@@ -305,7 +308,7 @@ def _rendition(book: Book, edition_name: str, layout: Layout, documents: tuple[R
                rendered: tuple[str, ...] = (), with_images: bool = True) -> Rendition:
     meta, lang = book.metadata, book.metadata.language
     shown = figures(edition_parts(book, edition_name)) if with_images else ()
-    images = {figure.src: book.images[figure.src] for figure in shown}
+    images = {book.images[figure.src].path: book.images[figure.src] for figure in shown}
     return Rendition(book=book, edition_name=edition_name, edition=book.editions[edition_name], layout=layout,
                      title=markup.plain(meta.title, lang),
                      subtitle=markup.plain(meta.subtitle, lang) if meta.subtitle else None,
