@@ -129,3 +129,18 @@ def test_strict_turns_warnings_into_problems(sample_project, tmp_path):
     with pytest.raises(BookforgeError):
         build(sample_project, ["paperback"], tmp_path / "strict", strict=True)
     assert not (tmp_path / "strict" / "paperback").exists()
+
+
+def test_the_ebook_cover_is_drawn_once_and_kept(ebook_built):
+    """Drawing the cover takes WeasyPrint; an edit elsewhere takes the drawn cover from the fragment store."""
+    import base64
+
+    project, _ = ebook_built
+    store = project / "build" / ".cache" / "fragments"
+    (kept,) = list(store.glob("*/cover-*.html"))
+    marker = b"\xff\xd8 a cover from the store"
+    kept.write_text(base64.b64encode(marker).decode())
+    edit_scene(project, "gazing at the stars", "gazing at the far stars")
+    (ebook,) = build(project, ["ebook"])
+    with zipfile.ZipFile(ebook.path) as epub:
+        assert epub.read("EPUB/images/cover.jpg") == marker

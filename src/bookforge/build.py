@@ -255,7 +255,7 @@ def build_edition(book: Book, name: str, output: Path, modified: datetime, *, st
     if edition.format in EBOOK_FORMATS:
         rendition = render(book, name, layout, fragments=fragments)
         starts = print_page_starts(book, edition.page_list_from, output, modified) if edition.page_list_from else None
-        data = write_epub(rendition, modified, page_starts=starts, kobo=edition.format == "kepub")
+        data = write_epub(rendition, modified, page_starts=starts, kobo=edition.format == "kepub", covers=fragments)
         warnings, pages, rendered = (), None, rendition.rendered_parts
     else:
         mapped = name in pagemap.page_list_sources(book).values()

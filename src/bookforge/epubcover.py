@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import io
+from collections.abc import MutableMapping
 from datetime import datetime
 from html import escape
 
@@ -18,14 +21,32 @@ IMAGE = "images/cover.jpg"
 PAGE_FILE = "cover.xhtml"
 
 
-def cover_image(rendition: Rendition, modified: datetime) -> bytes:
-    """The cover as a baseline JPEG of WIDTH x HEIGHT pixels, from the edition's layout."""
+def cover_image(rendition: Rendition, modified: datetime, covers: MutableMapping[str, str] | None = None) -> bytes:
+    """The cover as a baseline JPEG of WIDTH x HEIGHT pixels, from the edition's layout.
+
+    `covers` holds images drawn before, by a hash of the cover's HTML, stylesheets and fonts.
+    """
+    cover = {"width": PAGE[0], "height": PAGE[1], **SCREEN_COLOURS}
+    page = render_cover(rendition.book, rendition.edition_name, rendition.layout, cover)
+    digest = hashlib.sha256(page.documents[0].content.encode())
+    for path, css in page.stylesheets:
+        digest.update(path.encode() + css.encode())
+    for path, data in sorted(page.fonts.items()):
+        digest.update(path.encode() + data)
+    key = "cover-" + digest.hexdigest()
+    if covers is not None and key in covers:
+        return base64.b64decode(covers[key])
+    data = _draw(page, modified)
+    if covers is not None:
+        covers[key] = base64.b64encode(data).decode()
+    return data
+
+
+def _draw(page: Rendition, modified: datetime) -> bytes:
     import pypdfium2
 
     from .pdf import write_pdf
 
-    cover = {"width": PAGE[0], "height": PAGE[1], **SCREEN_COLOURS}
-    page = render_cover(rendition.book, rendition.edition_name, rendition.layout, cover)
     result = write_pdf(page, modified, bound=False)
     errors = [w for w in result.warnings if w.severity == "error"]
     if errors:
