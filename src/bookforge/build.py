@@ -131,7 +131,8 @@ def build(root: Path, editions: tuple[str, ...] | list[str] = (), output: Path |
         epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
         inputs = {name: edition_inputs(book, name, layouts[name], epoch) for name in names}
         for name in set(names) & set(sources):  # an ebook with a print page list changes with that print edition
-            inputs[name] += ":" + edition_inputs(book, sources[name], edition_layout(book, sources[name]), epoch)
+            source_layout = layouts.get(sources[name]) or edition_layout(book, sources[name])
+            inputs[name] += ":" + edition_inputs(book, sources[name], source_layout, epoch)
         results: dict[str, EditionResult] = {}
         for name in names:
             record = None if force else state.reusable(name, inputs[name])
@@ -143,7 +144,9 @@ def build(root: Path, editions: tuple[str, ...] | list[str] = (), output: Path |
         problems: list[Diagnostic] = []
         # Ebooks that carry a print edition's page list come after that edition, whose page map they read.
         depends = {name: source for name, source in sources.items() if name in todo and source in todo}
-        for outcome in _build_all(root, book, todo, output, modified, jobs, strict, hints, depends, on_event):
+        expected = {name: hints.get(name) or _expected_pages(book, name, layouts[name]) for name in todo}
+        for outcome in _build_all(root, book, todo, output, modified, jobs, strict, hints, expected, depends,
+                                  on_event):
             if isinstance(outcome, BookforgeError):
                 problems.extend(outcome.diagnostics)
                 continue
@@ -159,14 +162,13 @@ def build(root: Path, editions: tuple[str, ...] | list[str] = (), output: Path |
 
 
 def _build_all(root: Path, book: Book, names: list[str], output: Path, modified: datetime, jobs: int, strict: bool,
-               hints: dict[str, int | None], depends: dict[str, str],
+               hints: dict[str, int | None], expected: dict[str, int], depends: dict[str, str],
                on_event: Event) -> Iterator[EditionResult | BookforgeError]:
     """Editions in dependency order, the longest first, at most `jobs` at a time; yields each result or problems.
 
     Longest first, because the build takes as long as its slowest worker; an ebook that reads a print edition's page
     map starts as soon as that edition is done.
     """
-    expected = {name: hints.get(name) or _expected_pages(book, name) for name in names}
     waiting = sorted(names, key=lambda name: -expected[name])
     finished: set[str] = set()
     parallel = jobs > 1 and len(names) > 1
@@ -212,11 +214,11 @@ class _InlineExecutor(Executor):
         return future
 
 
-def _expected_pages(book: Book, name: str) -> int:
+def _expected_pages(book: Book, name: str, layout: Layout) -> int:
     """Roughly how long an edition takes: its estimated pages (an EPUB is quick)."""
     if book.editions[name].format != "pdf":
         return 0
-    return _estimated_pages(book, name, edition_layout(book, name))
+    return _estimated_pages(book, name, layout)
 
 
 class PartialBuildError(BookforgeError):

@@ -52,20 +52,6 @@ class BookforgeError(Exception):
         return (type(self), (self.diagnostics,))
 
 
-class DiagnosticList:
-    """Collects problems during a stage so the author sees all of them at once."""
-
-    def __init__(self) -> None:
-        self.items: list[Diagnostic] = []
-
-    def add(self, code: str, message: str, location: Location | None = None, hint: str | None = None) -> None:
-        self.items.append(Diagnostic(code, message, location, hint))
-
-    def raise_if_any(self) -> None:
-        if self.items:
-            raise BookforgeError(sorted(self.items, key=by_location))
-
-
 def by_location(d: Diagnostic) -> tuple:
     """Sort key: by file, then line and column, so the author can work down each file."""
     loc = d.location or Location("")

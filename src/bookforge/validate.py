@@ -82,7 +82,7 @@ def _attach_locations(obj: object, path: tuple, doc: YamlDocument) -> None:
 
 def _diagnostic(model: type[BaseModel], doc: YamlDocument, error: dict[str, Any]) -> tuple[Diagnostic, tuple, str]:
     """The author-facing diagnostic for one pydantic error, with the YAML path it is about and its kind."""
-    data_path, owner = _data_path(model, doc.data, error["loc"])
+    data_path, owner = _data_path(model, error["loc"])
     kind = error["type"]
     return _describe_error(kind, error, data_path, owner, doc), data_path, kind
 
@@ -154,7 +154,7 @@ def _kind_of(value: object) -> str:
     return "text"
 
 
-def _data_path(model: type[BaseModel], data: object, loc: tuple) -> tuple[tuple, type[BaseModel] | None]:
+def _data_path(model: type[BaseModel], loc: tuple) -> tuple[tuple, type[BaseModel] | None]:
     """Map pydantic's error location onto a path in the YAML data, and find the model that owns the last key.
 
     Pydantic puts union tags into the location (`entries.0.scene.title`); they are not keys in the file.
@@ -169,7 +169,6 @@ def _data_path(model: type[BaseModel], data: object, loc: tuple) -> tuple[tuple,
             path.append(part)
             field = annotation.model_fields.get(part) if isinstance(part, str) else None
             annotation = field.annotation if field else None
-            data = data.get(part) if isinstance(data, dict) else None
             continue
         options = _union_members(annotation)
         chosen = _member_for_tag(options, part) if options and isinstance(part, str) else None
@@ -180,12 +179,7 @@ def _data_path(model: type[BaseModel], data: object, loc: tuple) -> tuple[tuple,
         # The item type: `tuple[X, ...]` -> X, `dict[K, V]` -> V.
         args = [arg for arg in typing.get_args(annotation) if arg is not Ellipsis]
         annotation = args[-1] if args else None
-        data = data[part] if isinstance(data, (dict, list)) and _has(data, part) else None
     return tuple(path), owner
-
-
-def _has(data: dict | list, key: object) -> bool:
-    return key in data if isinstance(data, dict) else isinstance(key, int) and 0 <= key < len(data)
 
 
 def _unwrap(annotation: object) -> object:
