@@ -283,13 +283,18 @@ def _leftovers(folder: Path, good: set[str]) -> list[str]:
             (p.name.startswith(".") and p.name.endswith(".tmp"))]
 
 
+def _timed_build(root: Path, edition: str, env: dict) -> float:
+    started = time.perf_counter()
+    subprocess.run(_cli(root, edition), check=True, env=env)
+    return time.perf_counter() - started
+
+
 def _kill_repeatedly(root: Path, edition: str, output: Path, times: int, budget: float) -> int:
     """SIGKILL `bookforge build EDITION` at random moments; after each, the last good output is byte for byte there."""
     good = output.read_bytes()
     env = {**os.environ, "SOURCE_DATE_EPOCH": os.environ["SOURCE_DATE_EPOCH"]}
-    started = time.perf_counter()
-    subprocess.run(_cli(root, edition), check=True, env=env)
-    full = time.perf_counter() - started
+    # The quickest of two builds: the first can be slowed by a cold start, and a kill aimed past the end kills nothing.
+    full = min(_timed_build(root, edition, env) for _ in range(2))
     rng = random.Random(7)
     killed = 0
     deadline = time.perf_counter() + budget
