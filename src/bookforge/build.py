@@ -292,7 +292,7 @@ def lay_out_print(book: Book, name: str, layout: Layout, modified: datetime, fra
     counted = page_hint or _estimated_pages(book, name, layout)
     rendition = render(book, name, layout, page_count=counted, fragments=fragments)
     rendered = rendition.rendered_parts
-    result = write_pdf(rendition, modified, map_pages=map_pages)
+    result = write_pdf(rendition, modified, map_pages=map_pages, chunk_store=fragments)
     if layout.settings["margins"]["inside"] != "auto":
         return result, rendition, rendered
     for _ in range(3):  # a wider gutter adds pages, which can move the count into the next band once more
@@ -300,7 +300,7 @@ def lay_out_print(book: Book, name: str, layout: Layout, modified: datetime, fra
             break
         counted = result.pages
         rendition = render(book, name, layout, page_count=counted, fragments=fragments)
-        result = write_pdf(rendition, modified, map_pages=map_pages)
+        result = write_pdf(rendition, modified, map_pages=map_pages, chunk_store=fragments)
     return result, rendition, rendered
 
 

@@ -77,18 +77,16 @@ def page_list_sources(book) -> dict[str, str]:
 
 # -- the print side: WeasyPrint's pages --------------------------------------------------------------------------
 
-def page_starts(document, root) -> tuple[PageStart, ...]:
-    """`document`: a rendered weasyprint Document; `root`: the ElementTree root it was made from."""
-    from weasyprint.formatting_structure import boxes
-
+def page_starts(pages: Sequence, root, labels: Sequence[str] | None = None) -> tuple[PageStart, ...]:
+    """`pages`: a rendered weasyprint Document's pages; `root`: the ElementTree root it was made from; `labels`:
+    what to call each page (default: its folio, see `page_labels`)."""
     parents = {child: parent for parent in root.iter() for child in parent}
     hidden: dict[object, bool] = {}
     seen: dict[object, int] = {}  # block element -> letters and digits laid out so far
-    labels = page_labels(document.pages)
     starts = []
-    for page, label in zip(document.pages, labels):
+    for page, label in zip(pages, labels or page_labels(pages)):
         first = None
-        for block, text in _texts(page._page_box, boxes):
+        for block, text in page_texts(page):
             if _is_hidden(block, parents, hidden):
                 continue
             count = len(alnum(text))
@@ -104,8 +102,10 @@ def page_starts(document, root) -> tuple[PageStart, ...]:
     return tuple(starts)
 
 
-def _texts(page_box, boxes) -> Iterator[tuple[object, str]]:
-    """(block element, text) of every text box on a page in order, generated text and margin boxes left out."""
+def page_texts(page) -> Iterator[tuple[object, str]]:
+    """(block element, text) of every text box on a laid-out page in order, generated text and margin boxes left
+    out."""
+    from weasyprint.formatting_structure import boxes
 
     def visit(box, block):
         if isinstance(box, boxes.MarginBox):
@@ -117,7 +117,7 @@ def _texts(page_box, boxes) -> Iterator[tuple[object, str]]:
         for child in getattr(box, "children", ()):
             yield from visit(child, box.element if isinstance(child, boxes.LineBox) else block)
 
-    yield from visit(page_box, None)
+    yield from visit(page._page_box, None)
 
 
 def _is_hidden(element, parents: dict, cache: dict) -> bool:
@@ -139,13 +139,28 @@ def _address(element, parents: dict) -> tuple[str, tuple[int, ...]]:
     return element.get("id") or "", tuple(reversed(path))
 
 
+@dataclass(frozen=True)
+class PageCounter:
+    """The page counter on one laid-out page, and the folio printed there."""
+
+    value: int
+    printed: str | None
+    """The folio as the margin box shows it; None on a page that shows none."""
+    style: str | None
+    """The counter style of that folio (`decimal`, `lower-roman`)."""
+    reset: bool
+    """The page resets the counter: a new run of folios starts here."""
+
+
 def page_labels(pages: Sequence) -> list[str]:
-    """Each page's folio as printed: read from the margin box that shows `counter(page)`; for a page that shows
-    none, the page counter's value (resets followed) in the style of its run's printed folios."""
+    return labels_of(page_counters(pages))
+
+
+def page_counters(pages: Sequence) -> list[PageCounter]:
+    """The page counter of each page, with the folio printed there if any."""
     from weasyprint.formatting_structure import boxes
 
-    values, printed, styles, resets = [], [], [], []
-    value = 0
+    counters, value = [], 0
     for page in pages:
         style = page._page_box.style
         reset = dict(style["counter_reset"] or ()).get("page")
@@ -160,17 +175,16 @@ def page_labels(pages: Sequence) -> list[str]:
                     if kind == "counter()" and argument[0] == "page":
                         counter_style = argument[1]
                         folio = "".join(b.text for b in box.descendants() if isinstance(b, boxes.TextBox)).strip()
-        values.append(value)
-        printed.append(folio or None)
-        styles.append(counter_style)
-        resets.append(reset is not None)
-    labels = []
-    for i, value in enumerate(values):
-        if printed[i]:
-            labels.append(printed[i])
-            continue
-        labels.append(format_counter(value, _run_style(i, styles, resets)))
-    return labels
+        counters.append(PageCounter(value, folio or None, counter_style, reset is not None))
+    return counters
+
+
+def labels_of(counters: Sequence[PageCounter]) -> list[str]:
+    """Each page's folio as printed; for a page that shows none, the page counter's value (resets followed) in the
+    style of its run's printed folios."""
+    styles, resets = [c.style for c in counters], [c.reset for c in counters]
+    return [counter.printed or format_counter(counter.value, _run_style(i, styles, resets))
+            for i, counter in enumerate(counters)]
 
 
 def _run_style(index: int, styles: list, resets: list) -> str:

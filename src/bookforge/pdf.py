@@ -7,12 +7,12 @@ import hashlib
 import logging
 import mimetypes
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, MutableMapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from . import pagemap, preflight
+from . import chunks, pagemap, preflight
 from .errors import BookforgeError, Diagnostic, Location
 from .render import Rendition
 from .trim import COVER_BLEED, bleed_points
@@ -22,6 +22,7 @@ BOOK_URL = "https://book.invalid/"
 # PDF/X's output intent: Ghostscript's CMYK profile (Debian `libgs-common`), served to WeasyPrint from memory.
 CMYK_PROFILES = (Path("/usr/share/color/icc/ghostscript/default_cmyk.icc"),)
 OUTPUT_INTENT = "color/output-intent.icc"
+TO_UNICODE_START = b"/CIDInit /ProcSet findresource begin"  # the first line of WeasyPrint's ToUnicode maps
 
 
 @dataclass(frozen=True)
@@ -33,35 +34,80 @@ class PdfResult:
     """Where each printed page starts (pagemap.PageStart), when asked for with `map_pages`."""
 
 
-def write_pdf(rendition: Rendition, modified: datetime, bound: bool = True, map_pages: bool = False) -> PdfResult:
+def write_pdf(rendition: Rendition, modified: datetime, bound: bool = True, map_pages: bool = False,
+              chunk_store: MutableMapping[str, str] | None = None) -> PdfResult:
     """Lay out and write the PDF; fails with located problems where the edition's PDF variant would be broken.
 
     `bound` pages (an interior) have no bleed on their inside edge; a cover (`bound=False`) bleeds on all four.
+    With a `chunk_store`, an interior is laid out in chunks kept there between builds (chunks.py), when its layout
+    allows; else as one document.
     """
-    # WeasyPrint takes ~1 s to import: only builds that make a PDF pay for it.
-    import weasyprint
-
     (document,) = rendition.documents
-    settings = rendition.layout.settings
-    variant = settings["pdf_variant"] or None
+    variant = rendition.layout.settings["pdf_variant"] or None
     where = Location(f"{rendition.layout.chain[0].folder} (edition `{rendition.edition_name}`"
                      f"{'' if bound else ', cover'})")
     _raise_errors(preflight.check_settings(rendition.layout) + preflight.check_html(rendition, where))
-    resources = {path: css.encode("utf-8") for path, css in rendition.stylesheets} | dict(rendition.fonts)
-    resources |= {path: image.data for path, image in rendition.images.items()}
-    if variant and variant.startswith("pdf/x"):
-        resources[OUTPUT_INTENT] = _cmyk_profile(rendition)
-    fetcher = _resource_fetcher(weasyprint, resources)
-    with _collect_logs(where) as warnings, _source_date(modified):
-        html = weasyprint.HTML(string=document.content, base_url=BOOK_URL + document.href, url_fetcher=fetcher)
-        rendered = html.render()
-        _set_metadata(rendered.metadata, rendition, modified)
-        data = rendered.write_pdf(pdf_variant=variant, pdf_identifier=_identifier(rendition, modified),
-                                  finisher=_finisher(settings, variant, bound))
-    warnings.extend(_fallback_fonts(rendered, rendition, where))
-    warnings.extend(preflight.check_pdf(data, rendition.layout, where))
-    starts = pagemap.page_starts(rendered, html.etree_element) if map_pages else ()
-    return PdfResult(data=data, pages=len(rendered.pages), warnings=tuple(warnings), page_starts=starts)
+    typesetter = Typesetter(rendition, modified, bound, where)
+    joined = (chunks.lay_out(rendition, typesetter, chunk_store)
+              if bound and chunk_store is not None and chunks.can_lay_out(rendition) else None)
+    if joined is not None:
+        data, pages, warnings, starts = joined
+    else:
+        rendered, root, warnings = typesetter.lay_out(document.content)
+        data, more = typesetter.write(rendered)
+        warnings, pages = warnings + more, len(rendered.pages)
+        starts = pagemap.page_starts(rendered.pages, root) if map_pages else ()
+    warnings = [*warnings, *preflight.check_pdf(data, rendition.layout, where)]
+    return PdfResult(data=data, pages=pages, warnings=tuple(warnings), page_starts=starts if map_pages else ())
+
+
+class Typesetter:
+    """WeasyPrint set up for one rendition: it fetches only the rendition's own resources (from memory), its log
+    becomes diagnostics, and its dates come from SOURCE_DATE_EPOCH."""
+
+    def __init__(self, rendition: Rendition, modified: datetime, bound: bool, where: Location):
+        # WeasyPrint takes ~1 s to import: only builds that make a PDF pay for it.
+        import weasyprint
+
+        self.weasyprint, self.rendition, self.modified, self.bound, self.where = (
+            weasyprint, rendition, modified, bound, where)
+        self.variant = rendition.layout.settings["pdf_variant"] or None
+        resources = {path: css.encode("utf-8") for path, css in rendition.stylesheets} | dict(rendition.fonts)
+        resources |= {path: image.data for path, image in rendition.images.items()}
+        if self.variant and self.variant.startswith("pdf/x"):
+            resources[OUTPUT_INTENT] = _cmyk_profile(rendition)
+        self.resources = resources
+        self.fetcher = _resource_fetcher(weasyprint, resources)
+
+    def fingerprint(self) -> str:
+        """What, besides a document's HTML, its PDF is made from: every resource, the settings, the tools."""
+        digest = hashlib.sha256()
+        for path, data in sorted(self.resources.items()):
+            digest.update(f"{path}\0{len(data)}\0".encode())
+            digest.update(data)
+        settings = self.rendition.layout.settings
+        digest.update(repr((self.weasyprint.__version__, self.variant, self.bound, self.modified.isoformat(),
+                            settings["crop_marks"], settings["bleed"], self.rendition.book.metadata.subjects,
+                            _identifier(self.rendition, self.modified))).encode())
+        return digest.hexdigest()
+
+    def lay_out(self, content: str):
+        """(WeasyPrint Document, the element tree it was made from, warnings)."""
+        href = self.rendition.documents[0].href
+        with _collect_logs(self.where) as warnings, _source_date(self.modified):
+            html = self.weasyprint.HTML(string=content, base_url=BOOK_URL + href, url_fetcher=self.fetcher)
+            rendered = html.render()
+        _set_metadata(rendered.metadata, self.rendition, self.modified)
+        return rendered, html.etree_element, warnings
+
+    def write(self, rendered, first_recto: bool = True) -> tuple[bytes, list[Diagnostic]]:
+        with _collect_logs(self.where) as warnings, _source_date(self.modified):
+            data = rendered.write_pdf(pdf_variant=self.variant,
+                                      pdf_identifier=_identifier(self.rendition, self.modified),
+                                      finisher=_finisher(self.rendition.layout.settings, self.variant, self.bound,
+                                                         first_recto))
+        warnings.extend(_fallback_fonts(rendered, self.rendition, self.where))
+        return data, warnings
 
 
 def _raise_errors(problems: list[Diagnostic]) -> None:
@@ -94,7 +140,7 @@ def _identifier(rendition: Rendition, modified: datetime) -> bytes:
     return hashlib.md5(seed.encode("utf-8")).hexdigest().encode("ascii")
 
 
-def _finisher(settings, variant: str | None, bound: bool):
+def _finisher(settings, variant: str | None, bound: bool, first_recto: bool = True):
     """Edits WeasyPrint's PDF objects before they are written: exact bleed boxes, no annotations for the press."""
     bleed = bleed_points(settings) if bound else max(bleed_points(settings), COVER_BLEED * 72)
 
@@ -108,11 +154,17 @@ def _finisher(settings, variant: str | None, bound: bool):
                 # With crop marks the MediaBox holds a slug for them; the BleedBox is the bleed itself, with
                 # none on the bound (inside) edge: left on rectos, right on versos.
                 left, top, right, bottom = (float(v) for v in page["TrimBox"])
-                recto = index % 2 == 0
+                recto = (index % 2 == 0) == first_recto
                 inside_left = 0 if bound and recto else bleed
                 inside_right = 0 if bound and not recto else bleed
                 page["BleedBox"] = type(page["TrimBox"])([
                     left - inside_left, top - bleed, right + inside_right, bottom + bleed])
+        for obj in pdf.objects:
+            if getattr(obj, "stream", None) and obj.stream[0] == TO_UNICODE_START:
+                # A font has one glyph for the space and the no-break space, and WeasyPrint maps it to whichever
+                # it drew first; copied text gets a plain space either way, the same in every build of the book.
+                obj.stream[:] = [line.replace(b"<00a0>", b"<0020>") if line.startswith(b"<") else line
+                                 for line in obj.stream]
 
     return finish
 

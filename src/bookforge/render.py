@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import jinja2
+import lxml.html
+from lxml import etree
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
@@ -46,6 +48,21 @@ class RenderedDocument:
 
 
 @dataclass(frozen=True)
+class PrintChunk:
+    """Consecutive parts of a print edition, to be laid out as a document of their own (see chunks.py).
+
+    `content` is the whole book's HTML in which every other part is an empty shell (`data-bookforge-shell`), so
+    that selectors such as `.part:first-child` match as they do in the whole book; the part just before the
+    chunk is an empty, visible shell (`data-bookforge-prelude`) that starts the document's first page.
+    """
+
+    parts: tuple[str, ...]
+    content: str
+    own_html: str
+    """The HTML of the chunk's own parts: the ids it has and the links it makes."""
+
+
+@dataclass(frozen=True)
 class Rendition:
     """Everything a writer needs, in memory: documents, stylesheets, fonts and metadata."""
 
@@ -67,6 +84,8 @@ class Rendition:
     labels: Mapping[str, str] = field(default_factory=dict)
     rendered_parts: tuple[str, ...] = ()
     """Ids of the parts rendered by this call; the others came from the fragment cache."""
+    chunks: tuple[PrintChunk, ...] = ()
+    """A print edition split where parts begin: the front matter, then each later part."""
 
     @property
     def language(self) -> str:
@@ -95,16 +114,67 @@ def render(book: Book, edition_name: str, layout: Layout, page_count: int | None
     rendered = _render_parts(env, layout, context, parts, {} if fragments is None else fragments)
     if single_document:
         first_body = next((i for i, p in enumerate(parts) if p["role"] == "body"), len(parts))
-        content = _render(env, "book.html", {**context, "front_parts": parts[:first_body],
-                                             "main_parts": parts[first_body:]}, layout)
+
+        def book_html(views: list[dict[str, Any]]) -> str:
+            return _render(env, "book.html", {**context, "front_parts": views[:first_body],
+                                              "main_parts": views[first_body:]}, layout)
+
+        content = book_html(parts)
         documents = (RenderedDocument("book", "book.html", markup.plain(meta.title, lang), "book", "body", content),)
+        try:
+            chunks = tuple(PrintChunk(tuple(p["id"] for p in parts[start:end]),
+                                      book_html(_shelled(parts, start, end)),
+                                      "".join(p["html"] for p in parts[start:end]))
+                           for start, end in _chunk_bounds([len(p["html"]) for p in parts], max(first_body, 1)))
+        except ValueError:  # a part template that makes more than one element: the book is laid out whole
+            chunks = ()
     else:
         documents = tuple(
             RenderedDocument(p["id"], p["href"], p["title_text"], p["kind"], p["role"],
                              _render(env, "document.xhtml", {**context, "part": p}, layout),
                              in_toc=p["kind"] == "chapter")
             for p in parts)
-    return _rendition(book, edition_name, layout, documents, stylesheets, labels, rendered)
+        chunks = ()
+    return _rendition(book, edition_name, layout, documents, stylesheets, labels, rendered, chunks)
+
+
+def _chunk_bounds(sizes: list[int], front: int) -> list[tuple[int, int]]:
+    """[start, end) of each chunk: the first `front` parts (short, and they refer to the rest), then the others in
+    runs of at least CHUNK_SIZE characters of HTML (a chunk costs ~0.1 s more than its pages; ~20 pages here).
+    An edit moves a run's end only if it takes the run across that size at its last part."""
+    bounds, start = [(0, min(front, len(sizes)))], front
+    while start < len(sizes):
+        end, size = start, 0
+        while end < len(sizes) and size < CHUNK_SIZE:
+            size += sizes[end]
+            end += 1
+        bounds.append((start, end))
+        start = end
+    return bounds
+
+
+def _shelled(parts: list[dict[str, Any]], start: int, end: int) -> list[dict[str, Any]]:
+    """The part views with only parts[start:end] whole; the others empty shells, the one before `start` visible."""
+    views = []
+    for i, part in enumerate(parts):
+        if start <= i < end:
+            views.append(part)
+        else:
+            marker = "data-bookforge-prelude" if i == start - 1 else "data-bookforge-shell"
+            views.append({**part, "html": Markup(_shell(part["html"], marker))})
+    return views
+
+
+def _shell(html: str, marker: str) -> str:
+    """A part's outermost element, without content or id, marked; ValueError if the part is not one element."""
+    try:
+        element = lxml.html.fragment_fromstring(html.strip())
+    except etree.ParserError as exc:
+        raise ValueError(str(exc)) from None
+    attributes = {name: value for name, value in element.attrib.items() if name != "id"}
+    element.clear()
+    element.attrib.update({**attributes, marker: ""})
+    return lxml.html.tostring(element, encoding="unicode")
 
 
 def book_view(book: Book, edition_name: str) -> dict[str, Any]:
@@ -144,6 +214,7 @@ def _render_parts(env: SandboxedEnvironment, layout: Layout, context: dict[str, 
     return tuple(rendered)
 
 
+CHUNK_SIZE = 60_000
 GENERATED_TITLES = {"title-page": "title_page", "copyright-page": "copyright", "table-of-contents": "contents"}
 
 
@@ -305,7 +376,8 @@ def _css_context(book: Book, layout: Layout, page_count: int | None) -> dict[str
 
 def _rendition(book: Book, edition_name: str, layout: Layout, documents: tuple[RenderedDocument, ...],
                stylesheets: tuple[tuple[str, str], ...], labels: dict[str, str],
-               rendered: tuple[str, ...] = (), with_images: bool = True) -> Rendition:
+               rendered: tuple[str, ...] = (), chunks: tuple[PrintChunk, ...] = (),
+               with_images: bool = True) -> Rendition:
     meta, lang = book.metadata, book.metadata.language
     shown = figures(edition_parts(book, edition_name)) if with_images else ()
     images = {book.images[figure.src].path: book.images[figure.src] for figure in shown}
@@ -315,4 +387,4 @@ def _rendition(book: Book, edition_name: str, layout: Layout, documents: tuple[R
                      creators=tuple((markup.plain(c.name, lang), c.role, c.file_as) for c in meta.creators),
                      description=markup.plain(meta.description, lang) if meta.description else None,
                      documents=documents, stylesheets=stylesheets, fonts=layout.fonts, labels=labels,
-                     rendered_parts=rendered, images=images)
+                     rendered_parts=rendered, images=images, chunks=chunks)

@@ -1,0 +1,365 @@
+"""A print edition laid out in chunks (the front matter, then each later part), each kept between builds, and joined.
+
+WeasyPrint lays out ~18 pages a second and cannot lay out part of a document again. A chunk whose HTML and
+starting state are those of the last build is taken from build/.cache as a PDF, so an edit to one scene lays out
+one part. Each chunk lays out as it does in the whole book (tests/test_chunks.py compares them page by page):
+- the rest of the book is in the chunk's HTML as empty shells, so selectors match as they do in the whole book;
+- its first page is a *prelude*: the part before it, empty, on the side where that part ended, with the page
+  counter and the named strings (running heads) as they stood there. The chunk's pages follow, with the blank page
+  the whole book has there if any; the prelude's page is dropped;
+- an element of another chunk that it refers to (the contents' page numbers and links) is a *proxy*: an empty
+  element with that id, alone on a page whose counter is the target's. Proxy pages are dropped; the links then reach
+  the real element's named destination in the joined PDF. A target's page is known once its chunk is laid out, so
+  the chunks are laid out again (from the cache but for what changed) until every proxy has its target's number.
+What cannot be carried from chunk to chunk makes the edition lay out whole: counters other than the page's,
+running elements, the PDF/UA structure tree, a part that does not start a page.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import html
+import io
+import json
+import re
+import warnings as warnings_module
+from collections.abc import MutableMapping, Sequence
+from dataclasses import asdict, dataclass
+
+from . import pagemap
+from .cache import tool_fingerprint
+from .errors import Diagnostic, Location
+from .render import PrintChunk, Rendition
+
+MAX_PASSES = 4
+PROXY_PAGE = "bookforge-proxy-{}"
+# Counters that belong to one element or one page, which therefore need not carry from chunk to chunk.
+LOCAL_COUNTERS = {"page", "pages", "list-item", "none"}
+COUNTER_PROPERTY = re.compile(r"counter-(?:reset|increment|set)\s*:\s*([^;}!]*)")
+LINK = re.compile(r'href="#([^"]+)"')
+ID = re.compile(r'\sid="([^"]+)"')
+
+
+@dataclass(frozen=True)
+class Entry:
+    """Where the chunk before this one ended: the side and page counter of its last page, the named strings."""
+
+    side: str
+    counter: int
+    strings: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class ChunkLayout:
+    """One chunk laid out: its PDF and what joining it to the others needs. Kept in the store as JSON."""
+
+    pdf: bytes
+    counters: tuple[pagemap.PageCounter, ...]
+    anchors: dict[str, int]
+    """Element id -> page index in this chunk."""
+    bookmarks: tuple[tuple[int, bool], ...]
+    """(level, closed) of each bookmark, in the order of the PDF's outline."""
+    starts: tuple[tuple[int, pagemap.PageStart], ...]
+    """(page index, where it starts) for the print page list."""
+    exit: Entry
+    warnings: tuple[Diagnostic, ...]
+
+    def dump(self) -> str:
+        return json.dumps({
+            "pdf": base64.b64encode(self.pdf).decode(), "counters": [asdict(c) for c in self.counters],
+            "anchors": self.anchors, "bookmarks": self.bookmarks,
+            "starts": [(index, asdict(start)) for index, start in self.starts], "exit": asdict(self.exit),
+            "warnings": [(w.code, w.message, str(w.location) if w.location else None, w.hint, w.severity)
+                         for w in self.warnings]})
+
+    @classmethod
+    def load(cls, text: str) -> ChunkLayout:
+        data = json.loads(text)
+        exit_ = data["exit"]
+        return cls(
+            pdf=base64.b64decode(data["pdf"]), counters=tuple(pagemap.PageCounter(**c) for c in data["counters"]),
+            anchors=data["anchors"], bookmarks=tuple((level, closed) for level, closed in data["bookmarks"]),
+            starts=tuple((index, pagemap.PageStart(s["label"], s["anchor"], tuple(s["path"]), s["offset"], s["text"]))
+                         for index, s in data["starts"]),
+            exit=Entry(exit_["side"], exit_["counter"], tuple(tuple(pair) for pair in exit_["strings"])),
+            warnings=tuple(Diagnostic(code, message, Location(where) if where else None, hint, severity=severity)
+                           for code, message, where, hint, severity in data["warnings"]))
+
+
+class CannotChunk(Exception):
+    """This edition's layout does not lay out in chunks as it does whole."""
+
+
+def can_lay_out(rendition: Rendition) -> bool:
+    """Whether nothing in the layout is known to need the whole book in one document."""
+    if len(rendition.chunks) < 2 or rendition.layout.settings["pdf_variant"] == "pdf/ua-1":
+        return False
+    for _, css in rendition.stylesheets:
+        if "running(" in css or "element(" in css:
+            return False
+        for declaration in COUNTER_PROPERTY.findall(css):
+            names = {word for word in re.findall(r"[A-Za-z_][\w-]*", declaration)}
+            if names - LOCAL_COUNTERS:
+                return False
+    return True
+
+
+def lay_out(rendition: Rendition, typesetter, store: MutableMapping[str, str]):
+    """(PDF bytes, pages, warnings, page starts) of the edition laid out in chunks, or None if it cannot be.
+
+    `typesetter` is pdf.Typesetter; `store` keeps each chunk's layout by a hash of all it is made from.
+    """
+    chunks = rendition.chunks
+    owner = {ident: i for i, chunk in enumerate(chunks) for ident in ID.findall(chunk.own_html)}
+    references = [sorted({t for t in LINK.findall(chunk.own_html) if owner.get(t, i) != i})
+                  for i, chunk in enumerate(chunks)]
+    fingerprint = hashlib.sha256(f"{tool_fingerprint()}\0{typesetter.fingerprint()}".encode()).hexdigest()
+    # The targets' page counters as the last build found them; else 1, found right on the next pass.
+    targets_key = "targets-" + hashlib.sha256(f"{fingerprint}\0{rendition.edition_name}".encode()).hexdigest()
+    try:
+        targets = json.loads(store[targets_key])
+    except (KeyError, ValueError):
+        targets = {}
+    try:
+        for _ in range(MAX_PASSES):
+            layouts, entry = [], None
+            for chunk, wanted in zip(chunks, references):
+                proxies = {target: int(targets.get(target, 1)) for target in wanted}
+                layout = _layout(chunk, entry, proxies, typesetter, store, fingerprint)
+                layouts.append(layout)
+                entry = layout.exit
+            found = {ident: layouts[i].counters[page].value
+                     for i, layout in enumerate(layouts) for ident, page in layout.anchors.items()}
+            needed = {target: found[target] for wanted in references for target in wanted}
+            if needed == {t: targets.get(t) for t in needed}:
+                break
+            targets = needed
+        else:
+            return None
+    except CannotChunk:
+        return None
+    store[targets_key] = json.dumps(targets, sort_keys=True)
+    return _join(layouts, rendition)
+
+
+def _layout(chunk: PrintChunk, entry: Entry | None, proxies: dict[str, int], typesetter,
+            store: MutableMapping[str, str], fingerprint: str) -> ChunkLayout:
+    content = _document(chunk, entry, proxies)
+    key = "chunk-" + hashlib.sha256(f"{fingerprint}\0{content}".encode()).hexdigest()
+    try:
+        return ChunkLayout.load(store[key])
+    except (KeyError, ValueError, TypeError):
+        pass
+    layout = _typeset(content, entry is not None, set(proxies), typesetter)
+    store[key] = layout.dump()
+    return layout
+
+
+def _document(chunk: PrintChunk, entry: Entry | None, proxies: dict[str, int]) -> str:
+    """The chunk's HTML with its starting state and its proxies put in."""
+    css = ["[data-bookforge-shell] { display: none !important; }"]
+    content = chunk.content
+    if entry is not None:
+        css.append(f"html {{ break-before: {entry.side} !important; }}")
+        css.append(f"@page :first {{ {_counter_css(entry.counter)} }}")
+        strings = ", ".join(f"{name} {json.dumps(value, ensure_ascii=False)}" for name, value in entry.strings)
+        style = f"display: block !important; string-set: {strings} !important;" if strings else "display: block"
+        content = content.replace('data-bookforge-prelude=""',
+                                  f'data-bookforge-prelude="" style="{html.escape(style)}"', 1)
+    boxes = []
+    for n, (target, counter) in enumerate(sorted(proxies.items())):
+        css.append(f"@page {PROXY_PAGE.format(n)} {{ {_counter_css(counter)} }}")
+        boxes.append(f'<div id="{html.escape(target)}" data-bookforge-proxy="" style="display: block !important; '
+                     f'break-before: page !important; page: {PROXY_PAGE.format(n)};"></div>')
+    head, body = content.find("</head>"), content.rfind("</body>")
+    if head < 0 or body < 0:
+        raise CannotChunk("the book template has no </head> or </body>")
+    style = "<style>\n" + "\n".join(css) + "\n</style>\n"
+    return content[:head] + style + content[head:body] + "".join(boxes) + content[body:]
+
+
+def _counter_css(value: int) -> str:
+    return (f"counter-reset: page {value} !important; counter-increment: none !important; "
+            "counter-set: none !important;")
+
+
+def _typeset(content: str, has_prelude: bool, proxies: set[str], typesetter) -> ChunkLayout:
+    rendered, root, warnings = typesetter.lay_out(content)
+    pages = rendered.pages
+    first = 1 if has_prelude else 0
+    last = next((i for i, page in enumerate(pages) if proxies & set(page.anchors)), len(pages))
+    if has_prelude and (pages[0].anchors or any(pagemap.page_texts(pages[0]))):
+        raise CannotChunk("a part does not start on a page of its own")
+    if last <= first or any(set(page.anchors) - proxies for page in pages[last:]):
+        raise CannotChunk("the proxies share pages with the text")
+    counters = pagemap.page_counters(pages[:last])
+    strings: dict[str, str] = {}
+    for page in pages[:last]:
+        for box in page._page_box.descendants():
+            for name, text in box.string_set if box.string_set and box.string_set != "none" else ():
+                strings[name] = text
+    kept = pages[first:last]
+    # The proxies' pages stay in the chunk's PDF, for WeasyPrint keeps only the links whose target it has; the
+    # join leaves them out.
+    document = rendered.copy(pages[first:])
+    data, more = typesetter.write(document, first_recto=kept[0]._page_box.page_type.side == "right")
+    starts = pagemap.page_starts(kept, root, labels=[str(i) for i in range(len(kept))])
+    anchors: dict[str, int] = {}
+    for i, page in enumerate(kept):
+        for ident in page.anchors:
+            anchors.setdefault(ident, i)
+    return ChunkLayout(
+        pdf=data, counters=tuple(counters[first:]), anchors=anchors,
+        bookmarks=tuple((level, state == "closed") for page in kept for level, _, _, state in page.bookmarks),
+        starts=tuple((int(start.label), start) for start in starts),
+        exit=Entry(pages[last - 1]._page_box.page_type.side, counters[-1].value, tuple(sorted(strings.items()))),
+        warnings=tuple(warnings + more))
+
+
+def _join(layouts: Sequence[ChunkLayout], rendition: Rendition):
+    """One PDF from the chunks' PDFs: their pages, named destinations and bookmarks; the first one's catalog."""
+    import pikepdf
+
+    merged = pikepdf.new()
+    sources, names, bookmarks, counters, starts, warnings = [], [], [], [], [], []
+    for layout in layouts:
+        source = pikepdf.open(io.BytesIO(layout.pdf))
+        sources.append(source)
+        offset, count = len(merged.pages), len(layout.counters)
+        index = {page.obj.objgen: i for i, page in enumerate(source.pages)}
+        with warnings_module.catch_warnings():  # the named destinations are carried over below
+            warnings_module.simplefilter("ignore", pikepdf.exceptions.PageCopyWarning)
+            merged.pages.extend(source.pages[:count])
+        tree = source.Root.get("/Names", {}).get("/Dests", {}).get("/Names", [])
+        for i in range(0, len(tree), 2):
+            page = index[tree[i + 1][0].objgen]
+            if page < count:  # not a proxy
+                names.append((str(tree[i]), offset + page, list(tree[i + 1][1:])))
+        outline = list(_preorder(source))
+        if len(outline) != len(layout.bookmarks):
+            raise AssertionError("a chunk's outline does not match its bookmarks")
+        for (level, closed), (title, dest) in zip(layout.bookmarks, outline):
+            bookmarks.append((level, (title, offset + index[dest[0].objgen], list(dest[1:]), closed)))
+        starts.extend((len(counters) + i, start) for i, start in layout.starts)
+        counters.extend(layout.counters)
+        warnings.extend(w for w in layout.warnings if w not in warnings)
+    first = sources[0]
+    for key, value in first.Root.items():
+        if key not in ("/Type", "/Pages", "/Names", "/Outlines", "/StructTreeRoot"):
+            merged.Root[key] = merged.copy_foreign(value) if value.is_indirect else _copied(merged, value)
+    if "/Info" in first.trailer:
+        merged.trailer.Info = merged.copy_foreign(first.trailer.Info)
+    if names:
+        entries = []
+        for name, page, location in sorted(names):
+            entries += [pikepdf.String(name), pikepdf.Array([merged.pages[page].obj, *location])]
+        merged.Root.Names = pikepdf.Dictionary(Dests=pikepdf.Dictionary(Names=pikepdf.Array(entries)))
+    _share_streams(merged)
+    with merged.open_outline() as outline:
+        outline.root.extend(_outline_items(merged, _nest(bookmarks)))
+    version = first.pdf_version
+    out = io.BytesIO()
+    merged.save(out, min_version=version, force_version=version, deterministic_id=True,
+                object_stream_mode=pikepdf.ObjectStreamMode.preserve)
+    for source in sources:
+        source.close()
+    labels = pagemap.labels_of(counters)
+    page_starts = tuple(pagemap.PageStart(labels[i], s.anchor, s.path, s.offset, s.text) for i, s in starts)
+    return out.getvalue(), len(counters), warnings, page_starts
+
+
+def _share_streams(merged) -> None:
+    """Every chunk brought its own copy of the colour profiles and images (and of its font subsets): keep one of
+    each that is the same."""
+    import pikepdf
+
+    seen: dict[bytes, pikepdf.Object] = {}
+    visited: set[tuple[int, int]] = set()
+
+    def key(stream) -> bytes:
+        items = sorted((k, repr(v)) for k, v in stream.stream_dict.items() if k != "/Length")
+        return hashlib.sha256(repr(items).encode() + stream.read_raw_bytes()).digest()
+
+    def visit(container) -> None:
+        if container.is_indirect:
+            if container.objgen in visited:
+                return
+            visited.add(container.objgen)
+        entries = container.items() if isinstance(container, pikepdf.Dictionary) else enumerate(container)
+        for name, value in list(entries):
+            if isinstance(value, pikepdf.Stream) and value.is_indirect:
+                first = seen.setdefault(key(value), value)
+                if first.objgen != value.objgen:
+                    container[name] = first
+                    continue
+                visit(value.stream_dict)
+            elif isinstance(value, (pikepdf.Dictionary, pikepdf.Array)):
+                visit(value)
+
+    for page in merged.pages:
+        if "/Resources" in page.obj:
+            visit(page.obj.Resources)
+    visit(merged.Root)
+
+
+def _copied(merged, value):
+    """A direct object from another PDF, the indirect objects in it copied."""
+    import pikepdf
+
+    if isinstance(value, pikepdf.Array):
+        return pikepdf.Array([merged.copy_foreign(v) if v.is_indirect else _copied(merged, v) for v in value])
+    if isinstance(value, pikepdf.Dictionary):
+        return pikepdf.Dictionary({k: merged.copy_foreign(v) if v.is_indirect else _copied(merged, v)
+                                   for k, v in value.items()})
+    return value
+
+
+def _preorder(source):
+    """(title, destination array) of every outline item, in document order."""
+    def visit(item):
+        while item is not None:
+            yield str(item.Title), item.Dest
+            if "/First" in item:
+                yield from visit(item.First)
+            item = item.get("/Next")
+
+    outlines = source.Root.get("/Outlines")
+    if outlines is not None and "/First" in outlines:
+        yield from visit(outlines.First)
+
+
+def _nest(bookmarks: list[tuple[int, object]]) -> list:
+    """Bookmarks nested by level as WeasyPrint nests them: a skipped level nests one deeper, not two."""
+    root: list = []
+    skipped: list[int] = []
+    last_by_depth = [root]
+    previous = 0
+    for level, payload in bookmarks:
+        if level > previous:
+            skipped.append(level - previous - 1)
+        else:
+            temp = level
+            while temp < previous:
+                temp += 1 + skipped.pop()
+            if temp > previous:
+                skipped.append(temp - previous - 1)
+        previous = level
+        depth = level - sum(skipped)
+        children: list = []
+        last_by_depth[depth - 1].append((payload, children))
+        del last_by_depth[depth:]
+        last_by_depth.append(children)
+    return root
+
+
+def _outline_items(merged, nodes: list) -> list:
+    import pikepdf
+
+    items = []
+    for (title, page, location, closed), children in nodes:
+        item = pikepdf.OutlineItem(title, pikepdf.Array([merged.pages[page].obj, *location]))
+        item.children.extend(_outline_items(merged, children))
+        item.is_closed = closed
+        items.append(item)
+    return items
