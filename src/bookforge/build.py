@@ -18,7 +18,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from . import pagemap
-from .cache import CACHE_DIR, BuildState, FragmentStore, Record, edition_inputs, file_sha256
+from .cache import CACHE_DIR, CHUNKS_DIR, BuildState, FragmentStore, MemoryStore, Record, edition_inputs, file_sha256
 from .epub import write_epub
 from .errors import BookforgeError, Diagnostic, Location, did_you_mean
 from .layout import Layout, load_layout
@@ -58,6 +58,8 @@ class EditionResult:
     """Parts whose templates were rendered (the rest came from the fragment cache)."""
     cover: Path | None = None
     """The cover wrap (PDF editions)."""
+    chunks: tuple[int, int] | None = None
+    """A PDF laid out in chunks: (chunks laid out, chunks); the others were the last build's."""
 
 
 @dataclass(frozen=True)
@@ -258,11 +260,12 @@ def build_edition(book: Book, name: str, output: Path, modified: datetime, *, st
         rendition = render(book, name, layout, fragments=fragments)
         starts = print_page_starts(book, edition.page_list_from, output, modified) if edition.page_list_from else None
         data = write_epub(rendition, modified, page_starts=starts, kobo=edition.format == "kepub", covers=fragments)
-        warnings, pages, rendered = (), None, rendition.rendered_parts
+        warnings, pages, rendered, chunks = (), None, rendition.rendered_parts, None
     else:
         mapped = name in pagemap.page_list_sources(book).values()
-        result, rendition, rendered = lay_out_print(book, name, layout, modified, fragments, page_hint, mapped)
-        data, warnings, pages = result.data, result.warnings, result.pages
+        result, rendition, rendered = lay_out_print(book, name, layout, modified, fragments,
+                                                    chunk_store(output, name), page_hint, mapped)
+        data, warnings, pages, chunks = result.data, result.warnings, result.pages, result.chunks
         if mapped:
             _store_page_starts(book, name, layout, output, result.page_starts)
     failing = [w for w in warnings if w.severity == "error" or strict]
@@ -279,11 +282,12 @@ def build_edition(book: Book, name: str, output: Path, modified: datetime, *, st
     parts = edition_parts(book, name)
     return EditionResult(name=name, format=edition.format, path=path, size=len(data), pages=pages,
                          documents=len(parts), words=word_count(book, name), seconds=time.perf_counter() - started,
-                         rebuilt=True, warnings=warnings, rendered_parts=rendered, cover=cover)
+                         rebuilt=True, warnings=warnings, rendered_parts=rendered, cover=cover, chunks=chunks)
 
 
 def lay_out_print(book: Book, name: str, layout: Layout, modified: datetime, fragments: MutableMapping[str, str],
-                  page_hint: int | None, map_pages: bool = False) -> tuple[PdfResult, Rendition, tuple[str, ...]]:
+                  chunks: FragmentStore | MemoryStore, page_hint: int | None,
+                  map_pages: bool = False) -> tuple[PdfResult, Rendition, tuple[str, ...]]:
     """Lay out; when the gutter is `auto` and the page count lands in another band, lay out again.
 
     The last build's page count, or else an estimate from the text, picks the band for the first layout, which is
@@ -292,7 +296,7 @@ def lay_out_print(book: Book, name: str, layout: Layout, modified: datetime, fra
     counted = page_hint or _estimated_pages(book, name, layout)
     rendition = render(book, name, layout, page_count=counted, fragments=fragments)
     rendered = rendition.rendered_parts
-    result = write_pdf(rendition, modified, map_pages=map_pages, chunk_store=fragments)
+    result = write_pdf(rendition, modified, map_pages=map_pages, chunk_store=chunks)
     if layout.settings["margins"]["inside"] != "auto":
         return result, rendition, rendered
     for _ in range(3):  # a wider gutter adds pages, which can move the count into the next band once more
@@ -300,8 +304,13 @@ def lay_out_print(book: Book, name: str, layout: Layout, modified: datetime, fra
             break
         counted = result.pages
         rendition = render(book, name, layout, page_count=counted, fragments=fragments)
-        result = write_pdf(rendition, modified, map_pages=map_pages, chunk_store=fragments)
+        result = write_pdf(rendition, modified, map_pages=map_pages, chunk_store=chunks)
     return result, rendition, rendered
+
+
+def chunk_store(output: Path, name: str) -> FragmentStore:
+    """Where print edition `name`'s laid-out chunks are kept between builds."""
+    return FragmentStore(output / CACHE_DIR / CHUNKS_DIR / name, suffix=".json")
 
 
 def print_page_starts(book: Book, name: str, output: Path, modified: datetime) -> tuple[pagemap.PageStart, ...]:
@@ -311,7 +320,8 @@ def print_page_starts(book: Book, name: str, output: Path, modified: datetime) -
     starts = pagemap.load(output / CACHE_DIR / PAGE_MAPS / f"{name}.json", key)
     if starts is None:
         fragments = FragmentStore(output / CACHE_DIR / "fragments")
-        result, _, _ = lay_out_print(book, name, layout, modified, fragments, None, map_pages=True)
+        result, _, _ = lay_out_print(book, name, layout, modified, fragments, chunk_store(output, name), None,
+                                     map_pages=True)
         starts = _store_page_starts(book, name, layout, output, result.page_starts)
     return starts
 

@@ -14,6 +14,7 @@ from .model import Book, edition_parts, figures
 from .output import write_atomically
 
 CACHE_DIR = ".cache"
+CHUNKS_DIR = "chunks"
 STATE_FILE = "state.json"
 FORMAT = "bookforge-cache-1"
 PACKAGE = Path(__file__).parent
@@ -134,13 +135,13 @@ class BuildState:
 
 
 class FragmentStore(MutableMapping[str, str]):
-    """Rendered parts on disk by content hash; several worker processes may share it."""
+    """Rendered parts (or laid-out chunks) on disk by content hash; several worker processes may share it."""
 
-    def __init__(self, folder: Path):
-        self.folder = folder
+    def __init__(self, folder: Path, suffix: str = ".html"):
+        self.folder, self.suffix = folder, suffix
 
     def _path(self, key: str) -> Path:
-        return self.folder / key[:2] / f"{key}.html"
+        return self.folder / key[:2] / f"{key}{self.suffix}"
 
     def __getitem__(self, key: str) -> str:
         try:
@@ -157,7 +158,21 @@ class FragmentStore(MutableMapping[str, str]):
         self._path(key).unlink(missing_ok=True)
 
     def __iter__(self):
-        return (p.stem for p in self.folder.glob("*/*.html"))
+        return (p.name.removesuffix(self.suffix) for p in self.folder.glob(f"*/*{self.suffix}"))
 
     def __len__(self) -> int:
         return sum(1 for _ in self)
+
+    def retain(self, keys: set[str]) -> None:
+        """Forget every entry but `keys`: for a store that only the last build's entries are worth keeping in."""
+        for key in list(self):
+            if key not in keys:
+                del self[key]
+
+
+class MemoryStore(dict):
+    """A FragmentStore kept in memory, for a process that lives across builds (the preview server)."""
+
+    def retain(self, keys: set[str]) -> None:
+        for key in [key for key in self if key not in keys]:
+            del self[key]

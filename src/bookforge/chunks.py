@@ -24,11 +24,11 @@ import io
 import json
 import re
 import warnings as warnings_module
-from collections.abc import MutableMapping, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
 from . import pagemap
-from .cache import tool_fingerprint
+from .cache import FragmentStore, MemoryStore, tool_fingerprint
 from .errors import Diagnostic, Location
 from .render import PrintChunk, Rendition
 
@@ -67,7 +67,7 @@ class ChunkLayout:
 
     def dump(self) -> str:
         return json.dumps({
-            "pdf": base64.b64encode(self.pdf).decode(), "counters": [asdict(c) for c in self.counters],
+            "pdf": base64.b64encode(self.pdf).decode(), "sha256": hashlib.sha256(self.pdf).hexdigest(), "counters": [asdict(c) for c in self.counters],
             "anchors": self.anchors, "bookmarks": self.bookmarks,
             "starts": [(index, asdict(start)) for index, start in self.starts], "exit": asdict(self.exit),
             "warnings": [(w.code, w.message, str(w.location) if w.location else None, w.hint, w.severity)
@@ -76,9 +76,12 @@ class ChunkLayout:
     @classmethod
     def load(cls, text: str) -> ChunkLayout:
         data = json.loads(text)
+        pdf = base64.b64decode(data["pdf"])
+        if hashlib.sha256(pdf).hexdigest() != data["sha256"]:
+            raise ValueError("the stored PDF is damaged")
         exit_ = data["exit"]
         return cls(
-            pdf=base64.b64decode(data["pdf"]), counters=tuple(pagemap.PageCounter(**c) for c in data["counters"]),
+            pdf=pdf, counters=tuple(pagemap.PageCounter(**c) for c in data["counters"]),
             anchors=data["anchors"], bookmarks=tuple((level, closed) for level, closed in data["bookmarks"]),
             starts=tuple((index, pagemap.PageStart(s["label"], s["anchor"], tuple(s["path"]), s["offset"], s["text"]))
                          for index, s in data["starts"]),
@@ -105,8 +108,9 @@ def can_lay_out(rendition: Rendition) -> bool:
     return True
 
 
-def lay_out(rendition: Rendition, typesetter, store: MutableMapping[str, str]):
-    """(PDF bytes, pages, warnings, page starts) of the edition laid out in chunks, or None if it cannot be.
+def lay_out(rendition: Rendition, typesetter, store: FragmentStore | MemoryStore):
+    """(PDF bytes, pages, warnings, page starts, (chunks laid out, chunks)) of the edition laid out in chunks, or
+    None if it cannot be.
 
     `typesetter` is pdf.Typesetter; `store` keeps each chunk's layout by a hash of all it is made from.
     """
@@ -119,19 +123,30 @@ def lay_out(rendition: Rendition, typesetter, store: MutableMapping[str, str]):
     targets_key = "targets-" + hashlib.sha256(f"{fingerprint}\0{rendition.edition_name}".encode()).hexdigest()
     try:
         targets = json.loads(store[targets_key])
-    except (KeyError, ValueError):
+        targets = {str(k): int(v) for k, v in targets.items()}
+    except (KeyError, ValueError, TypeError, AttributeError):
         targets = {}
+    used, laid_out = {targets_key}, set()  # keys; indexes of the chunks laid out
     try:
         for _ in range(MAX_PASSES):
             layouts, entry = [], None
-            for chunk, wanted in zip(chunks, references):
-                proxies = {target: int(targets.get(target, 1)) for target in wanted}
-                layout = _layout(chunk, entry, proxies, typesetter, store, fingerprint)
+            for index, (chunk, wanted) in enumerate(zip(chunks, references)):
+                proxies = {target: targets.get(target, 1) for target in wanted}
+                content = _document(chunk, entry, proxies)
+                key = "chunk-" + hashlib.sha256(f"{fingerprint}\0{content}".encode()).hexdigest()
+                layout = _stored(store, key)
+                if layout is None:
+                    layout = _typeset(content, entry is not None, set(proxies), typesetter)
+                    store[key] = layout.dump()
+                    laid_out.add(index)
+                used.add(key)
                 layouts.append(layout)
                 entry = layout.exit
             found = {ident: layouts[i].counters[page].value
                      for i, layout in enumerate(layouts) for ident, page in layout.anchors.items()}
-            needed = {target: found[target] for wanted in references for target in wanted}
+            needed = {target: found.get(target) for wanted in references for target in wanted}
+            if None in needed.values():
+                raise CannotChunk("a link's target has no page (display: none?)")
             if needed == {t: targets.get(t) for t in needed}:
                 break
             targets = needed
@@ -140,20 +155,16 @@ def lay_out(rendition: Rendition, typesetter, store: MutableMapping[str, str]):
     except CannotChunk:
         return None
     store[targets_key] = json.dumps(targets, sort_keys=True)
-    return _join(layouts, rendition)
+    store.retain(used)  # the chunks of earlier versions of the book
+    return *_join(layouts), (len(laid_out), len(chunks))
 
 
-def _layout(chunk: PrintChunk, entry: Entry | None, proxies: dict[str, int], typesetter,
-            store: MutableMapping[str, str], fingerprint: str) -> ChunkLayout:
-    content = _document(chunk, entry, proxies)
-    key = "chunk-" + hashlib.sha256(f"{fingerprint}\0{content}".encode()).hexdigest()
+def _stored(store: FragmentStore | MemoryStore, key: str) -> ChunkLayout | None:
+    """The chunk laid out by an earlier build, if the store has it and it checks out."""
     try:
         return ChunkLayout.load(store[key])
-    except (KeyError, ValueError, TypeError):
-        pass
-    layout = _typeset(content, entry is not None, set(proxies), typesetter)
-    store[key] = layout.dump()
-    return layout
+    except (KeyError, ValueError, TypeError, AttributeError):
+        return None
 
 
 def _document(chunk: PrintChunk, entry: Entry | None, proxies: dict[str, int]) -> str:
@@ -217,7 +228,7 @@ def _typeset(content: str, has_prelude: bool, proxies: set[str], typesetter) -> 
         warnings=tuple(warnings + more))
 
 
-def _join(layouts: Sequence[ChunkLayout], rendition: Rendition):
+def _join(layouts: Sequence[ChunkLayout]):
     """One PDF from the chunks' PDFs: their pages, named destinations and bookmarks; the first one's catalog."""
     import pikepdf
 

@@ -7,12 +7,13 @@ import hashlib
 import logging
 import mimetypes
 import os
-from collections.abc import Iterator, MutableMapping
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 from . import chunks, pagemap, preflight
+from .cache import FragmentStore, MemoryStore
 from .errors import BookforgeError, Diagnostic, Location
 from .render import Rendition
 from .trim import COVER_BLEED, bleed_points
@@ -32,10 +33,12 @@ class PdfResult:
     warnings: tuple[Diagnostic, ...]
     page_starts: tuple = ()
     """Where each printed page starts (pagemap.PageStart), when asked for with `map_pages`."""
+    chunks: tuple[int, int] | None = None
+    """(chunks laid out, chunks) when laid out in chunks; the others came from the store."""
 
 
 def write_pdf(rendition: Rendition, modified: datetime, bound: bool = True, map_pages: bool = False,
-              chunk_store: MutableMapping[str, str] | None = None) -> PdfResult:
+              chunk_store: FragmentStore | MemoryStore | None = None) -> PdfResult:
     """Lay out and write the PDF; fails with located problems where the edition's PDF variant would be broken.
 
     `bound` pages (an interior) have no bleed on their inside edge; a cover (`bound=False`) bleeds on all four.
@@ -50,15 +53,17 @@ def write_pdf(rendition: Rendition, modified: datetime, bound: bool = True, map_
     typesetter = Typesetter(rendition, modified, bound, where)
     joined = (chunks.lay_out(rendition, typesetter, chunk_store)
               if bound and chunk_store is not None and chunks.can_lay_out(rendition) else None)
+    counts = None
     if joined is not None:
-        data, pages, warnings, starts = joined
+        data, pages, warnings, starts, counts = joined
     else:
         rendered, root, warnings = typesetter.lay_out(document.content)
         data, more = typesetter.write(rendered)
         warnings, pages = warnings + more, len(rendered.pages)
         starts = pagemap.page_starts(rendered.pages, root) if map_pages else ()
     warnings = [*warnings, *preflight.check_pdf(data, rendition.layout, where)]
-    return PdfResult(data=data, pages=pages, warnings=tuple(warnings), page_starts=starts if map_pages else ())
+    return PdfResult(data=data, pages=pages, warnings=tuple(warnings), page_starts=starts if map_pages else (),
+                     chunks=counts)
 
 
 class Typesetter:

@@ -1,0 +1,169 @@
+"""Print editions laid out in chunks (chunks.py) are the same book as laid out whole, and an edit lays out one chunk."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import io
+import json
+import shutil
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pypdf
+import pytest
+import yaml
+
+from bookforge.build import build, chunk_store, edition_layout
+from bookforge.cache import MemoryStore
+from bookforge.load import load_book
+from bookforge.pdf import write_pdf
+from bookforge.render import render
+
+MODIFIED = datetime(2026, 1, 1, tzinfo=timezone.utc)
+CHAPTERS = 8
+
+
+def _make_manuscript():
+    spec = importlib.util.spec_from_file_location("make_manuscript", Path(__file__).parents[1] / "bench" /
+                                                  "make_manuscript.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.make
+
+
+@pytest.fixture
+def small_chunks(monkeypatch):
+    """One chunk per chapter (the default groups ~20 pages), so that these short books have many."""
+    # `bookforge.render` the attribute is the function; the module is in sys.modules.
+    monkeypatch.setattr(importlib.import_module("bookforge.render"), "CHUNK_SIZE", 1)
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory) -> Path:
+    return _make_manuscript()(tmp_path_factory.mktemp("chunks") / "book", 9000, CHAPTERS)
+
+
+def _set_layout(project: Path, **settings) -> None:
+    path = project / "layouts" / "paperback" / "layout.yaml"
+    data = yaml.safe_load(path.read_text())
+    data.setdefault("settings", {}).update(settings)
+    path.write_text(yaml.safe_dump(data, allow_unicode=True))
+
+
+def _outline(reader: pypdf.PdfReader) -> list[tuple[int, str, int]]:
+    found = []
+
+    def walk(items, depth):
+        for item in items:
+            if isinstance(item, list):
+                walk(item, depth + 1)
+            else:
+                found.append((depth, item.title, reader.get_destination_page_number(item)))
+
+    walk(reader.outline, 0)
+    return found
+
+
+def _links(reader: pypdf.PdfReader) -> list[tuple[int, str]]:
+    return [(number, str(annotation.get_object().get("/Dest")))
+            for number, page in enumerate(reader.pages) for annotation in page.get("/Annots") or ()]
+
+
+def _boxes(reader: pypdf.PdfReader) -> list[tuple]:
+    return [tuple(tuple(float(v) for v in page[name]) for name in ("/MediaBox", "/TrimBox", "/BleedBox"))
+            for page in reader.pages]
+
+
+def _compare(project: Path, edition: str) -> None:
+    book = load_book(project)
+    rendition = render(book, edition, edition_layout(book, edition), page_count=100)
+    assert len(rendition.chunks) > 2
+    whole = write_pdf(rendition, MODIFIED, map_pages=True)
+    chunked = write_pdf(rendition, MODIFIED, map_pages=True, chunk_store=MemoryStore())
+    assert whole.chunks is None and chunked.chunks == (len(rendition.chunks), len(rendition.chunks))
+    assert chunked.warnings == whole.warnings == ()
+    one, other = pypdf.PdfReader(io.BytesIO(whole.data)), pypdf.PdfReader(io.BytesIO(chunked.data))
+    assert chunked.pages == whole.pages == len(other.pages)
+    # Every page's text, exactly: running heads, folios, the contents' page numbers, hyphenation, line breaks.
+    for number, (page, same) in enumerate(zip(one.pages, other.pages)):
+        assert same.extract_text() == page.extract_text(), f"page {number + 1}"
+    assert _boxes(other) == _boxes(one)
+    outline = _outline(one)
+    assert len(outline) > CHAPTERS and _outline(other) == outline  # the title and page of every heading
+    destinations = {name: one.get_destination_page_number(d) for name, d in one.named_destinations.items()}
+    assert {name: other.get_destination_page_number(d) for name, d in other.named_destinations.items()} == \
+        destinations
+    assert _links(other) == _links(one)
+    assert chunked.page_starts == whole.page_starts
+
+
+@pytest.mark.parametrize("edition", ["paperback", "large-print", "pocket"])
+def test_chunked_layout_is_the_same_book_as_the_whole_document(generated, edition, small_chunks):
+    _compare(generated, edition)
+
+
+def test_chunks_keep_press_settings_the_same(generated, tmp_path, small_chunks):
+    """PDF/X-4 with bleed, crop marks (a bleed box per side of the spread) and raised initials; and running heads
+    on the blank pages, which show the chapter before: a string set in the chunk before."""
+    project = tmp_path / "book"
+    shutil.copytree(generated, project)
+    _set_layout(project, bleed="0.125in", pdf_variant="pdf/x-4", crop_marks=True, chapter_opening="drop-cap")
+    styles = project / "layouts" / "paperback" / "styles"
+    styles.mkdir(exist_ok=True)
+    (styles / "blank-heads.css").write_text("@page :blank { @top-center { content: string(chapter-head); } }\n")
+    _compare(project, "paperback")
+    book = load_book(project)
+    rendition = render(book, "paperback", edition_layout(book, "paperback"), page_count=100)
+    pages = pypdf.PdfReader(io.BytesIO(write_pdf(rendition, MODIFIED, chunk_store=MemoryStore()).data)).pages
+    assert any(page.extract_text().strip().startswith("Chapter") and len(page.extract_text()) < 12
+               for page in pages)  # a blank page with its head
+
+
+def test_editing_one_scene_lays_out_its_chunk_only_and_gives_a_cold_builds_bytes(generated, tmp_path, small_chunks):
+    project = tmp_path / "book"
+    shutil.copytree(generated, project)
+    (cold,) = build(project, ["paperback"])
+    chunks = cold.chunks[1]
+    assert cold.chunks == (chunks, chunks) and chunks == CHAPTERS + 1
+    chapter = project / "manuscript" / "05-chapter.yaml"
+    text = chapter.read_text(encoding="utf-8")
+    word = next(w for w in ("the ", "and ", "for ") if w in text)
+    chapter.write_text(text.replace(word, word.upper(), 1), encoding="utf-8")  # same letters, same pages
+    (edited,) = build(project, ["paperback"])
+    assert edited.chunks == (1, chunks)
+    assert json.loads((project / "build" / "report.json").read_text())["editions"][0]["chunks"] == [1, chunks]
+    # Only the last build's chunks are kept: one file each, and the contents' page numbers.
+    assert len(chunk_store(project / "build", "paperback")) == chunks + 1
+    # The PDF does not depend on what the cache held: a build from nothing gives the same bytes.
+    (fresh,) = build(project, ["paperback"], tmp_path / "fresh")
+    assert fresh.chunks == (chunks, chunks)
+    assert fresh.path.read_bytes() == edited.path.read_bytes()
+
+
+def test_a_damaged_chunk_in_the_cache_is_laid_out_again(generated, tmp_path, small_chunks):
+    project = tmp_path / "book"
+    shutil.copytree(generated, project)
+    (first,) = build(project, ["paperback"])
+    store = chunk_store(project / "build", "paperback")
+    key = next(key for key in store if key.startswith("chunk-"))
+    record = json.loads(store[key])
+    record["pdf"] = record["pdf"][:-40] + "A" * 40
+    store[key] = json.dumps(record)
+    (again,) = build(project, ["paperback"], force=True)
+    assert again.chunks == (1, first.chunks[1])
+    assert again.path.read_bytes() == first.path.read_bytes()
+
+
+def test_a_layout_with_counters_of_its_own_is_laid_out_whole(generated, tmp_path, small_chunks):
+    """Chapter numbers from a CSS counter would restart in every chunk: such a layout is laid out as one document."""
+    project = tmp_path / "book"
+    shutil.copytree(generated, project)
+    styles = project / "layouts" / "paperback" / "styles"
+    styles.mkdir(exist_ok=True)
+    (styles / "numbers.css").write_text(".part.body { counter-increment: chapter; }\n"
+                                        ".part.body .chapter-title::before { content: counter(chapter) \". \"; }\n")
+    (result,) = build(project, ["paperback"])
+    assert result.chunks is None
+    text = "".join(page.extract_text() for page in pypdf.PdfReader(result.path).pages)
+    assert f"{CHAPTERS}. Chapter {CHAPTERS}" in text.replace("\xa0", " ")
