@@ -1,14 +1,10 @@
-"""Does laying out a print edition in chunks (one document per chapter, two processes) pay, and is it the same book?
+"""Laying a print edition out in chunks (chunks.py) against laying it out whole, in one run.
 
     .venv/bin/python bench/chunking.py [--words 85000] [--edition paperback]
 
-Lays the edition out three ways, all in this one run:
-  single   the whole book as one WeasyPrint document (what `bookforge build` does);
-  chunks   each chapter as its own document, in a 2-process pool, with each chapter's first folio taken from the
-           single build (the best case: in a real build those folios are only known after laying out every
-           chapter before it), merged with pikepdf;
-and prints the wall times, the file sizes, and whether every chapter heading lands on the same page with the same
-text as in the single document.
+In this process (no start-up), on a generated book: the edition laid out as one document; in chunks from an
+empty store (a cold build); in chunks again after one scene is edited (what `bookforge build` does after an
+edit). Prints the wall times, their ratios, the file sizes and whether every page's text is the same.
 """
 
 from __future__ import annotations
@@ -18,18 +14,17 @@ import io
 import sys
 import tempfile
 import time
-from concurrent.futures import ProcessPoolExecutor
-from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 
-import pikepdf
 import pypdf
 
 sys.path.insert(0, str(Path(__file__).parent))
+from bench_build import edit_one_scene  # noqa: E402
 from make_manuscript import make  # noqa: E402
 
-from bookforge.layout import load_layout  # noqa: E402
+from bookforge.build import edition_layout  # noqa: E402
+from bookforge.cache import MemoryStore  # noqa: E402
 from bookforge.load import load_book  # noqa: E402
 from bookforge.pdf import write_pdf  # noqa: E402
 from bookforge.render import render  # noqa: E402
@@ -37,26 +32,16 @@ from bookforge.render import render  # noqa: E402
 MODIFIED = datetime(2026, 1, 1, tzinfo=timezone.utc)
 
 
-def lay_out(project: str, edition: str, part_ids: tuple[str, ...] | None, first_folio: int | None) -> bytes:
-    """One document: the whole edition, or only the given parts with folios starting at `first_folio`."""
-    book = load_book(Path(project))
-    if part_ids is not None:
-        book = replace(book, parts=tuple(p for p in book.parts if p.id in part_ids))
-    layout = load_layout(Path(project), book.editions[edition].layout)
-    rendition = render(book, edition, layout, page_count=400)
-    if first_folio is not None:
-        extra = f"@page :nth(1 of first-chapter) {{ counter-reset: page {first_folio}; }}"
-        rendition = replace(rendition, stylesheets=(*rendition.stylesheets, ("styles/chunk.css", extra)))
-        document = rendition.documents[0]
-        content = document.content.replace("</head>", '<link rel="stylesheet" href="styles/chunk.css"/></head>')
-        rendition = replace(rendition, documents=(replace(document, content=content),))
-    return write_pdf(rendition, MODIFIED).data
+def lay_out(project: Path, edition: str, store: MemoryStore | None):
+    book = load_book(project)
+    rendition = render(book, edition, edition_layout(book, edition), page_count=400)
+    started = time.perf_counter()
+    result = write_pdf(rendition, MODIFIED, chunk_store=store)
+    return result, time.perf_counter() - started
 
 
-def headings(pdf: bytes) -> list[tuple[int, str]]:
-    reader = pypdf.PdfReader(io.BytesIO(pdf))
-    return [(reader.get_destination_page_number(item), item.title.replace("\xa0", " ")) for item in reader.outline
-            if not isinstance(item, list)]
+def texts(data: bytes) -> list[str]:
+    return [page.extract_text() for page in pypdf.PdfReader(io.BytesIO(data)).pages]
 
 
 def main() -> None:
@@ -65,45 +50,20 @@ def main() -> None:
     parser.add_argument("--edition", default="paperback")
     args = parser.parse_args()
     project = make(Path(tempfile.mkdtemp(prefix="bookforge-chunks-")) / "book", args.words, 30)
-    book = load_book(project)
-    chapters = [p.id for p in book.parts if p.role == "body"]
-
-    started = time.perf_counter()
-    single = lay_out(str(project), args.edition, None, None)
-    single_time = time.perf_counter() - started
-    reader = pypdf.PdfReader(io.BytesIO(single))
-    texts = [page.extract_text() for page in reader.pages]
-    titles = [p.chapter.title for p in book.parts if p.role == "body"]
-    # Where each chapter opens in the single document, and so its first folio (the body is numbered from 1).
-    bookmarks = {title: page for page, title in headings(single)}
-    opens = [bookmarks[title] for title in titles]
-    folios = [index - opens[0] + 1 for index in opens]
-
-    started = time.perf_counter()
-    with ProcessPoolExecutor(max_workers=2) as pool:
-        parts = list(pool.map(lay_out, [str(project)] * len(chapters), [args.edition] * len(chapters),
-                              [(c,) for c in chapters], folios))
-    merged = pikepdf.new()
-    for data in parts:
-        with pikepdf.open(io.BytesIO(data)) as chunk:
-            if len(merged.pages) % 2:  # the next chapter opens on a recto: a blank verso first
-                merged.add_blank_page(page_size=(chunk.pages[0].mediabox[2], chunk.pages[0].mediabox[3]))
-            merged.pages.extend(chunk.pages)
-    out = io.BytesIO()
-    merged.save(out)
-    chunk_time = time.perf_counter() - started
-
-    merged_texts = [page.extract_text() for page in pypdf.PdfReader(io.BytesIO(out.getvalue())).pages]
-    single_body = texts[opens[0]:opens[0] + len(merged_texts)]
-    differing = sum(1 for a, b in zip(single_body, merged_texts) if a.split() != b.split())
-    print(f"{args.words:,} words, {len(chapters)} chapters, edition {args.edition}")
-    print(f"single document: {single_time:6.1f} s  {len(single) / 1e6:5.2f} MB  {len(texts)} pages")
-    print(f"chunks, 2 procs: {chunk_time:6.1f} s  {len(out.getvalue()) / 1e6:5.2f} MB  {len(merged_texts)} body pages "
-          f"(single: {len(texts) - opens[0]})   time ratio {chunk_time / single_time:.2f}")
-    print(f"body pages whose words (running heads and folios included) differ from the single document: {differing}")
-    print("not carried over by the merge: bookmarks, the contents page and its links (they point across chunks);")
-    print("and each chunk's first folio was taken from the single document: a real build knows it only after")
-    print("laying out every chapter before it.")
+    lay_out(project, args.edition, None)  # imports and font caches warm, for both
+    whole, whole_time = lay_out(project, args.edition, None)
+    store = MemoryStore()
+    chunked, cold_time = lay_out(project, args.edition, store)
+    same = texts(whole.data) == texts(chunked.data)
+    edit_one_scene(project)
+    edited, edit_time = lay_out(project, args.edition, store)
+    print(f"{args.words:,} words, 30 chapters, edition {args.edition}: {whole.pages} pages")
+    print(f"whole document:    {whole_time:6.1f} s  {len(whole.data) / 1e6:5.2f} MB")
+    print(f"chunks, cold:      {cold_time:6.1f} s  {len(chunked.data) / 1e6:5.2f} MB  x{cold_time / whole_time:.2f} the "
+          f"time, x{len(chunked.data) / len(whole.data):.2f} the size; {chunked.chunks[1]} chunks")
+    print(f"chunks, 1 edit:    {edit_time:6.1f} s  = {100 * edit_time / whole_time:.0f}% of the whole document; "
+          f"{edited.chunks[0]} of {edited.chunks[1]} chunks laid out again")
+    print(f"every page's text the same as the whole document's: {same}")
 
 
 if __name__ == "__main__":

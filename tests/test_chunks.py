@@ -120,7 +120,8 @@ def test_chunks_keep_press_settings_the_same(generated, tmp_path, small_chunks):
                for page in pages)  # a blank page with its head
 
 
-def test_editing_one_scene_lays_out_its_chunk_only_and_gives_a_cold_builds_bytes(generated, tmp_path, small_chunks):
+def test_editing_one_scene_lays_out_its_chunk_only_and_gives_a_cold_builds_bytes(generated, tmp_path, small_chunks,
+                                                                                  monkeypatch):
     project = tmp_path / "book"
     shutil.copytree(generated, project)
     (cold,) = build(project, ["paperback"])
@@ -130,9 +131,12 @@ def test_editing_one_scene_lays_out_its_chunk_only_and_gives_a_cold_builds_bytes
     text = chapter.read_text(encoding="utf-8")
     word = next(w for w in ("the ", "and ", "for ") if w in text)
     chapter.write_text(text.replace(word, word.upper(), 1), encoding="utf-8")  # same letters, same pages
+    # Another day: the date is in the PDF's metadata, which is the first chunk's, and in no page.
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1800000000")
     (edited,) = build(project, ["paperback"])
-    assert edited.chunks == (1, chunks)
-    assert json.loads((project / "build" / "report.json").read_text())["editions"][0]["chunks"] == [1, chunks]
+    assert edited.chunks == (2, chunks)
+    assert json.loads((project / "build" / "report.json").read_text())["editions"][0]["chunks"] == [2, chunks]
+    assert pypdf.PdfReader(edited.path).metadata["/ModDate"].startswith("D:20270115")
     # Only the last build's chunks are kept: one file each, and the contents' page numbers.
     assert len(chunk_store(project / "build", "paperback")) == chunks + 1
     # The PDF does not depend on what the cache held: a build from nothing gives the same bytes.

@@ -133,7 +133,9 @@ def lay_out(rendition: Rendition, typesetter, store: FragmentStore | MemoryStore
             for index, (chunk, wanted) in enumerate(zip(chunks, references)):
                 proxies = {target: targets.get(target, 1) for target in wanted}
                 content = _document(chunk, entry, proxies)
-                key = "chunk-" + hashlib.sha256(f"{fingerprint}\0{content}".encode()).hexdigest()
+                # The joined PDF's metadata (title, dates) is the first chunk's.
+                dated = repr(_metadata(typesetter)) if index == 0 else ""
+                key = "chunk-" + hashlib.sha256(f"{fingerprint}\0{dated}\0{content}".encode()).hexdigest()
                 layout = _stored(store, key)
                 if layout is None:
                     layout = _typeset(content, entry is not None, set(proxies), typesetter)
@@ -157,6 +159,11 @@ def lay_out(rendition: Rendition, typesetter, store: FragmentStore | MemoryStore
     store[targets_key] = json.dumps(targets, sort_keys=True)
     store.retain(used)  # the chunks of earlier versions of the book
     return *_join(layouts), (len(laid_out), len(chunks))
+
+
+def _metadata(typesetter) -> tuple:
+    """What the PDF's metadata has that the chunk's HTML does not (the title and authors are in its <head>)."""
+    return typesetter.modified.isoformat(), typesetter.rendition.book.metadata.subjects
 
 
 def _stored(store: FragmentStore | MemoryStore, key: str) -> ChunkLayout | None:

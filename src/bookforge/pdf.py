@@ -85,28 +85,28 @@ class Typesetter:
         self.fetcher = _resource_fetcher(weasyprint, resources)
 
     def fingerprint(self) -> str:
-        """What, besides a document's HTML, its PDF is made from: every resource, the settings, the tools."""
+        """What, besides a document's HTML, its pages are made from: every resource, the settings, the tools (not
+        the date and the metadata, which are the same on every page)."""
         digest = hashlib.sha256()
         for path, data in sorted(self.resources.items()):
             digest.update(f"{path}\0{len(data)}\0".encode())
             digest.update(data)
         settings = self.rendition.layout.settings
-        digest.update(repr((self.weasyprint.__version__, self.variant, self.bound, self.modified.isoformat(),
-                            settings["crop_marks"], settings["bleed"], self.rendition.book.metadata.subjects,
-                            _identifier(self.rendition, self.modified))).encode())
+        digest.update(repr((self.weasyprint.__version__, self.variant, self.bound, settings["crop_marks"],
+                            settings["bleed"])).encode())
         return digest.hexdigest()
 
     def lay_out(self, content: str):
         """(WeasyPrint Document, the element tree it was made from, warnings)."""
         href = self.rendition.documents[0].href
-        with _collect_logs(self.where) as warnings, _source_date(self.modified):
+        with _collect_logs(self.where) as warnings, _fixed_font_dates():
             html = self.weasyprint.HTML(string=content, base_url=BOOK_URL + href, url_fetcher=self.fetcher)
             rendered = html.render()
         _set_metadata(rendered.metadata, self.rendition, self.modified)
         return rendered, html.etree_element, warnings
 
     def write(self, rendered, first_recto: bool = True) -> tuple[bytes, list[Diagnostic]]:
-        with _collect_logs(self.where) as warnings, _source_date(self.modified):
+        with _collect_logs(self.where) as warnings, _fixed_font_dates():
             data = rendered.write_pdf(pdf_variant=self.variant,
                                       pdf_identifier=_identifier(self.rendition, self.modified),
                                       finisher=_finisher(self.rendition.layout.settings, self.variant, self.bound,
@@ -198,10 +198,11 @@ def _resource_fetcher(weasyprint, resources: dict[str, bytes]):
 
 
 @contextlib.contextmanager
-def _source_date(modified: datetime) -> Iterator[None]:
-    """fontTools stamps subset fonts with the time unless SOURCE_DATE_EPOCH is set: set it for the render."""
+def _fixed_font_dates() -> Iterator[None]:
+    """fontTools stamps each font subset with the time (or SOURCE_DATE_EPOCH): a fixed one, so that a PDF's bytes
+    depend on the date only through its metadata (and a chunk laid out yesterday is as good as one laid out now)."""
     previous = os.environ.get("SOURCE_DATE_EPOCH")
-    os.environ["SOURCE_DATE_EPOCH"] = str(int(modified.timestamp()))
+    os.environ["SOURCE_DATE_EPOCH"] = "0"
     try:
         yield
     finally:
