@@ -1,8 +1,9 @@
-"""A print edition laid out in chunks (the front matter, then each later part), each kept between builds, and joined.
+"""A print edition laid out in chunks (the front matter, then runs of parts: render.CHUNK_SIZE), each kept between
+builds, and joined.
 
 WeasyPrint lays out ~18 pages a second and cannot lay out part of a document again. A chunk whose HTML and
 starting state are those of the last build is taken from build/.cache as a PDF, so an edit to one scene lays out
-one part. Each chunk lays out as it does in the whole book (tests/test_chunks.py compares them page by page):
+one chunk (and the chunks after it only if it moved where they start). Each chunk lays out as it does in the whole book (tests/test_chunks.py compares them page by page):
 - the rest of the book is in the chunk's HTML as empty shells, so selectors match as they do in the whole book;
 - its first page is a *prelude*: the part before it, empty, on the side where that part ended, with the page
   counter and the named strings (running heads) as they stood there. The chunk's pages follow, with the blank page
