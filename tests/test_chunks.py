@@ -171,3 +171,42 @@ def test_a_layout_with_counters_of_its_own_is_laid_out_whole(generated, tmp_path
     assert result.chunks is None
     text = "".join(page.extract_text() for page in pypdf.PdfReader(result.path).pages)
     assert f"{CHAPTERS}. Chapter {CHAPTERS}" in text.replace("\xa0", " ")
+
+
+def test_a_layout_whose_chapters_run_on_is_laid_out_whole(generated, tmp_path, small_chunks):
+    """Chapters that do not start a page of their own cannot be cut apart: the edition is laid out in one piece."""
+    project = tmp_path / "book"
+    shutil.copytree(generated, project)
+    styles = project / "layouts" / "paperback" / "styles"
+    styles.mkdir(exist_ok=True)
+    (styles / "run-on.css").write_text(".part.body { break-before: auto; padding-top: 0.5in; }\n"
+                                       ".main-matter > .part:first-child { break-before: right; }\n")
+    book = load_book(project)
+    rendition = render(book, "paperback", edition_layout(book, "paperback"), page_count=100)
+    result = write_pdf(rendition, MODIFIED, chunk_store=MemoryStore())
+    assert result.chunks is None
+    assert result.data == write_pdf(rendition, MODIFIED).data
+
+
+def test_the_build_says_how_many_chunks_it_laid_out(sample_project):
+    from click.testing import CliRunner
+
+    from bookforge.cli import main
+
+    runner = CliRunner()
+    assert runner.invoke(main, ["build", "-C", str(sample_project), "paperback"]).exit_code == 0
+    chapter = sample_project / "manuscript" / "01-memorable-scenes.yaml"
+    text = chapter.read_text(encoding="utf-8")
+    assert " the " in text
+    chapter.write_text(text.replace(" the ", " THE ", 1), encoding="utf-8")
+    result = runner.invoke(main, ["build", "-C", str(sample_project), "paperback"])
+    assert result.exit_code == 0
+    assert "(laid out 1 of 2 chunks)" in result.output
+
+
+def test_a_layout_can_ask_to_be_laid_out_whole(generated, tmp_path, small_chunks):
+    project = tmp_path / "book"
+    shutil.copytree(generated, project)
+    _set_layout(project, chunked=False)
+    (result,) = build(project, ["paperback"])
+    assert result.chunks is None and result.pages > CHAPTERS

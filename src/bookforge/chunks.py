@@ -97,7 +97,8 @@ class CannotChunk(Exception):
 
 def can_lay_out(rendition: Rendition) -> bool:
     """Whether nothing in the layout is known to need the whole book in one document."""
-    if len(rendition.chunks) < 2 or rendition.layout.settings["pdf_variant"] == "pdf/ua-1":
+    settings = rendition.layout.settings
+    if len(rendition.chunks) < 2 or not settings["chunked"] or settings["pdf_variant"] == "pdf/ua-1":
         return False
     for _, css in rendition.stylesheets:
         if "running(" in css or "element(" in css:
