@@ -104,7 +104,7 @@ def main() -> None:
     epub_edit, _ = build(project, "ebook")
     edit_one_scene(project)
     paper_edit, _ = build(project, "paperback")
-    laid_out, chunks = report(project)["paperback"]["chunks"] or (None, None)
+    counts = report(project)["paperback"]["chunks"] or {"laid_out": None, "total": None}
     shutil.rmtree(project / "build")
     paper_cold, _ = build(project, "paperback")
     # The same ebook without the paperback's page list, which otherwise needs the paperback laid out again.
@@ -118,7 +118,7 @@ def main() -> None:
     print(f"   EPUB rebuilt in {plain_epub_edit:.2f} s (goal < 1.5 s); with the paperback's page list {epub_edit:.1f} s"
           " (the paperback is laid out again to place the page breaks)")
     print(f"   paperback {paper_edit:.1f} s vs cold {paper_cold:.1f} s = {100 * paper_edit / paper_cold:.0f}% (goal < 35%);"
-          f" chunks laid out again: {laid_out} of {chunks}")
+          f" chunks laid out again: {counts['laid_out']} of {counts['total']}")
 
     print("4. scaling (cold, --jobs 2, all editions)")
     base = None

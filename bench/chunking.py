@@ -4,7 +4,8 @@
 
 In this process (no start-up), on a generated book: the edition laid out as one document; in chunks from an
 empty store (a cold build); in chunks again after one scene is edited (what `bookforge build` does after an
-edit). Prints the wall times, their ratios, the file sizes and whether every page's text is the same.
+edit); then, after a change of style, in one process against two. Prints the wall times, their ratios, the file
+sizes and whether every page's text is the same.
 """
 
 from __future__ import annotations
@@ -32,11 +33,11 @@ from bookforge.render import render  # noqa: E402
 MODIFIED = datetime(2026, 1, 1, tzinfo=timezone.utc)
 
 
-def lay_out(project: Path, edition: str, store: MemoryStore | None):
+def lay_out(project: Path, edition: str, store: MemoryStore | None, workers: int = 1):
     book = load_book(project)
     rendition = render(book, edition, edition_layout(book, edition), page_count=400)
     started = time.perf_counter()
-    result = write_pdf(rendition, MODIFIED, chunk_store=store)
+    result = write_pdf(rendition, MODIFIED, chunk_store=store, chunk_workers=workers)
     return result, time.perf_counter() - started
 
 
@@ -60,10 +61,19 @@ def main() -> None:
     print(f"{args.words:,} words, 30 chapters, edition {args.edition}: {whole.pages} pages")
     print(f"whole document:    {whole_time:6.1f} s  {len(whole.data) / 1e6:5.2f} MB")
     print(f"chunks, cold:      {cold_time:6.1f} s  {len(chunked.data) / 1e6:5.2f} MB  x{cold_time / whole_time:.2f} the "
-          f"time, x{len(chunked.data) / len(whole.data):.2f} the size; {chunked.chunks[1]} chunks")
+          f"time, x{len(chunked.data) / len(whole.data):.2f} the size; {chunked.chunks.total} chunks")
     print(f"chunks, 1 edit:    {edit_time:6.1f} s  = {100 * edit_time / whole_time:.0f}% of the whole document; "
-          f"{edited.chunks[0]} of {edited.chunks[1]} chunks laid out again")
+          f"{edited.chunks.laid_out} of {edited.chunks.total} chunks laid out again")
     print(f"every page's text the same as the whole document's: {same}")
+    # A change of style that moves no page: every chunk again, each where it started in the last build.
+    other = MemoryStore(store)
+    layout_yaml = project / "layouts" / args.edition / "layout.yaml"
+    layout_yaml.write_text(layout_yaml.read_text() + '  accent_colour: "#8a3b12"\n')
+    serial, serial_time = lay_out(project, args.edition, store)
+    parallel, parallel_time = lay_out(project, args.edition, other, workers=2)
+    print(f"restyled, 1 process:  {serial_time:6.1f} s  ({serial.chunks.laid_out} chunks)")
+    print(f"restyled, 2 processes: {parallel_time:6.1f} s  ({parallel.chunks.ahead} chunks laid out ahead)  ratio "
+          f"{parallel_time / serial_time:.2f}; same bytes: {serial.data == parallel.data}")
 
 
 if __name__ == "__main__":

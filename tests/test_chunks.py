@@ -16,6 +16,7 @@ import yaml
 
 from bookforge.build import build, chunk_store, edition_layout
 from bookforge.cache import MemoryStore
+from bookforge.chunks import ChunkCounts
 from bookforge.load import load_book
 from bookforge.pdf import write_pdf
 from bookforge.render import render
@@ -81,7 +82,7 @@ def _compare(project: Path, edition: str) -> None:
     assert len(rendition.chunks) > 2
     whole = write_pdf(rendition, MODIFIED, map_pages=True)
     chunked = write_pdf(rendition, MODIFIED, map_pages=True, chunk_store=MemoryStore())
-    assert whole.chunks is None and chunked.chunks == (len(rendition.chunks), len(rendition.chunks))
+    assert whole.chunks is None and chunked.chunks == ChunkCounts(len(rendition.chunks), len(rendition.chunks))
     assert chunked.warnings == whole.warnings == ()
     one, other = pypdf.PdfReader(io.BytesIO(whole.data)), pypdf.PdfReader(io.BytesIO(chunked.data))
     assert chunked.pages == whole.pages == len(other.pages)
@@ -125,8 +126,8 @@ def test_editing_one_scene_lays_out_its_chunk_only_and_gives_a_cold_builds_bytes
     project = tmp_path / "book"
     shutil.copytree(generated, project)
     (cold,) = build(project, ["paperback"])
-    chunks = cold.chunks[1]
-    assert cold.chunks == (chunks, chunks) and chunks == CHAPTERS + 1
+    chunks = cold.chunks.total
+    assert cold.chunks == ChunkCounts(chunks, chunks) and chunks == CHAPTERS + 1
     chapter = project / "manuscript" / "05-chapter.yaml"
     text = chapter.read_text(encoding="utf-8")
     word = next(w for w in ("the ", "and ", "for ") if w in text)
@@ -134,14 +135,15 @@ def test_editing_one_scene_lays_out_its_chunk_only_and_gives_a_cold_builds_bytes
     # Another day: the date is in the PDF's metadata, which is the first chunk's, and in no page.
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1800000000")
     (edited,) = build(project, ["paperback"])
-    assert edited.chunks == (2, chunks)
-    assert json.loads((project / "build" / "report.json").read_text())["editions"][0]["chunks"] == [2, chunks]
+    assert edited.chunks == ChunkCounts(2, chunks)
+    assert json.loads((project / "build" / "report.json").read_text())["editions"][0]["chunks"] == \
+        {"laid_out": 2, "total": chunks, "ahead": 0}
     assert pypdf.PdfReader(edited.path).metadata["/ModDate"].startswith("D:20270115")
     # Only the last build's chunks are kept: one file each, and the contents' page numbers.
     assert len(chunk_store(project / "build", "paperback")) == chunks + 1
     # The PDF does not depend on what the cache held: a build from nothing gives the same bytes.
     (fresh,) = build(project, ["paperback"], tmp_path / "fresh")
-    assert fresh.chunks == (chunks, chunks)
+    assert fresh.chunks == ChunkCounts(chunks, chunks)
     assert fresh.path.read_bytes() == edited.path.read_bytes()
 
 
@@ -155,7 +157,7 @@ def test_a_damaged_chunk_in_the_cache_is_laid_out_again(generated, tmp_path, sma
     record["pdf"] = record["pdf"][:-40] + "A" * 40
     store[key] = json.dumps(record)
     (again,) = build(project, ["paperback"], force=True)
-    assert again.chunks == (1, first.chunks[1])
+    assert again.chunks == ChunkCounts(1, first.chunks.total)
     assert again.path.read_bytes() == first.path.read_bytes()
 
 
@@ -210,3 +212,18 @@ def test_a_layout_can_ask_to_be_laid_out_whole(generated, tmp_path, small_chunks
     _set_layout(project, chunked=False)
     (result,) = build(project, ["paperback"])
     assert result.chunks is None and result.pages > CHAPTERS
+
+
+def test_after_a_change_of_style_the_chunks_are_laid_out_in_parallel(generated, tmp_path, small_chunks):
+    """Each chunk starts where it did in the last build, so all of them are laid out at once, in two processes;
+    the PDF is the one a serial build from nothing makes."""
+    project = tmp_path / "book"
+    shutil.copytree(generated, project)
+    (first,) = build(project, ["paperback"])
+    _set_layout(project, accent_colour="#8a3b12")  # the ornaments' colour: every chunk's CSS, no page moves
+    (restyled,) = build(project, ["paperback"], jobs=2)
+    total = first.chunks.total
+    assert restyled.chunks == ChunkCounts(total, total, ahead=total)
+    (serial,) = build(project, ["paperback"], tmp_path / "serial", jobs=1)
+    assert serial.chunks == ChunkCounts(total, total, ahead=0)
+    assert restyled.path.read_bytes() == serial.path.read_bytes()

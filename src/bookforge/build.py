@@ -19,6 +19,7 @@ from pathlib import Path
 
 from . import pagemap
 from .cache import CACHE_DIR, CHUNKS_DIR, BuildState, FragmentStore, MemoryStore, Record, edition_inputs, file_sha256
+from .chunks import ChunkCounts
 from .epub import write_epub
 from .errors import BookforgeError, Diagnostic, Location, did_you_mean
 from .layout import Layout, load_layout
@@ -58,8 +59,8 @@ class EditionResult:
     """Parts whose templates were rendered (the rest came from the fragment cache)."""
     cover: Path | None = None
     """The cover wrap (PDF editions)."""
-    chunks: tuple[int, int] | None = None
-    """A PDF laid out in chunks: (chunks laid out, chunks); the others were the last build's."""
+    chunks: ChunkCounts | None = None
+    """A PDF laid out in chunks: how many were laid out (the others were the last build's)."""
 
 
 @dataclass(frozen=True)
@@ -174,6 +175,8 @@ def _build_all(root: Path, book: Book, names: list[str], output: Path, modified:
     waiting = sorted(names, key=lambda name: -expected[name])
     finished: set[str] = set()
     parallel = jobs > 1 and len(names) > 1
+    # With one print edition to lay out (the others are ebooks, quick), its chunks may use the cores.
+    chunk_workers = jobs if sum(book.editions[name].format == "pdf" for name in names) == 1 else 1
     # "spawn": the preview server has threads, and a forked child of a threaded process can deadlock.
     with (ProcessPoolExecutor(max_workers=min(jobs, len(names)), mp_context=multiprocessing.get_context("spawn"))
           if parallel else _InlineExecutor()) as pool:
@@ -186,10 +189,10 @@ def _build_all(root: Path, book: Book, names: list[str], output: Path, modified:
                 on_event("start", name)
                 if parallel:
                     future = pool.submit(_build_in_worker, str(root), name, str(output), modified, strict,
-                                         hints.get(name))
+                                         hints.get(name), chunk_workers)
                 else:
                     future = pool.submit(build_edition, book, name, output, modified, strict=strict,
-                                         page_hint=hints.get(name))
+                                         page_hint=hints.get(name), workers=chunk_workers)
                 running[future] = name
             done, _ = wait(running, return_when=FIRST_COMPLETED)
             for future in done:
@@ -235,8 +238,9 @@ class PartialBuildError(BookforgeError):
 
 
 def _build_in_worker(root: str, name: str, output: str, modified: datetime, strict: bool,
-                     page_hint: int | None) -> EditionResult:
-    return build_edition(load_book(Path(root)), name, Path(output), modified, strict=strict, page_hint=page_hint)
+                     page_hint: int | None, chunk_workers: int) -> EditionResult:
+    return build_edition(load_book(Path(root)), name, Path(output), modified, strict=strict, page_hint=page_hint,
+                         workers=chunk_workers)
 
 
 def edition_layout(book: Book, name: str) -> Layout:
@@ -251,7 +255,8 @@ def edition_layout(book: Book, name: str) -> Layout:
 
 
 def build_edition(book: Book, name: str, output: Path, modified: datetime, *, strict: bool = False,
-                  page_hint: int | None = None) -> EditionResult:
+                  page_hint: int | None = None, workers: int = 1) -> EditionResult:
+    """Build one edition; a print edition's chunks may be laid out in `workers` processes."""
     started = time.perf_counter()
     edition = book.editions[name]
     layout = edition_layout(book, name)
@@ -264,7 +269,7 @@ def build_edition(book: Book, name: str, output: Path, modified: datetime, *, st
     else:
         mapped = name in pagemap.page_list_sources(book).values()
         result, rendition, rendered = lay_out_print(book, name, layout, modified, fragments,
-                                                    chunk_store(output, name), page_hint, mapped)
+                                                    chunk_store(output, name), page_hint, mapped, workers)
         data, warnings, pages, chunks = result.data, result.warnings, result.pages, result.chunks
         if mapped:
             _store_page_starts(book, name, layout, output, result.page_starts)
@@ -286,8 +291,8 @@ def build_edition(book: Book, name: str, output: Path, modified: datetime, *, st
 
 
 def lay_out_print(book: Book, name: str, layout: Layout, modified: datetime, fragments: MutableMapping[str, str],
-                  chunks: FragmentStore | MemoryStore, page_hint: int | None,
-                  map_pages: bool = False) -> tuple[PdfResult, Rendition, tuple[str, ...]]:
+                  chunks: FragmentStore | MemoryStore, page_hint: int | None, map_pages: bool = False,
+                  workers: int = 1) -> tuple[PdfResult, Rendition, tuple[str, ...]]:
     """Lay out; when the gutter is `auto` and the page count lands in another band, lay out again.
 
     The last build's page count, or else an estimate from the text, picks the band for the first layout, which is
@@ -296,7 +301,8 @@ def lay_out_print(book: Book, name: str, layout: Layout, modified: datetime, fra
     counted = page_hint or _estimated_pages(book, name, layout)
     rendition = render(book, name, layout, page_count=counted, fragments=fragments)
     rendered = rendition.rendered_parts
-    result = write_pdf(rendition, modified, map_pages=map_pages, chunk_store=chunks)
+    result = write_pdf(rendition, modified, map_pages=map_pages, chunk_store=chunks,
+                       chunk_workers=workers)
     if layout.settings["margins"]["inside"] != "auto":
         return result, rendition, rendered
     for _ in range(3):  # a wider gutter adds pages, which can move the count into the next band once more
@@ -304,7 +310,8 @@ def lay_out_print(book: Book, name: str, layout: Layout, modified: datetime, fra
             break
         counted = result.pages
         rendition = render(book, name, layout, page_count=counted, fragments=fragments)
-        result = write_pdf(rendition, modified, map_pages=map_pages, chunk_store=chunks)
+        result = write_pdf(rendition, modified, map_pages=map_pages, chunk_store=chunks,
+                       chunk_workers=workers)
     return result, rendition, rendered
 
 

@@ -23,9 +23,11 @@ import hashlib
 import html
 import io
 import json
+import multiprocessing
 import re
 import warnings as warnings_module
 from collections.abc import Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import asdict, dataclass
 
 from . import pagemap
@@ -110,57 +112,132 @@ def can_lay_out(rendition: Rendition) -> bool:
     return True
 
 
-def lay_out(rendition: Rendition, typesetter, store: FragmentStore | MemoryStore):
-    """(PDF bytes, pages, warnings, page starts, (chunks laid out, chunks)) of the edition laid out in chunks, or
-    None if it cannot be.
+@dataclass(frozen=True)
+class ChunkCounts:
+    laid_out: int
+    """Chunks laid out by this build; the others were the last build's."""
+    total: int
+    ahead: int = 0
+    """Of those laid out, how many other processes laid out ahead of their turn (see `_Ahead`)."""
 
-    `typesetter` is pdf.Typesetter; `store` keeps each chunk's layout by a hash of all it is made from.
+
+def lay_out(rendition: Rendition, typesetter, store: FragmentStore | MemoryStore, workers: int = 1):
+    """(PDF bytes, pages, warnings, page starts, ChunkCounts) of the edition laid out in chunks, or None if it
+    cannot be.
+
+    `typesetter` is pdf.Typesetter; `store` keeps each chunk's layout by a hash of all it is made from. With
+    `workers` > 1, chunks whose layout is missing are laid out ahead in that many processes, each from where it
+    started in the last build (usually where it starts now: after a change of style, or an edit that moved the
+    chapters after it).
     """
     chunks = rendition.chunks
     owner = {ident: i for i, chunk in enumerate(chunks) for ident in ID.findall(chunk.own_html)}
     references = [sorted({t for t in LINK.findall(chunk.own_html) if owner.get(t, i) != i})
                   for i, chunk in enumerate(chunks)]
     fingerprint = hashlib.sha256(f"{tool_fingerprint()}\0{typesetter.fingerprint()}".encode()).hexdigest()
-    # The targets' page counters as the last build found them; else 1, found right on the next pass.
-    targets_key = "targets-" + hashlib.sha256(f"{fingerprint}\0{rendition.edition_name}".encode()).hexdigest()
+    # Where each chunk started and what page each link target had in the last build: a first guess, found right
+    # (or corrected) by the passes below, whatever changed since.
+    plan_key = "plan-" + hashlib.sha256(rendition.edition_name.encode()).hexdigest()
+    targets, entries = _plan(store, plan_key, len(chunks))
+    used, laid_out, ahead_count = {plan_key}, set(), 0  # keys; indexes of the chunks laid out
+
+    def key_of(index: int, content: str) -> str:
+        # The joined PDF's metadata (dates, keywords) is the first chunk's.
+        dated = repr(_metadata(typesetter)) if index == 0 else ""
+        return "chunk-" + hashlib.sha256(f"{fingerprint}\0{dated}\0{content}".encode()).hexdigest()
+
     try:
-        targets = json.loads(store[targets_key])
-        targets = {str(k): int(v) for k, v in targets.items()}
-    except (KeyError, ValueError, TypeError, AttributeError):
-        targets = {}
-    used, laid_out = {targets_key}, set()  # keys; indexes of the chunks laid out
-    try:
-        for _ in range(MAX_PASSES):
-            layouts, entry = [], None
-            for index, (chunk, wanted) in enumerate(zip(chunks, references)):
-                proxies = {target: targets.get(target, 1) for target in wanted}
-                content = _document(chunk, entry, proxies)
-                # The joined PDF's metadata (title, dates) is the first chunk's.
-                dated = repr(_metadata(typesetter)) if index == 0 else ""
-                key = "chunk-" + hashlib.sha256(f"{fingerprint}\0{dated}\0{content}".encode()).hexdigest()
-                layout = _stored(store, key)
-                if layout is None:
-                    layout = _typeset(content, entry is not None, set(proxies), typesetter)
-                    store[key] = layout.dump()
-                    laid_out.add(index)
-                used.add(key)
-                layouts.append(layout)
-                entry = layout.exit
-            found = {ident: layouts[i].counters[page].value
-                     for i, layout in enumerate(layouts) for ident, page in layout.anchors.items()}
-            needed = {target: found.get(target) for wanted in references for target in wanted}
-            if None in needed.values():
-                raise CannotChunk("a link's target has no page (display: none?)")
-            if needed == {t: targets.get(t) for t in needed}:
-                break
-            targets = needed
-        else:
-            return None
+        with _Ahead(typesetter, workers) as ahead:
+            for _ in range(MAX_PASSES):
+                guesses = []
+                for index, (chunk, wanted) in enumerate(zip(chunks, references)):
+                    if index and entries[index] is None:  # no idea where it starts: no guess
+                        continue
+                    proxies = {target: targets.get(target, 1) for target in wanted}
+                    content = _document(chunk, entries[index], proxies)
+                    guesses.append((key_of(index, content), content, entries[index] is not None, set(proxies)))
+                ahead.lay_out([guess for guess in guesses if _stored(store, guess[0]) is None])
+                layouts, entry = [], None
+                for index, (chunk, wanted) in enumerate(zip(chunks, references)):
+                    proxies = {target: targets.get(target, 1) for target in wanted}
+                    content = _document(chunk, entry, proxies)
+                    key = key_of(index, content)
+                    layout = _stored(store, key)
+                    if layout is None:
+                        layout = ahead.take(key)
+                        ahead_count += layout is not None
+                        layout = layout or _typeset(content, entry is not None, set(proxies), typesetter)
+                        store[key] = layout.dump()
+                        laid_out.add(index)
+                    used.add(key)
+                    layouts.append(layout)
+                    entries[index], entry = entry, layout.exit
+                found = {ident: layouts[i].counters[page].value
+                         for i, layout in enumerate(layouts) for ident, page in layout.anchors.items()}
+                needed = {target: found.get(target) for wanted in references for target in wanted}
+                if None in needed.values():
+                    raise CannotChunk("a link's target has no page (display: none?)")
+                if needed == {t: targets.get(t) for t in needed}:
+                    break
+                targets = needed
+            else:
+                return None
     except CannotChunk:
         return None
-    store[targets_key] = json.dumps(targets, sort_keys=True)
+    store[plan_key] = json.dumps({"targets": targets, "entries": [asdict(e) if e else None for e in entries]},
+                                 sort_keys=True)
     store.retain(used)  # the chunks of earlier versions of the book
-    return *_join(layouts), (len(laid_out), len(chunks))
+    return *_join(layouts), ChunkCounts(len(laid_out), len(chunks), ahead_count)
+
+
+def _plan(store: FragmentStore | MemoryStore, key: str, count: int) -> tuple[dict[str, int], list[Entry | None]]:
+    """The last build's link targets' page counters and chunks' starting states, or nothing if it does not fit."""
+    try:
+        plan = json.loads(store[key])
+        targets = {str(k): int(v) for k, v in plan["targets"].items()}
+        entries = [Entry(e["side"], int(e["counter"]), tuple(tuple(pair) for pair in e["strings"])) if e else None
+                   for e in plan["entries"]]
+        if len(entries) == count and entries[0] is None:
+            return targets, entries
+        return targets, [None] * count
+    except (KeyError, ValueError, TypeError, AttributeError):
+        return {}, [None] * count
+
+
+class _Ahead:
+    """Chunks laid out in other processes before their turn, from a guess of where they start.
+
+    A chunk's layout depends on where the one before it ended, so the build takes the chunks in order; a guess
+    that proves right saves that wait, a wrong one is dropped (the build then lays the chunk out itself).
+    """
+
+    MINIMUM = 3  # fewer missing chunks are not worth starting processes for (~1.5 s: WeasyPrint's import)
+
+    def __init__(self, typesetter, workers: int):
+        self.typesetter, self.workers = typesetter, workers
+        self.pool: ProcessPoolExecutor | None = None
+        self.futures: dict[str, Future] = {}
+
+    def __enter__(self) -> _Ahead:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+
+    def lay_out(self, guesses: list[tuple[str, str, bool, set[str]]]) -> None:
+        guesses = [guess for guess in guesses if guess[0] not in self.futures]
+        if self.workers < 2 or (self.pool is None and len(guesses) < self.MINIMUM):
+            return
+        if self.pool is None:
+            # "spawn": the preview server has threads, and a forked child of a threaded process can deadlock.
+            self.pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"))
+        for key, content, has_prelude, proxies in guesses:
+            self.futures[key] = self.pool.submit(_typeset, content, has_prelude, proxies, self.typesetter)
+
+    def take(self, key: str) -> ChunkLayout | None:
+        future = self.futures.pop(key, None)
+        return future.result() if future is not None else None
 
 
 def _metadata(typesetter) -> tuple:

@@ -130,8 +130,8 @@ def _print_report(report) -> None:
     for r in report:
         extent = f"{r.pages} pages" if r.pages is not None else f"{r.documents} documents"
         state = f"{r.seconds:.1f} s" if r.rebuilt else "up to date"
-        if r.rebuilt and r.chunks and r.chunks[0] < r.chunks[1]:
-            state += f" (laid out {r.chunks[0]} of {r.chunks[1]} chunks)"
+        if r.rebuilt and r.chunks and r.chunks.laid_out < r.chunks.total:
+            state += f" (laid out {r.chunks.laid_out} of {r.chunks.total} chunks)"
         rows.append((r.name, _shown(r.path), _size(r.size), extent, f"{r.words:,} words", state))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))] if rows else []
     for row in rows:

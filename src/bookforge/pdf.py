@@ -33,17 +33,17 @@ class PdfResult:
     warnings: tuple[Diagnostic, ...]
     page_starts: tuple = ()
     """Where each printed page starts (pagemap.PageStart), when asked for with `map_pages`."""
-    chunks: tuple[int, int] | None = None
-    """(chunks laid out, chunks) when laid out in chunks; the others came from the store."""
+    chunks: chunks.ChunkCounts | None = None
+    """How many chunks were laid out, when the PDF was laid out in chunks."""
 
 
 def write_pdf(rendition: Rendition, modified: datetime, bound: bool = True, map_pages: bool = False,
-              chunk_store: FragmentStore | MemoryStore | None = None) -> PdfResult:
+              chunk_store: FragmentStore | MemoryStore | None = None, chunk_workers: int = 1) -> PdfResult:
     """Lay out and write the PDF; fails with located problems where the edition's PDF variant would be broken.
 
     `bound` pages (an interior) have no bleed on their inside edge; a cover (`bound=False`) bleeds on all four.
     With a `chunk_store`, an interior is laid out in chunks kept there between builds (chunks.py), when its layout
-    allows; else as one document.
+    allows (in `chunk_workers` processes); else as one document.
     """
     (document,) = rendition.documents
     variant = rendition.layout.settings["pdf_variant"] or None
@@ -51,7 +51,7 @@ def write_pdf(rendition: Rendition, modified: datetime, bound: bool = True, map_
                      f"{'' if bound else ', cover'})")
     _raise_errors(preflight.check_settings(rendition.layout) + preflight.check_html(rendition, where))
     typesetter = Typesetter(rendition, modified, bound, where)
-    joined = (chunks.lay_out(rendition, typesetter, chunk_store)
+    joined = (chunks.lay_out(rendition, typesetter, chunk_store, chunk_workers)
               if bound and chunk_store is not None and chunks.can_lay_out(rendition) else None)
     counts = None
     if joined is not None:
@@ -83,6 +83,10 @@ class Typesetter:
             resources[OUTPUT_INTENT] = _cmyk_profile(rendition)
         self.resources = resources
         self.fetcher = _resource_fetcher(weasyprint, resources)
+
+    def __reduce__(self):
+        """To another process (chunks laid out ahead): the rendition, from which it sets itself up again."""
+        return Typesetter, (self.rendition, self.modified, self.bound, self.where)
 
     def fingerprint(self) -> str:
         """What, besides a document's HTML, its pages are made from: every resource, the settings, the tools (not
