@@ -161,18 +161,25 @@ def test_a_damaged_chunk_in_the_cache_is_laid_out_again(generated, tmp_path, sma
     assert again.path.read_bytes() == first.path.read_bytes()
 
 
-def test_a_layout_with_counters_of_its_own_is_laid_out_whole(generated, tmp_path, small_chunks):
-    """Chapter numbers from a CSS counter would restart in every chunk: such a layout is laid out as one document."""
+@pytest.mark.parametrize("css, shown", [
+    # Chapter numbers from a CSS counter would restart in every chunk.
+    (".part.body { counter-increment: chapter; }\n"
+     ".part.body .chapter-title::before { content: counter(chapter) \". \"; }\n", f"{CHAPTERS}. Chapter {CHAPTERS}"),
+    # "Page 3 of 40": a chunk knows its own page count, not the book's.
+    ("@page :right { @bottom-right { content: \"of \" counter(pages); } }\n", "of "),
+    # A page chosen by its place in the document.
+    ("@page :nth(5) { @bottom-left { content: \"fifth\"; } }\n", "fifth"),
+], ids=["chapter-counter", "page-count", "nth-page"])
+def test_a_layout_that_needs_the_whole_book_is_laid_out_whole(generated, tmp_path, small_chunks, css, shown):
     project = tmp_path / "book"
     shutil.copytree(generated, project)
     styles = project / "layouts" / "paperback" / "styles"
     styles.mkdir(exist_ok=True)
-    (styles / "numbers.css").write_text(".part.body { counter-increment: chapter; }\n"
-                                        ".part.body .chapter-title::before { content: counter(chapter) \". \"; }\n")
+    (styles / "whole.css").write_text(css)
     (result,) = build(project, ["paperback"])
     assert result.chunks is None
     text = "".join(page.extract_text() for page in pypdf.PdfReader(result.path).pages)
-    assert f"{CHAPTERS}. Chapter {CHAPTERS}" in text.replace("\xa0", " ")
+    assert shown in text.replace("\xa0", " ")
 
 
 def test_a_layout_whose_chapters_run_on_is_laid_out_whole(generated, tmp_path, small_chunks):

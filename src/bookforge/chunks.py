@@ -12,8 +12,9 @@ one chunk (and the chunks after it only if it moved where they start). Each chun
   element with that id, alone on a page whose counter is the target's. Proxy pages are dropped; the links then reach
   the real element's named destination in the joined PDF. A target's page is known once its chunk is laid out, so
   the chunks are laid out again (from the cache but for what changed) until every proxy has its target's number.
-What cannot be carried from chunk to chunk makes the edition lay out whole: counters other than the page's,
-running elements, the PDF/UA structure tree, a part that does not start a page.
+What cannot be carried from chunk to chunk makes the edition lay out whole: counters other than the page's, the
+page count, page selectors by place (`:nth(3)`), running elements, the PDF/UA structure tree, a part that does not
+start a page.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ import multiprocessing
 import re
 import warnings as warnings_module
 from collections.abc import Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import BrokenExecutor, Future, ProcessPoolExecutor
 from dataclasses import asdict, dataclass
 
 from . import pagemap
@@ -40,6 +41,8 @@ PROXY_PAGE = "bookforge-proxy-{}"
 # Counters that belong to one element or one page, which therefore need not carry from chunk to chunk.
 LOCAL_COUNTERS = {"page", "pages", "list-item", "none"}
 COUNTER_PROPERTY = re.compile(r"counter-(?:reset|increment|set)\s*:\s*([^;}!]*)")
+# What only the whole document knows: its page count (`counter(pages)`), a page's place in it (`@page :nth(3)`).
+WHOLE_BOOK_CSS = re.compile(r"counters?\(\s*pages\b|:nth\((?![^)]*\bof\b)")
 LINK = re.compile(r'href="#([^"]+)"')
 ID = re.compile(r'\sid="([^"]+)"')
 
@@ -103,7 +106,7 @@ def can_lay_out(rendition: Rendition) -> bool:
     if len(rendition.chunks) < 2 or not settings["chunked"] or settings["pdf_variant"] == "pdf/ua-1":
         return False
     for _, css in rendition.stylesheets:
-        if "running(" in css or "element(" in css:
+        if "running(" in css or "element(" in css or WHOLE_BOOK_CSS.search(css):
             return False
         for declaration in COUNTER_PROPERTY.findall(css):
             names = {word for word in re.findall(r"[A-Za-z_][\w-]*", declaration)}
@@ -237,7 +240,10 @@ class _Ahead:
 
     def take(self, key: str) -> ChunkLayout | None:
         future = self.futures.pop(key, None)
-        return future.result() if future is not None else None
+        try:
+            return future.result() if future is not None else None
+        except BrokenExecutor:  # a worker died (out of memory, killed): the build lays the chunk out itself
+            return None
 
 
 def _metadata(typesetter) -> tuple:
