@@ -169,7 +169,11 @@ def test_a_damaged_chunk_in_the_cache_is_laid_out_again(generated, tmp_path, sma
     ("@page :right { @bottom-right { content: \"of \" counter(pages); } }\n", "of "),
     # A page chosen by its place in the document.
     ("@page :nth(5) { @bottom-left { content: \"fifth\"; } }\n", "fifth"),
-], ids=["chapter-counter", "page-count", "nth-page"])
+    # Footnotes: WeasyPrint numbers them through the book with a counter of its own.
+    (".aside-label { float: footnote; }\n", "Why it matters"),
+    # Another chunk's text: a proxy has only the page number.
+    (".table-of-contents a::after { content: \" \" target-text(attr(href url)); }\n", "Chapter 1 Chapter 1"),
+], ids=["chapter-counter", "page-count", "nth-page", "footnotes", "target-text"])
 def test_a_layout_that_needs_the_whole_book_is_laid_out_whole(generated, tmp_path, small_chunks, css, shown):
     project = tmp_path / "book"
     shutil.copytree(generated, project)
@@ -211,6 +215,49 @@ def test_the_build_says_how_many_chunks_it_laid_out(sample_project):
     result = runner.invoke(main, ["build", "-C", str(sample_project), "paperback"])
     assert result.exit_code == 0
     assert "(laid out 1 of 2 chunks)" in result.output
+
+
+def test_a_book_template_that_makes_pages_of_its_own_is_laid_out_whole(generated, tmp_path, small_chunks):
+    """Wrappers around the chapters in an author's book.html break pages in every chunk, around shells too."""
+    project = tmp_path / "book"
+    shutil.copytree(generated, project)
+    templates = project / "layouts" / "paperback" / "templates"
+    templates.mkdir(exist_ok=True)
+    book_html = (Path(__file__).parents[1] / "src" / "bookforge" / "layouts" / "print" / "templates" /
+                 "book.html").read_text()
+    wrapped = book_html.replace("{% for part in main_parts %}\n{{ part.html }}",
+                                '{% for part in main_parts %}\n<div class="chapter-wrap">{{ part.html }}</div>')
+    assert wrapped != book_html
+    (templates / "book.html").write_text(wrapped)
+    styles = project / "layouts" / "paperback" / "styles"
+    styles.mkdir(exist_ok=True)
+    (styles / "wrap.css").write_text(".chapter-wrap { break-before: right; }\n"
+                                     ".main-matter .part.body { break-before: auto; }\n")
+    (result,) = build(project, ["paperback"])
+    assert result.chunks is None
+    # Found once, remembered: the next build does not try again (and the cache holds nothing else).
+    store = chunk_store(project / "build", "paperback")
+    assert [key.split("-")[0] for key in store] == ["whole"]
+    (again,) = build(project, ["paperback"], force=True)
+    assert again.chunks is None and again.path.read_bytes() == result.path.read_bytes()
+
+
+def test_each_chunks_font_subset_has_a_name_of_its_own(generated, small_chunks):
+    """Different subsets of one font in one PDF need different tags (ISO 32000-1, 9.6.4)."""
+    import pikepdf
+
+    book = load_book(generated)
+    rendition = render(book, "paperback", edition_layout(book, "paperback"), page_count=100)
+    data = write_pdf(rendition, MODIFIED, chunk_store=MemoryStore()).data
+    programs: dict[str, set[bytes]] = {}
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        for page in pdf.pages:
+            for _, font in page.obj.Resources.Font.items():
+                descriptor = font.DescendantFonts[0].FontDescriptor
+                program = next(descriptor[k] for k in ("/FontFile", "/FontFile2", "/FontFile3") if k in descriptor)
+                programs.setdefault(str(font.BaseFont), set()).add(program.read_raw_bytes())
+    assert len(programs) > 4  # several subsets of each of the four faces
+    assert all(len(versions) == 1 for versions in programs.values())
 
 
 def test_a_layout_can_ask_to_be_laid_out_whole(generated, tmp_path, small_chunks):

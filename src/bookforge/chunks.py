@@ -40,9 +40,12 @@ MAX_PASSES = 4
 PROXY_PAGE = "bookforge-proxy-{}"
 # Counters that belong to one element or one page, which therefore need not carry from chunk to chunk.
 LOCAL_COUNTERS = {"page", "pages", "list-item", "none"}
-COUNTER_PROPERTY = re.compile(r"counter-(?:reset|increment|set)\s*:\s*([^;}!]*)")
-# What only the whole document knows: its page count (`counter(pages)`), a page's place in it (`@page :nth(3)`).
-WHOLE_BOOK_CSS = re.compile(r"counters?\(\s*pages\b|:nth\((?![^)]*\bof\b)")
+COUNTER_PROPERTY = re.compile(r"counter-(?:reset|increment|set)\s*:\s*([^;}!]*)", re.IGNORECASE)
+# What only the whole document knows: its page count (`counter(pages)`), a page's place in it (`@page :nth(3)`),
+# footnote numbers (WeasyPrint counts `float: footnote` itself), another chunk's text (`target-text()`), running
+# elements.
+WHOLE_BOOK_CSS = re.compile(r"counters?\(\s*pages\b|:nth\((?![^)]*\bof\b)|float\s*:\s*footnote|target-text\("
+                            r"|running\(|element\(", re.IGNORECASE)
 LINK = re.compile(r'href="#([^"]+)"')
 ID = re.compile(r'\sid="([^"]+)"')
 
@@ -106,10 +109,10 @@ def can_lay_out(rendition: Rendition) -> bool:
     if len(rendition.chunks) < 2 or not settings["chunked"] or settings["pdf_variant"] == "pdf/ua-1":
         return False
     for _, css in rendition.stylesheets:
-        if "running(" in css or "element(" in css or WHOLE_BOOK_CSS.search(css):
+        if WHOLE_BOOK_CSS.search(css):
             return False
         for declaration in COUNTER_PROPERTY.findall(css):
-            names = {word for word in re.findall(r"[A-Za-z_][\w-]*", declaration)}
+            names = {word.lower() for word in re.findall(r"[A-Za-z_][\w-]*", declaration)}
             if names - LOCAL_COUNTERS:
                 return False
     return True
@@ -141,6 +144,10 @@ def lay_out(rendition: Rendition, typesetter, store: FragmentStore | MemoryStore
     # Where each chunk started and what page each link target had in the last build: a first guess, found right
     # (or corrected) by the passes below, whatever changed since.
     plan_key = "plan-" + hashlib.sha256(rendition.edition_name.encode()).hexdigest()
+    # Found by an earlier build: this layout (these stylesheets, fonts, tools) cannot be laid out in chunks.
+    whole_key = "whole-" + fingerprint
+    if whole_key in store:
+        return None
     targets, entries = _plan(store, plan_key, len(chunks))
     used, laid_out, ahead_count = {plan_key}, set(), 0  # keys; indexes of the chunks laid out
 
@@ -184,8 +191,10 @@ def lay_out(rendition: Rendition, typesetter, store: FragmentStore | MemoryStore
                     break
                 targets = needed
             else:
-                return None
-    except CannotChunk:
+                raise CannotChunk(f"the contents' page numbers did not settle in {MAX_PASSES} passes")
+    except CannotChunk as reason:
+        store.retain({whole_key})
+        store[whole_key] = str(reason)
         return None
     store[plan_key] = json.dumps({"targets": targets, "entries": [asdict(e) if e else None for e in entries]},
                                  sort_keys=True)
@@ -235,8 +244,11 @@ class _Ahead:
         if self.pool is None:
             # "spawn": the preview server has threads, and a forked child of a threaded process can deadlock.
             self.pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"))
-        for key, content, has_prelude, proxies in guesses:
-            self.futures[key] = self.pool.submit(_typeset, content, has_prelude, proxies, self.typesetter)
+        try:
+            for key, content, has_prelude, proxies in guesses:
+                self.futures[key] = self.pool.submit(_typeset, content, has_prelude, proxies, self.typesetter)
+        except BrokenExecutor:  # a worker died earlier: the build goes on without laying out ahead
+            self.workers = 1
 
     def take(self, key: str) -> ChunkLayout | None:
         future = self.futures.pop(key, None)
@@ -296,6 +308,11 @@ def _typeset(content: str, has_prelude: bool, proxies: set[str], typesetter) -> 
         raise CannotChunk("a part does not start on a page of its own")
     if last <= first or any(set(page.anchors) - proxies for page in pages[last:]):
         raise CannotChunk("the proxies share pages with the text")
+    if any(not page._page_box.page_type.blank and not page.anchors and not _has_content(page)
+           for page in pages[first:last]):
+        # An empty page that is not a left/right blank: something outside the parts (a wrapper in the book's
+        # template) makes pages of its own, in every chunk.
+        raise CannotChunk("the book template makes pages outside the parts")
     counters = pagemap.page_counters(pages[:last])
     strings: dict[str, str] = {}
     for page in pages[:last]:
@@ -320,53 +337,72 @@ def _typeset(content: str, has_prelude: bool, proxies: set[str], typesetter) -> 
         warnings=tuple(warnings + more))
 
 
+def _has_content(page) -> bool:
+    """Text or an image on the page, outside its margin boxes."""
+    from weasyprint.formatting_structure import boxes
+
+    def visit(box) -> bool:
+        if isinstance(box, boxes.MarginBox):
+            return False
+        if isinstance(box, (boxes.TextBox, boxes.ReplacedBox)):
+            return True
+        return any(visit(child) for child in getattr(box, "children", ()))
+
+    return visit(page._page_box)
+
+
 def _join(layouts: Sequence[ChunkLayout]):
     """One PDF from the chunks' PDFs: their pages, named destinations and bookmarks; the first one's catalog."""
     import pikepdf
 
     merged = pikepdf.new()
     sources, names, bookmarks, counters, starts, warnings = [], [], [], [], [], []
-    for layout in layouts:
-        source = pikepdf.open(io.BytesIO(layout.pdf))
-        sources.append(source)
-        offset, count = len(merged.pages), len(layout.counters)
-        index = {page.obj.objgen: i for i, page in enumerate(source.pages)}
-        with warnings_module.catch_warnings():  # the named destinations are carried over below
-            warnings_module.simplefilter("ignore", pikepdf.exceptions.PageCopyWarning)
-            merged.pages.extend(source.pages[:count])
-        tree = source.Root.get("/Names", {}).get("/Dests", {}).get("/Names", [])
-        for i in range(0, len(tree), 2):
-            page = index[tree[i + 1][0].objgen]
-            if page < count:  # not a proxy
-                names.append((str(tree[i]), offset + page, list(tree[i + 1][1:])))
-        outline = list(_preorder(source))
-        if len(outline) != len(layout.bookmarks):
-            raise AssertionError("a chunk's outline does not match its bookmarks")
-        for (level, closed), (title, dest) in zip(layout.bookmarks, outline):
-            bookmarks.append((level, (title, offset + index[dest[0].objgen], list(dest[1:]), closed)))
-        starts.extend((len(counters) + i, start) for i, start in layout.starts)
-        counters.extend(layout.counters)
-        warnings.extend(w for w in layout.warnings if w not in warnings)
-    first = sources[0]
-    for key, value in first.Root.items():
-        if key not in ("/Type", "/Pages", "/Names", "/Outlines", "/StructTreeRoot"):
-            merged.Root[key] = merged.copy_foreign(value) if value.is_indirect else _copied(merged, value)
-    if "/Info" in first.trailer:
-        merged.trailer.Info = merged.copy_foreign(first.trailer.Info)
-    if names:
-        entries = []
-        for name, page, location in sorted(names):
-            entries += [pikepdf.String(name), pikepdf.Array([merged.pages[page].obj, *location])]
-        merged.Root.Names = pikepdf.Dictionary(Dests=pikepdf.Dictionary(Names=pikepdf.Array(entries)))
-    _share_streams(merged)
-    with merged.open_outline() as outline:
-        outline.root.extend(_outline_items(merged, _nest(bookmarks)))
-    version = first.pdf_version
-    out = io.BytesIO()
-    merged.save(out, min_version=version, force_version=version, deterministic_id=True,
-                object_stream_mode=pikepdf.ObjectStreamMode.preserve)
-    for source in sources:
-        source.close()
+    try:
+        for layout in layouts:
+            source = pikepdf.open(io.BytesIO(layout.pdf))
+            sources.append(source)
+            offset, count = len(merged.pages), len(layout.counters)
+            index = {page.obj.objgen: i for i, page in enumerate(source.pages)}
+            with warnings_module.catch_warnings():  # the named destinations are carried over below
+                warnings_module.simplefilter("ignore", pikepdf.exceptions.PageCopyWarning)
+                merged.pages.extend(source.pages[:count])
+            tree = source.Root.get("/Names", {}).get("/Dests", {}).get("/Names", [])
+            for i in range(0, len(tree), 2):
+                page = index[tree[i + 1][0].objgen]
+                if page < count:  # not a proxy
+                    names.append((str(tree[i]), offset + page, list(tree[i + 1][1:])))
+            outline = list(_preorder(source))
+            if len(outline) != len(layout.bookmarks):
+                raise AssertionError("a chunk's outline does not match its bookmarks")
+            for (level, closed), (title, dest) in zip(layout.bookmarks, outline):
+                bookmarks.append((level, (title, offset + index[dest[0].objgen], list(dest[1:]), closed)))
+            starts.extend((len(counters) + i, start) for i, start in layout.starts)
+            counters.extend(layout.counters)
+            warnings.extend(w for w in layout.warnings if w not in warnings)
+        first = sources[0]
+        for key, value in first.Root.items():
+            if key not in ("/Type", "/Pages", "/Names", "/Outlines", "/StructTreeRoot"):
+                merged.Root[key] = merged.copy_foreign(value) if value.is_indirect else _copied(merged, value)
+        if "/Info" in first.trailer:
+            merged.trailer.Info = merged.copy_foreign(first.trailer.Info)
+        if names:
+            entries = []
+            for name, page, location in sorted(names):
+                entries += [pikepdf.String(name), pikepdf.Array([merged.pages[page].obj, *location])]
+            merged.Root.Names = pikepdf.Dictionary(Dests=pikepdf.Dictionary(Names=pikepdf.Array(entries)))
+        _share_streams(merged)
+        _retag_subsets(merged)
+        with merged.open_outline() as outline:
+            outline.root.extend(_outline_items(merged, _nest(bookmarks)))
+        version = first.pdf_version
+        out = io.BytesIO()
+        # The /ID: a hash of the content (qpdf's deterministic one), so the same book gives the same bytes.
+        merged.save(out, min_version=version, force_version=version, deterministic_id=True,
+                    object_stream_mode=pikepdf.ObjectStreamMode.preserve)
+    finally:
+        for source in sources:
+            source.close()
+        merged.close()
     labels = pagemap.labels_of(counters)
     page_starts = tuple(pagemap.PageStart(labels[i], s.anchor, s.path, s.offset, s.text) for i, s in starts)
     return out.getvalue(), len(counters), warnings, page_starts
@@ -374,15 +410,21 @@ def _join(layouts: Sequence[ChunkLayout]):
 
 def _share_streams(merged) -> None:
     """Every chunk brought its own copy of the colour profiles and images (and of its font subsets): keep one of
-    each that is the same."""
+    each that is the same. Only streams whose dictionary refers to no other object are compared (an image with
+    a soft mask is kept as it is)."""
     import pikepdf
 
     seen: dict[bytes, pikepdf.Object] = {}
     visited: set[tuple[int, int]] = set()
 
-    def key(stream) -> bytes:
-        items = sorted((k, repr(v)) for k, v in stream.stream_dict.items() if k != "/Length")
-        return hashlib.sha256(repr(items).encode() + stream.read_raw_bytes()).digest()
+    def key(stream) -> bytes | None:
+        items = sorted((k, v) for k, v in stream.stream_dict.items() if k != "/Length")
+        if any(isinstance(v, (pikepdf.Dictionary, pikepdf.Array, pikepdf.Stream)) and _refers(v) for _, v in items):
+            return None
+        # Numbers come out of pikepdf as Python numbers, everything else as PDF objects that can write themselves.
+        syntax = b"".join(k.encode() + b" " + (v.unparse() if hasattr(v, "unparse") else repr(v).encode()) + b"\n"
+                          for k, v in items)
+        return hashlib.sha256(syntax + b"\0" + stream.read_raw_bytes()).digest()
 
     def visit(container) -> None:
         if container.is_indirect:
@@ -392,7 +434,8 @@ def _share_streams(merged) -> None:
         entries = container.items() if isinstance(container, pikepdf.Dictionary) else enumerate(container)
         for name, value in list(entries):
             if isinstance(value, pikepdf.Stream) and value.is_indirect:
-                first = seen.setdefault(key(value), value)
+                digest = key(value)
+                first = seen.setdefault(digest, value) if digest is not None else value
                 if first.objgen != value.objgen:
                     container[name] = first
                     continue
@@ -404,6 +447,45 @@ def _share_streams(merged) -> None:
         if "/Resources" in page.obj:
             visit(page.obj.Resources)
     visit(merged.Root)
+
+
+def _refers(value) -> bool:
+    """Whether a direct dictionary or array holds a reference to another object."""
+    import pikepdf
+
+    if value.is_indirect:
+        return True
+    children = value.values() if isinstance(value, pikepdf.Dictionary) else value
+    return any(isinstance(child, (pikepdf.Dictionary, pikepdf.Array, pikepdf.Stream)) and _refers(child)
+               for child in children)
+
+
+def _retag_subsets(merged) -> None:
+    """WeasyPrint tags a font subset after the font (`ABCDEF+Source-Serif-Pro`), so every chunk's subset has the
+    same name; different subsets in one PDF must have different tags (ISO 32000-1, 9.6.4), or a printer that
+    caches fonts by name may draw the wrong glyphs. Each gets a tag from a hash of its own bytes."""
+    import pikepdf
+
+    done: set[tuple[int, int]] = set()
+    for page in merged.pages:
+        fonts = page.obj.get("/Resources", {}).get("/Font", {})
+        for _, font in fonts.items():
+            if font.objgen in done:
+                continue
+            done.add(font.objgen)
+            descendants = font.get("/DescendantFonts")
+            target = descendants[0] if descendants else font
+            descriptor = target.get("/FontDescriptor")
+            name = str(font.get("/BaseFont", ""))
+            if descriptor is None or not re.match(r"^/[A-Z]{6}\+", name):
+                continue
+            program = next((descriptor[k] for k in ("/FontFile", "/FontFile2", "/FontFile3") if k in descriptor),
+                           None)
+            if program is None:
+                continue
+            digest = hashlib.sha256(program.read_raw_bytes()).digest()
+            renamed = pikepdf.Name("/" + "".join(chr(65 + byte % 26) for byte in digest[:6]) + name[7:])
+            font.BaseFont = target.BaseFont = descriptor.FontName = renamed
 
 
 def _copied(merged, value):

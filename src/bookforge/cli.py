@@ -74,7 +74,7 @@ def main() -> None:
 @project_option
 @output_option
 @click.option("-j", "--jobs", type=click.IntRange(1, 64), default=os.cpu_count() or 1, show_default="the cores",
-              help="How many editions to build at once.")
+              help="How many editions (or chunks of one print edition) to lay out at once.")
 @click.option("--strict", is_flag=True, help="Treat warnings as problems: fail the build (for a book's CI).")
 @click.option("--force", is_flag=True, help="Rebuild every edition even when nothing changed.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but problems.")
@@ -88,7 +88,8 @@ def build(editions: tuple[str, ...], project: Path, output: Path | None, jobs: i
       bookforge build paperback    only the paperback
       bookforge build --strict     fail on warnings too
     An edition whose manuscript files, layouts, assets and bookforge itself are unchanged since the last build
-    is kept as it is. Every build writes build/report.json. Exits 0 when every edition was built, 1 when the
+    is kept as it is; a print edition is laid out in chunks of about 20 pages, and only the chunks that changed
+    are laid out again. Every build writes build/report.json. Exits 0 when every edition was built, 1 when the
     book has problems (each is listed with its file and line).
     """
     from .build import build as run_build

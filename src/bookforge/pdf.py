@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import importlib.metadata
 import logging
 import mimetypes
 import os
@@ -96,7 +97,7 @@ class Typesetter:
             digest.update(f"{path}\0{len(data)}\0".encode())
             digest.update(data)
         settings = self.rendition.layout.settings
-        digest.update(repr((self.weasyprint.__version__, self.variant, self.bound, settings["crop_marks"],
+        digest.update(repr((_typesetting_tools(), self.variant, self.bound, settings["crop_marks"],
                             settings["bleed"])).encode())
         return digest.hexdigest()
 
@@ -117,6 +118,23 @@ class Typesetter:
                                                          first_recto))
         warnings.extend(_fallback_fonts(rendered, self.rendition, self.where))
         return data, warnings
+
+
+# What lays a page out besides bookforge: line breaking, hyphenation, shaping, fonts, the PDF writer.
+TYPESETTING_PACKAGES = ("weasyprint", "pydyf", "fonttools", "pyphen", "tinycss2", "cssselect2", "tinyhtml5")
+
+
+def _typesetting_tools() -> tuple:
+    """The versions of what lays pages out: a chunk laid out by other versions is not reused."""
+    from weasyprint.text.ffi import pango
+
+    versions = []
+    for package in TYPESETTING_PACKAGES:
+        try:
+            versions.append((package, importlib.metadata.version(package)))
+        except importlib.metadata.PackageNotFoundError:
+            versions.append((package, None))
+    return tuple(versions), ("pango", pango.pango_version())
 
 
 def _raise_errors(problems: list[Diagnostic]) -> None:
