@@ -47,7 +47,6 @@ def write_pdf(rendition: Rendition, modified: datetime, bound: bool = True, map_
     allows (in `chunk_workers` processes); else as one document.
     """
     (document,) = rendition.documents
-    variant = rendition.layout.settings["pdf_variant"] or None
     where = Location(f"{rendition.layout.chain[0].folder} (edition `{rendition.edition_name}`"
                      f"{'' if bound else ', cover'})")
     _raise_errors(preflight.check_settings(rendition.layout) + preflight.check_html(rendition, where))
