@@ -281,3 +281,32 @@ def test_after_a_change_of_style_the_chunks_are_laid_out_in_parallel(generated, 
     (serial,) = build(project, ["paperback"], tmp_path / "serial", jobs=1)
     assert serial.chunks == ChunkCounts(total, total, ahead=0)
     assert restyled.path.read_bytes() == serial.path.read_bytes()
+
+
+def test_an_edit_that_moves_the_chapters_after_it_lays_them_out_ahead(generated, tmp_path, small_chunks):
+    """When a chapter grows by a page, the later chunks start shifted alike: with two processes they are laid out
+    ahead from that guess, and the PDF is the serial build's."""
+    project = tmp_path / "book"
+    shutil.copytree(generated, project)
+
+    def lay_out(store: MemoryStore, workers: int):
+        book = load_book(project)
+        rendition = render(book, "paperback", edition_layout(book, "paperback"), page_count=100)
+        return write_pdf(rendition, MODIFIED, chunk_store=store, chunk_workers=workers)
+
+    before = MemoryStore()
+    lay_out(before, 1)
+    chapter = project / "manuscript" / "02-chapter.yaml"
+    original = yaml.safe_load(chapter.read_text(encoding="utf-8"))
+    for added in range(1, 9):  # entries added until the chapters after it move
+        data = {**original, "entries": original["entries"] + [dict(e) for e in original["entries"][:added]]}
+        chapter.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+        serial = lay_out(MemoryStore(before), 1)
+        if serial.chunks.laid_out >= CHAPTERS - 1:
+            break
+    else:
+        pytest.fail("no edit moved the chapters after it")
+    parallel = lay_out(MemoryStore(before), 2)
+    assert parallel.chunks.laid_out == serial.chunks.laid_out
+    assert parallel.chunks.ahead >= serial.chunks.laid_out - 2
+    assert parallel.data == serial.data

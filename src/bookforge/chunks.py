@@ -149,7 +149,7 @@ def lay_out(rendition: Rendition, typesetter, store: FragmentStore | MemoryStore
     if whole_key in store:
         return None
     targets, entries = _plan(store, plan_key, len(chunks))
-    used, laid_out, ahead_count = {plan_key}, set(), 0  # keys; indexes of the chunks laid out
+    used, laid_out, ahead_count = set(), set(), 0  # the last pass's keys; indexes of the chunks laid out
 
     def key_of(index: int, content: str) -> str:
         # The joined PDF's metadata (dates, keywords) is the first chunk's.
@@ -158,16 +158,21 @@ def lay_out(rendition: Rendition, typesetter, store: FragmentStore | MemoryStore
 
     try:
         with _Ahead(typesetter, workers) as ahead:
-            for _ in range(MAX_PASSES):
+
+            def guess_from(start: int) -> None:
+                """Lay out ahead the chunks from `start` on that are not in the store, where `entries` has them."""
                 guesses = []
-                for index, (chunk, wanted) in enumerate(zip(chunks, references)):
+                for index in range(start, len(chunks)):
                     if index and entries[index] is None:  # no idea where it starts: no guess
                         continue
-                    proxies = {target: targets.get(target, 1) for target in wanted}
-                    content = _document(chunk, entries[index], proxies)
+                    proxies = {target: targets.get(target, 1) for target in references[index]}
+                    content = _document(chunks[index], entries[index], proxies)
                     guesses.append((key_of(index, content), content, entries[index] is not None, set(proxies)))
                 ahead.lay_out([guess for guess in guesses if _stored(store, guess[0]) is None])
-                layouts, entry = [], None
+
+            for _ in range(MAX_PASSES):
+                guess_from(0)
+                layouts, entry, used = [], None, set()
                 for index, (chunk, wanted) in enumerate(zip(chunks, references)):
                     proxies = {target: targets.get(target, 1) for target in wanted}
                     content = _document(chunk, entry, proxies)
@@ -182,6 +187,12 @@ def lay_out(rendition: Rendition, typesetter, store: FragmentStore | MemoryStore
                     used.add(key)
                     layouts.append(layout)
                     entries[index], entry = entry, layout.exit
+                    following = index + 1
+                    if workers > 1 and following < len(chunks) and entries[following] not in (None, entry):
+                        # This chunk ended elsewhere than last time (an edit moved its last page): the ones after
+                        # it start shifted alike. Guess again.
+                        entries[following:] = _shifted(entries[following:], entry)
+                        guess_from(following)
                 found = {ident: layouts[i].counters[page].value
                          for i, layout in enumerate(layouts) for ident, page in layout.anchors.items()}
                 needed = {target: found.get(target) for wanted in references for target in wanted}
@@ -198,8 +209,21 @@ def lay_out(rendition: Rendition, typesetter, store: FragmentStore | MemoryStore
         return None
     store[plan_key] = json.dumps({"targets": targets, "entries": [asdict(e) if e else None for e in entries]},
                                  sort_keys=True)
-    store.retain(used)  # the chunks of earlier versions of the book
+    store.retain(used | {plan_key})  # not the chunks of earlier versions of the book, or of earlier passes
     return *_join(layouts), ChunkCounts(len(laid_out), len(chunks), ahead_count)
+
+
+def _shifted(planned: list[Entry | None], start: Entry) -> list[Entry | None]:
+    """Where the chunks start if the first now starts at `start` and the others as far after as they were: a
+    guess. Chapters open on right-hand pages, so what moves is the first right-hand page after the start."""
+
+    def first_right(entry: Entry) -> int:
+        return entry.counter + (2 if entry.side == "right" else 1)
+
+    if planned[0] is None:
+        return planned
+    shift = first_right(start) - first_right(planned[0])
+    return [start] + [Entry(e.side, e.counter + shift, e.strings) if e else None for e in planned[1:]]
 
 
 def _plan(store: FragmentStore | MemoryStore, key: str, count: int) -> tuple[dict[str, int], list[Entry | None]]:
