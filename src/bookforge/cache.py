@@ -157,6 +157,9 @@ class FragmentStore(MutableMapping[str, str]):
     def __delitem__(self, key: str) -> None:
         self._path(key).unlink(missing_ok=True)
 
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str) and self._path(key).is_file()
+
     def __iter__(self):
         return (p.name.removesuffix(self.suffix) for p in self.folder.glob(f"*/*{self.suffix}"))
 

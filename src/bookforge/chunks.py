@@ -133,8 +133,8 @@ def lay_out(rendition: Rendition, typesetter, store: FragmentStore | MemoryStore
 
     `typesetter` is pdf.Typesetter; `store` keeps each chunk's layout by a hash of all it is made from. With
     `workers` > 1, chunks whose layout is missing are laid out ahead in that many processes, each from where it
-    started in the last build (usually where it starts now: after a change of style, or an edit that moved the
-    chapters after it).
+    started in the last build (right after a change of style), or, once a chunk ends elsewhere than it did, from
+    there shifted alike (right after an edit that added a page).
     """
     chunks = rendition.chunks
     owner = {ident: i for i, chunk in enumerate(chunks) for ident in ID.findall(chunk.own_html)}
@@ -168,7 +168,7 @@ def lay_out(rendition: Rendition, typesetter, store: FragmentStore | MemoryStore
                     proxies = {target: targets.get(target, 1) for target in references[index]}
                     content = _document(chunks[index], entries[index], proxies)
                     guesses.append((key_of(index, content), content, entries[index] is not None, set(proxies)))
-                ahead.lay_out([guess for guess in guesses if _stored(store, guess[0]) is None])
+                ahead.lay_out([guess for guess in guesses if guess[0] not in store])
 
             for _ in range(MAX_PASSES):
                 guess_from(0)
