@@ -310,3 +310,12 @@ def test_an_edit_that_moves_the_chapters_after_it_lays_them_out_ahead(generated,
     assert parallel.chunks.laid_out == serial.chunks.laid_out
     assert parallel.chunks.ahead >= serial.chunks.laid_out - 2
     assert parallel.data == serial.data
+
+
+def test_a_killed_builds_temporary_files_in_the_cache_are_removed(sample_project):
+    build(sample_project, ["paperback"])
+    folder = next(chunk_store(sample_project / "build", "paperback").folder.iterdir())
+    stale = folder / ".chunk-0123.json.k1ll3d_x.tmp"  # as write_atomically names them
+    stale.write_text("half a chunk")
+    build(sample_project, ["paperback"])
+    assert not stale.exists()

@@ -402,7 +402,10 @@ _TEMPORARY = re.compile(r"^\..+\.[a-z0-9_]{8}\.tmp$")
 
 def remove_stale_temporaries(output: Path) -> None:
     """Temporary files left by a build that was killed; called with the lock held, so none is in use."""
-    for folder in (output, *(p for p in output.iterdir() if p.is_dir() and not p.is_symlink())):
+    cache = output / CACHE_DIR
+    folders = [output, *(p for p in output.iterdir() if p.is_dir() and not p.is_symlink())]
+    folders += [p for p in cache.rglob("*") if p.is_dir() and not p.is_symlink()] if cache.is_dir() else []
+    for folder in folders:
         for path in folder.glob(".*.tmp"):
             if _TEMPORARY.match(path.name) and path.is_file():
                 path.unlink(missing_ok=True)
