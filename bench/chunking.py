@@ -25,7 +25,6 @@ from bench_build import edit_one_scene  # noqa: E402
 from make_manuscript import make  # noqa: E402
 
 from bookforge.build import edition_layout  # noqa: E402
-from bookforge.cache import MemoryStore  # noqa: E402
 from bookforge.load import load_book  # noqa: E402
 from bookforge.pdf import write_pdf  # noqa: E402
 from bookforge.render import render  # noqa: E402
@@ -33,7 +32,7 @@ from bookforge.render import render  # noqa: E402
 MODIFIED = datetime(2026, 1, 1, tzinfo=timezone.utc)
 
 
-def lay_out(project: Path, edition: str, store: MemoryStore | None, workers: int = 1):
+def lay_out(project: Path, edition: str, store: dict[str, str] | None, workers: int = 1):
     book = load_book(project)
     rendition = render(book, edition, edition_layout(book, edition), page_count=400)
     started = time.perf_counter()
@@ -53,7 +52,7 @@ def main() -> None:
     project = make(Path(tempfile.mkdtemp(prefix="bookforge-chunks-")) / "book", args.words, 30)
     lay_out(project, args.edition, None)  # imports and font caches warm, for both
     whole, whole_time = lay_out(project, args.edition, None)
-    store = MemoryStore()
+    store = {}
     chunked, cold_time = lay_out(project, args.edition, store)
     same = texts(whole.data) == texts(chunked.data)
     edit_one_scene(project)
@@ -66,7 +65,7 @@ def main() -> None:
           f"{edited.chunks.laid_out} of {edited.chunks.total} chunks laid out again")
     print(f"every page's text the same as the whole document's: {same}")
     # A change of style that moves no page: every chunk again, each where it started in the last build.
-    other = MemoryStore(store)
+    other = dict(store)
     layout_yaml = project / "layouts" / args.edition / "layout.yaml"
     layout_yaml.write_text(layout_yaml.read_text() + '  accent_colour: "#8a3b12"\n')
     serial, serial_time = lay_out(project, args.edition, store)

@@ -22,7 +22,6 @@ sys.path.insert(0, str(Path(__file__).parent))
 from make_manuscript import make  # noqa: E402
 
 from bookforge.build import edition_layout  # noqa: E402
-from bookforge.cache import MemoryStore  # noqa: E402
 from bookforge.load import load_book  # noqa: E402
 from bookforge.pdf import write_pdf  # noqa: E402
 from bookforge.render import render  # noqa: E402
@@ -40,7 +39,7 @@ def main() -> None:
     parser.add_argument("--edition", default="paperback")
     args = parser.parse_args()
     project = make(Path(tempfile.mkdtemp(prefix="bookforge-edits-")) / "book", args.words, 30)
-    store = MemoryStore()
+    store = {}
 
     def lay_out():
         book = load_book(project)

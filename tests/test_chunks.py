@@ -15,7 +15,6 @@ import pytest
 import yaml
 
 from bookforge.build import build, chunk_store, edition_layout
-from bookforge.cache import MemoryStore
 from bookforge.chunks import ChunkCounts
 from bookforge.load import load_book
 from bookforge.pdf import write_pdf
@@ -81,7 +80,7 @@ def _compare(project: Path, edition: str) -> None:
     rendition = render(book, edition, edition_layout(book, edition), page_count=100)
     assert len(rendition.chunks) > 2
     whole = write_pdf(rendition, MODIFIED, map_pages=True)
-    chunked = write_pdf(rendition, MODIFIED, map_pages=True, chunk_store=MemoryStore())
+    chunked = write_pdf(rendition, MODIFIED, map_pages=True, chunk_store={})
     assert whole.chunks is None and chunked.chunks == ChunkCounts(len(rendition.chunks), len(rendition.chunks))
     assert chunked.warnings == whole.warnings == ()
     one, other = pypdf.PdfReader(io.BytesIO(whole.data)), pypdf.PdfReader(io.BytesIO(chunked.data))
@@ -116,7 +115,7 @@ def test_chunks_keep_press_settings_the_same(generated, tmp_path, small_chunks):
     _compare(project, "paperback")
     book = load_book(project)
     rendition = render(book, "paperback", edition_layout(book, "paperback"), page_count=100)
-    pages = pypdf.PdfReader(io.BytesIO(write_pdf(rendition, MODIFIED, chunk_store=MemoryStore()).data)).pages
+    pages = pypdf.PdfReader(io.BytesIO(write_pdf(rendition, MODIFIED, chunk_store={}).data)).pages
     assert any(page.extract_text().strip().startswith("Chapter") and len(page.extract_text()) < 12
                for page in pages)  # a blank page with its head
 
@@ -196,7 +195,7 @@ def test_a_layout_whose_chapters_run_on_is_laid_out_whole(generated, tmp_path, s
                                        ".main-matter > .part:first-child { break-before: right; }\n")
     book = load_book(project)
     rendition = render(book, "paperback", edition_layout(book, "paperback"), page_count=100)
-    result = write_pdf(rendition, MODIFIED, chunk_store=MemoryStore())
+    result = write_pdf(rendition, MODIFIED, chunk_store={})
     assert result.chunks is None
     assert result.data == write_pdf(rendition, MODIFIED).data
 
@@ -248,7 +247,7 @@ def test_each_chunks_font_subset_has_a_name_of_its_own(generated, small_chunks):
 
     book = load_book(generated)
     rendition = render(book, "paperback", edition_layout(book, "paperback"), page_count=100)
-    data = write_pdf(rendition, MODIFIED, chunk_store=MemoryStore()).data
+    data = write_pdf(rendition, MODIFIED, chunk_store={}).data
     programs: dict[str, set[bytes]] = {}
     with pikepdf.open(io.BytesIO(data)) as pdf:
         for page in pdf.pages:
@@ -289,24 +288,24 @@ def test_an_edit_that_moves_the_chapters_after_it_lays_them_out_ahead(generated,
     project = tmp_path / "book"
     shutil.copytree(generated, project)
 
-    def lay_out(store: MemoryStore, workers: int):
+    def lay_out(store: dict[str, str], workers: int):
         book = load_book(project)
         rendition = render(book, "paperback", edition_layout(book, "paperback"), page_count=100)
         return write_pdf(rendition, MODIFIED, chunk_store=store, chunk_workers=workers)
 
-    before = MemoryStore()
+    before = {}
     lay_out(before, 1)
     chapter = project / "manuscript" / "02-chapter.yaml"
     original = yaml.safe_load(chapter.read_text(encoding="utf-8"))
     for added in range(1, 9):  # entries added until the chapters after it move
         data = {**original, "entries": original["entries"] + [dict(e) for e in original["entries"][:added]]}
         chapter.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
-        serial = lay_out(MemoryStore(before), 1)
+        serial = lay_out(dict(before), 1)
         if serial.chunks.laid_out >= CHAPTERS - 1:
             break
     else:
         pytest.fail("no edit moved the chapters after it")
-    parallel = lay_out(MemoryStore(before), 2)
+    parallel = lay_out(dict(before), 2)
     assert parallel.chunks.laid_out == serial.chunks.laid_out
     assert parallel.chunks.ahead >= serial.chunks.laid_out - 2
     assert parallel.data == serial.data

@@ -18,7 +18,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from . import pagemap
-from .cache import CACHE_DIR, CHUNKS_DIR, BuildState, FragmentStore, MemoryStore, Record, edition_inputs, file_sha256
+from .cache import CACHE_DIR, CHUNKS_DIR, BuildState, FragmentStore, Record, edition_inputs, file_sha256
 from .chunks import ChunkCounts
 from .epub import write_epub
 from .errors import BookforgeError, Diagnostic, Location, did_you_mean
@@ -291,7 +291,7 @@ def build_edition(book: Book, name: str, output: Path, modified: datetime, *, st
 
 
 def lay_out_print(book: Book, name: str, layout: Layout, modified: datetime, fragments: MutableMapping[str, str],
-                  chunks: FragmentStore | MemoryStore, page_hint: int | None, map_pages: bool = False,
+                  chunks: MutableMapping[str, str], page_hint: int | None, map_pages: bool = False,
                   workers: int = 1) -> tuple[PdfResult, Rendition, tuple[str, ...]]:
     """Lay out; when the gutter is `auto` and the page count lands in another band, lay out again.
 
@@ -301,8 +301,7 @@ def lay_out_print(book: Book, name: str, layout: Layout, modified: datetime, fra
     counted = page_hint or _estimated_pages(book, name, layout)
     rendition = render(book, name, layout, page_count=counted, fragments=fragments)
     rendered = rendition.rendered_parts
-    result = write_pdf(rendition, modified, map_pages=map_pages, chunk_store=chunks,
-                       chunk_workers=workers)
+    result = write_pdf(rendition, modified, map_pages=map_pages, chunk_store=chunks, chunk_workers=workers)
     if layout.settings["margins"]["inside"] != "auto":
         return result, rendition, rendered
     for _ in range(3):  # a wider gutter adds pages, which can move the count into the next band once more
@@ -310,8 +309,7 @@ def lay_out_print(book: Book, name: str, layout: Layout, modified: datetime, fra
             break
         counted = result.pages
         rendition = render(book, name, layout, page_count=counted, fragments=fragments)
-        result = write_pdf(rendition, modified, map_pages=map_pages, chunk_store=chunks,
-                       chunk_workers=workers)
+        result = write_pdf(rendition, modified, map_pages=map_pages, chunk_store=chunks, chunk_workers=workers)
     return result, rendition, rendered
 
 

@@ -166,16 +166,9 @@ class FragmentStore(MutableMapping[str, str]):
     def __len__(self) -> int:
         return sum(1 for _ in self)
 
-    def retain(self, keys: set[str]) -> None:
-        """Forget every entry but `keys`: for a store that only the last build's entries are worth keeping in."""
-        for key in list(self):
-            if key not in keys:
-                del self[key]
 
-
-class MemoryStore(dict):
-    """A FragmentStore kept in memory, for a process that lives across builds (the preview server)."""
-
-    def retain(self, keys: set[str]) -> None:
-        for key in [key for key in self if key not in keys]:
-            del self[key]
+def retain(store: MutableMapping[str, str], keys: set[str]) -> None:
+    """Forget every entry of `store` (on disk or in memory) but `keys`: for a store in which only the last build's
+    entries are worth keeping."""
+    for key in [key for key in store if key not in keys]:
+        del store[key]

@@ -3,7 +3,8 @@ builds, and joined.
 
 WeasyPrint lays out ~18 pages a second and cannot lay out part of a document again. A chunk whose HTML and
 starting state are those of the last build is taken from build/.cache as a PDF, so an edit to one scene lays out
-one chunk (and the chunks after it only if it moved where they start). Each chunk lays out as it does in the whole book (tests/test_chunks.py compares them page by page):
+one chunk (and the chunks after it only if it moved where they start). Each chunk lays out as it does in the
+whole book (tests/test_chunks.py compares them page by page):
 - the rest of the book is in the chunk's HTML as empty shells, so selectors match as they do in the whole book;
 - its first page is a *prelude*: the part before it, empty, on the side where that part ended, with the page
   counter and the named strings (running heads) as they stood there. The chunk's pages follow, with the blank page
@@ -27,12 +28,12 @@ import json
 import multiprocessing
 import re
 import warnings as warnings_module
-from collections.abc import Sequence
+from collections.abc import MutableMapping, Sequence
 from concurrent.futures import BrokenExecutor, Future, ProcessPoolExecutor
 from dataclasses import asdict, dataclass
 
 from . import pagemap
-from .cache import FragmentStore, MemoryStore, tool_fingerprint
+from .cache import retain, tool_fingerprint
 from .errors import Diagnostic, Location
 from .render import PrintChunk, Rendition
 
@@ -76,7 +77,8 @@ class ChunkLayout:
 
     def dump(self) -> str:
         return json.dumps({
-            "pdf": base64.b64encode(self.pdf).decode(), "sha256": hashlib.sha256(self.pdf).hexdigest(), "counters": [asdict(c) for c in self.counters],
+            "pdf": base64.b64encode(self.pdf).decode(), "sha256": hashlib.sha256(self.pdf).hexdigest(),
+            "counters": [asdict(c) for c in self.counters],
             "anchors": self.anchors, "bookmarks": self.bookmarks,
             "starts": [(index, asdict(start)) for index, start in self.starts], "exit": asdict(self.exit),
             "warnings": [(w.code, w.message, str(w.location) if w.location else None, w.hint, w.severity)
@@ -127,7 +129,7 @@ class ChunkCounts:
     """Of those laid out, how many other processes laid out ahead of their turn (see `_Ahead`)."""
 
 
-def lay_out(rendition: Rendition, typesetter, store: FragmentStore | MemoryStore, workers: int = 1):
+def lay_out(rendition: Rendition, typesetter, store: MutableMapping[str, str], workers: int = 1):
     """(PDF bytes, pages, warnings, page starts, ChunkCounts) of the edition laid out in chunks, or None if it
     cannot be.
 
@@ -204,12 +206,12 @@ def lay_out(rendition: Rendition, typesetter, store: FragmentStore | MemoryStore
             else:
                 raise CannotChunk(f"the contents' page numbers did not settle in {MAX_PASSES} passes")
     except CannotChunk as reason:
-        store.retain({whole_key})
+        retain(store, {whole_key})
         store[whole_key] = str(reason)
         return None
     store[plan_key] = json.dumps({"targets": targets, "entries": [asdict(e) if e else None for e in entries]},
                                  sort_keys=True)
-    store.retain(used | {plan_key})  # not the chunks of earlier versions of the book, or of earlier passes
+    retain(store, used | {plan_key})  # not the chunks of earlier versions of the book, or of earlier passes
     return *_join(layouts), ChunkCounts(len(laid_out), len(chunks), ahead_count)
 
 
@@ -226,7 +228,7 @@ def _shifted(planned: list[Entry | None], start: Entry) -> list[Entry | None]:
     return [start] + [Entry(e.side, e.counter + shift, e.strings) if e else None for e in planned[1:]]
 
 
-def _plan(store: FragmentStore | MemoryStore, key: str, count: int) -> tuple[dict[str, int], list[Entry | None]]:
+def _plan(store: MutableMapping[str, str], key: str, count: int) -> tuple[dict[str, int], list[Entry | None]]:
     """The last build's link targets' page counters and chunks' starting states, or nothing if it does not fit."""
     try:
         plan = json.loads(store[key])
@@ -287,7 +289,7 @@ def _metadata(typesetter) -> tuple:
     return typesetter.modified.isoformat(), typesetter.rendition.book.metadata.subjects
 
 
-def _stored(store: FragmentStore | MemoryStore, key: str) -> ChunkLayout | None:
+def _stored(store: MutableMapping[str, str], key: str) -> ChunkLayout | None:
     """The chunk laid out by an earlier build, if the store has it and it checks out."""
     try:
         return ChunkLayout.load(store[key])

@@ -8,13 +8,12 @@ import importlib.metadata
 import logging
 import mimetypes
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, MutableMapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 from . import chunks, pagemap, preflight
-from .cache import FragmentStore, MemoryStore
 from .errors import BookforgeError, Diagnostic, Location
 from .render import Rendition
 from .trim import COVER_BLEED, bleed_points
@@ -39,7 +38,7 @@ class PdfResult:
 
 
 def write_pdf(rendition: Rendition, modified: datetime, bound: bool = True, map_pages: bool = False,
-              chunk_store: FragmentStore | MemoryStore | None = None, chunk_workers: int = 1) -> PdfResult:
+              chunk_store: MutableMapping[str, str] | None = None, chunk_workers: int = 1) -> PdfResult:
     """Lay out and write the PDF; fails with located problems where the edition's PDF variant would be broken.
 
     `bound` pages (an interior) have no bleed on their inside edge; a cover (`bound=False`) bleeds on all four.

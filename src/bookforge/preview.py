@@ -19,7 +19,6 @@ from pathlib import Path
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 from .build import edition_layout, lay_out_print, select_editions
-from .cache import MemoryStore
 from .errors import BookforgeError, Diagnostic
 from .load import load_book
 from .model import Book
@@ -110,7 +109,7 @@ class Preview:
         self._editions: dict[str, tuple[str, str]] = {}  # name -> (format, layout), from the last good load
         self._fragments: dict[str, str] = {}  # rendered parts by content hash: an edit re-renders only its part
         self._page_counts: dict[str, int] = {}  # picks the gutter band for the next layout of each print edition
-        self._chunks: dict[str, MemoryStore] = {}  # laid-out chunks of each print edition: an edit lays out its own
+        self._chunks: dict[str, dict[str, str]] = {}  # laid-out chunks of each print edition: an edit lays out its own
         self._started = datetime.now(timezone.utc).replace(microsecond=0)  # one date, or no chunk could be reused
         self._index_stamp = 0
         self._outputs: dict[str, Output] = {}
@@ -238,7 +237,7 @@ class Preview:
     def _make_print(self, book: Book, name: str, layout) -> Built:
         """The print edition laid out as `bookforge build` does it (gutter passes included), shown as pages."""
         result, rendition, _ = lay_out_print(book, name, layout, self._started, self._fragments,
-                                             self._chunks.setdefault(name, MemoryStore()), self._page_counts.get(name))
+                                             self._chunks.setdefault(name, {}), self._page_counts.get(name))
         self._page_counts[name] = result.pages
         errors = tuple(w for w in result.warnings if w.severity == "error")
         if errors:
