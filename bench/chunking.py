@@ -24,17 +24,17 @@ sys.path.insert(0, str(Path(__file__).parent))
 from bench_build import edit_one_scene  # noqa: E402
 from make_manuscript import make  # noqa: E402
 
-from bookforge.build import edition_layout  # noqa: E402
-from bookforge.load import load_book  # noqa: E402
-from bookforge.pdf import write_pdf  # noqa: E402
-from bookforge.render import render  # noqa: E402
+from bookforge.project import load_project  # noqa: E402
+from bookforge.manuscript.load import load_book  # noqa: E402
+from bookforge.print.writer import write_pdf  # noqa: E402
+from bookforge.render.rendition import render  # noqa: E402
 
 MODIFIED = datetime(2026, 1, 1, tzinfo=timezone.utc)
 
 
 def lay_out(project: Path, edition: str, store: dict[str, str] | None, workers: int = 1):
     book = load_book(project)
-    rendition = render(book, edition, edition_layout(book, edition), page_count=400)
+    rendition = render(book, edition, load_project(Path(book.root)).layouts[edition], page_count=400)
     started = time.perf_counter()
     result = write_pdf(rendition, MODIFIED, chunk_store=store, chunk_workers=workers)
     return result, time.perf_counter() - started

@@ -21,10 +21,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 from make_manuscript import make  # noqa: E402
 
-from bookforge.build import edition_layout  # noqa: E402
-from bookforge.load import load_book  # noqa: E402
-from bookforge.pdf import write_pdf  # noqa: E402
-from bookforge.render import render  # noqa: E402
+from bookforge.project import load_project  # noqa: E402
+from bookforge.manuscript.load import load_book  # noqa: E402
+from bookforge.print.writer import write_pdf  # noqa: E402
+from bookforge.render.rendition import render  # noqa: E402
 
 MODIFIED = datetime(2026, 1, 1, tzinfo=timezone.utc)
 WORDS = ("very ", "quite ", "astonishingly ", "much ", "truly ")
@@ -43,7 +43,7 @@ def main() -> None:
 
     def lay_out():
         book = load_book(project)
-        rendition = render(book, args.edition, edition_layout(book, args.edition), page_count=400)
+        rendition = render(book, args.edition, load_project(Path(book.root)).layouts[args.edition], page_count=400)
         started = time.perf_counter()
         result = write_pdf(rendition, MODIFIED, chunk_store=store, chunk_workers=args.jobs)
         return result, time.perf_counter() - started

@@ -36,7 +36,7 @@ def sample_project(tmp_path) -> Path:
 @pytest.fixture(scope="session")
 def built_sample(tmp_path_factory):
     """The sample book built once per test session: {edition name: EditionResult}."""
-    from bookforge.build import build
+    from bookforge.build.orchestrate import build
 
     project = copy_project(REPO, tmp_path_factory.mktemp("built") / "sample")
     previous = os.environ.get("SOURCE_DATE_EPOCH")

@@ -8,7 +8,9 @@ import zipfile
 
 import pytest
 
-from bookforge.build import LOCK_FILE, REPORT_FILE, _lock, build
+from bookforge.build.lock import LOCK_FILE, build_lock
+from bookforge.build.orchestrate import build
+from bookforge.build.report import REPORT_FILE
 from bookforge.errors import BookforgeError
 
 
@@ -112,7 +114,7 @@ def test_the_report_describes_every_edition(ebook_built):
 
 def test_a_second_build_at_the_same_time_is_told(sample_project):
     output = sample_project / "build"
-    with _lock(output):
+    with build_lock(output):
         with pytest.raises(BookforgeError) as excinfo:
             build(sample_project, ["ebook"])
     assert "another bookforge build is writing" in str(excinfo.value)

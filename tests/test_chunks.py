@@ -14,11 +14,13 @@ import pypdf
 import pytest
 import yaml
 
-from bookforge.build import build, chunk_store, edition_layout
-from bookforge.chunks import ChunkCounts
-from bookforge.load import load_book
-from bookforge.pdf import write_pdf
-from bookforge.render import render
+from bookforge.build.edition import chunk_store
+from bookforge.build.orchestrate import build
+from bookforge.project import load_project
+from bookforge.print.chunks import ChunkCounts
+from bookforge.manuscript.load import load_book
+from bookforge.print.writer import write_pdf
+from bookforge.render.rendition import render
 
 MODIFIED = datetime(2026, 1, 1, tzinfo=timezone.utc)
 CHAPTERS = 8
@@ -36,7 +38,7 @@ def _make_manuscript():
 def small_chunks(monkeypatch):
     """One chunk per chapter (the default groups ~20 pages), so that these short books have many."""
     # `bookforge.render` the attribute is the function; the module is in sys.modules.
-    monkeypatch.setattr(importlib.import_module("bookforge.render"), "CHUNK_SIZE", 1)
+    monkeypatch.setattr(importlib.import_module("bookforge.render.rendition"), "CHUNK_SIZE", 1)
 
 
 @pytest.fixture(scope="module")
@@ -77,7 +79,7 @@ def _boxes(reader: pypdf.PdfReader) -> list[tuple]:
 
 def _compare(project: Path, edition: str) -> None:
     book = load_book(project)
-    rendition = render(book, edition, edition_layout(book, edition), page_count=100)
+    rendition = render(book, edition, load_project(Path(book.root)).layouts[edition], page_count=100)
     assert len(rendition.chunks) > 2
     whole = write_pdf(rendition, MODIFIED, map_pages=True)
     chunked = write_pdf(rendition, MODIFIED, map_pages=True, chunk_store={})
@@ -114,7 +116,7 @@ def test_chunks_keep_press_settings_the_same(generated, tmp_path, small_chunks):
     (styles / "blank-heads.css").write_text("@page :blank { @top-center { content: string(chapter-head); } }\n")
     _compare(project, "paperback")
     book = load_book(project)
-    rendition = render(book, "paperback", edition_layout(book, "paperback"), page_count=100)
+    rendition = render(book, "paperback", load_project(Path(book.root)).layouts["paperback"], page_count=100)
     pages = pypdf.PdfReader(io.BytesIO(write_pdf(rendition, MODIFIED, chunk_store={}).data)).pages
     assert any(page.extract_text().strip().startswith("Chapter") and len(page.extract_text()) < 12
                for page in pages)  # a blank page with its head
@@ -194,7 +196,7 @@ def test_a_layout_whose_chapters_run_on_is_laid_out_whole(generated, tmp_path, s
     (styles / "run-on.css").write_text(".part.body { break-before: auto; padding-top: 0.5in; }\n"
                                        ".main-matter > .part:first-child { break-before: right; }\n")
     book = load_book(project)
-    rendition = render(book, "paperback", edition_layout(book, "paperback"), page_count=100)
+    rendition = render(book, "paperback", load_project(Path(book.root)).layouts["paperback"], page_count=100)
     result = write_pdf(rendition, MODIFIED, chunk_store={})
     assert result.chunks is None
     assert result.data == write_pdf(rendition, MODIFIED).data
@@ -246,7 +248,7 @@ def test_each_chunks_font_subset_has_a_name_of_its_own(generated, small_chunks):
     import pikepdf
 
     book = load_book(generated)
-    rendition = render(book, "paperback", edition_layout(book, "paperback"), page_count=100)
+    rendition = render(book, "paperback", load_project(Path(book.root)).layouts["paperback"], page_count=100)
     data = write_pdf(rendition, MODIFIED, chunk_store={}).data
     programs: dict[str, set[bytes]] = {}
     with pikepdf.open(io.BytesIO(data)) as pdf:
@@ -290,7 +292,7 @@ def test_an_edit_that_moves_the_chapters_after_it_lays_them_out_ahead(generated,
 
     def lay_out(store: dict[str, str], workers: int):
         book = load_book(project)
-        rendition = render(book, "paperback", edition_layout(book, "paperback"), page_count=100)
+        rendition = render(book, "paperback", load_project(Path(book.root)).layouts["paperback"], page_count=100)
         return write_pdf(rendition, MODIFIED, chunk_store=store, chunk_workers=workers)
 
     before = {}

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from bookforge import __version__
+from bookforge._version import __version__
 from bookforge.cli import EXIT_BUG, main
 
 
@@ -60,7 +60,7 @@ def test_build_outside_a_project_says_what_to_do(tmp_path):
 
 def test_a_bug_in_bookforge_saves_the_traceback(sample_project, monkeypatch):
     """An internal error (not the author's) says so and where the details went, with its own exit code."""
-    render_module = sys.modules["bookforge.render"]
+    render_module = sys.modules["bookforge.render.rendition"]
 
     def broken(*args, **kwargs):
         raise RuntimeError("simulated internal failure")

@@ -12,9 +12,9 @@ import yaml
 from click.testing import CliRunner
 
 from bookforge.cli import main
-from bookforge.layout import load_layout
-from bookforge.load import load_book
-from bookforge.render import render
+from bookforge.layout.chain import load_layout
+from bookforge.manuscript.load import load_book
+from bookforge.render.rendition import render
 
 from .conftest import REPO
 

@@ -15,7 +15,7 @@ import pytest
 import yaml
 from lxml import etree
 
-from bookforge.build import build
+from bookforge.build.orchestrate import build
 
 REPO = Path(__file__).resolve().parent.parent
 MANUSCRIPT = REPO / "manuscript"

@@ -12,8 +12,10 @@ import pytest
 from lxml import etree
 from PIL import Image
 
-from bookforge import a11y, check
-from bookforge.build import build
+from bookforge.epub import accessibility as a11y
+
+from bookforge import check
+from bookforge.build.orchestrate import build
 from bookforge.errors import BookforgeError
 
 REPO = Path(__file__).resolve().parent.parent

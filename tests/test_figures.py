@@ -10,11 +10,14 @@ import pikepdf
 import pytest
 from lxml import etree
 
-from bookforge import a11y, epubcover
-from bookforge.build import build, edition_layout
-from bookforge.cache import edition_inputs
+from bookforge.epub import accessibility as a11y
+
+from bookforge.epub import cover as epubcover
+from bookforge.build.orchestrate import build
+from bookforge.project import load_project
+from bookforge.build.cache import edition_inputs
 from bookforge.errors import BookforgeError
-from bookforge.load import RESERVED_IMAGES, load_book
+from bookforge.manuscript.load import RESERVED_IMAGES, load_book
 
 REPO = Path(__file__).resolve().parent.parent
 XHTML = "{http://www.w3.org/1999/xhtml}"
@@ -134,7 +137,7 @@ def test_decorative_images_are_marked_and_the_claims_still_hold(project: Path):
 def test_a_changed_image_changes_the_editions_inputs(project: Path):
     def inputs() -> str:
         book = load_book(project)
-        return edition_inputs(book, "ebook", edition_layout(book, "ebook"), "0")
+        return edition_inputs(book, "ebook", load_project(Path(book.root)).layouts["ebook"], "0")
 
     before = inputs()
     _png(project / "assets" / "images" / "launch.png", size=(121, 80))

@@ -20,11 +20,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from bookforge.build import build
+from bookforge.build.orchestrate import build
 from bookforge.cli import main
 from bookforge.errors import BookforgeError
-from bookforge.load import MAX_BOOK_ENTRIES, MAX_CHAPTER_ENTRIES, MAX_CONTENTS, load_book
-from bookforge.yamlfile import MAX_DEPTH, MAX_FILE_BYTES, MAX_TEXT_CHARS, parse_yaml
+from bookforge.manuscript.load import MAX_BOOK_ENTRIES, MAX_CHAPTER_ENTRIES, MAX_CONTENTS, load_book
+from bookforge.manuscript.yamlfile import MAX_DEPTH, MAX_FILE_BYTES, MAX_TEXT_CHARS, parse_yaml
 
 BOOK = """\
 metadata:

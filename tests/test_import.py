@@ -9,7 +9,7 @@ import yaml
 from click.testing import CliRunner
 
 from bookforge.cli import main
-from bookforge.textimport import ImportError_, parse_text
+from bookforge.manuscript.textimport import ImportError_, parse_text
 
 from .conftest import REPO, SEED
 
@@ -70,7 +70,7 @@ def test_import_does_not_overwrite_without_force(tmp_path):
 
 
 def test_committed_schemas_match_the_model(tmp_path):
-    from bookforge.schema import schemas
+    from bookforge.manuscript.schema import schemas
 
     for name, text in schemas().items():
         assert (REPO / "manuscript" / "schema" / name).read_text() == text, f"run `bookforge schema` ({name})"

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from bookforge.errors import BookforgeError
-from bookforge.layout import load_layout
-from bookforge.load import load_book
-from bookforge.render import render
+from bookforge.layout.chain import load_layout
+from bookforge.manuscript.load import load_book
+from bookforge.render.rendition import render
 
 
 def write_layout(project: Path, name: str, yaml_text: str, files: dict[str, str] | None = None) -> None:

@@ -13,9 +13,9 @@ from click.testing import CliRunner
 
 from bookforge.cli import main
 from bookforge.errors import BookforgeError
-from bookforge.load import load_book
-from bookforge.model import Note, Scene
-from bookforge.yamlfile import parse_yaml
+from bookforge.manuscript.load import load_book
+from bookforge.manuscript.model import Note, Scene
+from bookforge.manuscript.yamlfile import parse_yaml
 
 REPO = Path(__file__).resolve().parent.parent
 CASES = Path(__file__).parent / "cases" / "invalid"

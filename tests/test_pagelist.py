@@ -9,7 +9,7 @@ import pypdfium2
 import pytest
 from lxml import etree
 
-from bookforge import pagemap
+from bookforge.print import pagemap
 
 NS = {"x": "http://www.w3.org/1999/xhtml", "epub": "http://www.idpf.org/2007/ops",
       "opf": "http://www.idpf.org/2007/opf"}

@@ -13,7 +13,7 @@ import pytest
 import yaml
 from fontTools.ttLib import TTFont
 
-from bookforge.build import build
+from bookforge.build.orchestrate import build
 
 REPO = Path(__file__).resolve().parent.parent
 MANUSCRIPT = REPO / "manuscript"

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from bookforge.errors import BookforgeError
-from bookforge.load import load_book
-from bookforge.preview import Preview
+from bookforge.manuscript.load import load_book
+from bookforge.preview.live import Preview
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHAPTER = "manuscript/01-memorable-scenes.yaml"

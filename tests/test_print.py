@@ -13,8 +13,8 @@ import pypdf
 import pytest
 import yaml
 
-from bookforge.build import build
-from bookforge.cover import PAPER_THICKNESS
+from bookforge.build.orchestrate import build
+from bookforge.covers import PAPER_THICKNESS
 from bookforge.errors import BookforgeError
 
 from .conftest import SOURCE_DATE_EPOCH
@@ -232,7 +232,7 @@ def test_pdf_x1a_refuses_what_pdf_1_4_cannot_hold(sample_project, tmp_path):
 def test_proof_shows_spreads_with_page_one_alone(built_sample, tmp_path):
     from PIL import Image
 
-    from bookforge.proof import make_proof
+    from bookforge.print.proof import make_proof
 
     result = built_sample["paperback"]
     index = make_proof(result.path, tmp_path / "proof", dpi=20, cover=result.cover)

@@ -9,9 +9,9 @@ import lxml.html
 import pytest
 from lxml import etree
 
-from bookforge.layout import load_layout
-from bookforge.load import load_book
-from bookforge.render import Rendition, render
+from bookforge.layout.chain import load_layout
+from bookforge.manuscript.load import load_book
+from bookforge.render.rendition import Rendition, render
 
 REPO = Path(__file__).resolve().parent.parent
 XHTML = "{http://www.w3.org/1999/xhtml}"

@@ -1,16 +1,21 @@
-"""bookforge: YAML manuscripts -> EPUB 3 and print-ready PDF, one edition per layout."""
+"""bookforge: YAML manuscripts -> EPUB 3 and print-ready PDF, one edition per layout.
 
-from importlib.metadata import PackageNotFoundError, version
+The package root is the public API. Its names are imported when first used, so that `import bookforge.errors`
+(or a worker process) does not load the whole pipeline; no module of bookforge imports the root.
+"""
 
-try:
-    __version__ = version("bookforge")
-except PackageNotFoundError:  # running from a source tree that is not installed
-    __version__ = "0.0.0+source"
+from importlib import import_module
 
-from .errors import BookforgeError, Diagnostic, Location  # noqa: E402
-from .load import load_book  # noqa: E402
-from .layout import load_layout  # noqa: E402
-from .render import render  # noqa: E402
-from .build import build  # noqa: E402
+from bookforge._version import __version__
 
-__all__ = ["BookforgeError", "Diagnostic", "Location", "__version__", "build", "load_book", "load_layout", "render"]
+_PUBLIC = {
+    "BookforgeError": "bookforge.errors", "Diagnostic": "bookforge.errors", "Location": "bookforge.errors",
+    "load_book": "bookforge.manuscript.load", "load_layout": "bookforge.layout.chain",
+}
+__all__ = ["__version__", *_PUBLIC]
+
+
+def __getattr__(name: str):
+    if name not in _PUBLIC:
+        raise AttributeError(f"module 'bookforge' has no attribute {name!r}")
+    return getattr(import_module(_PUBLIC[name]), name)

@@ -1,3 +1,3 @@
-from .cli import main
+from bookforge.cli import main
 
 main(prog_name="bookforge")

@@ -13,8 +13,10 @@ from pathlib import Path, PurePosixPath
 
 from lxml import etree
 
-from . import a11y
-from .errors import Location
+from bookforge.epub import accessibility as a11y
+from bookforge.build.report import BuildReport
+from bookforge.errors import Location
+from bookforge.project import Project
 
 PACKAGE_ROOT = Path(__file__).resolve().parents[2]  # the source checkout, where `npm ci` puts node_modules/
 CHROMIUM = ("chromium", "chromium-browser", "google-chrome")
@@ -142,7 +144,7 @@ def accessibility(path: Path, edition: str = "") -> CheckResult:
 
 def pdf(path: Path, layout, edition: str = "") -> CheckResult:
     """The preflight of the edition's PDF variant, and `qpdf --check` when qpdf is installed."""
-    from .preflight import check_pdf
+    from bookforge.print.preflight import check_pdf
 
     found = check_pdf(path.read_bytes(), layout, Location(str(path)))
     errors = [str(d) for d in found if d.severity == "error"]
@@ -157,17 +159,16 @@ def pdf(path: Path, layout, edition: str = "") -> CheckResult:
                        tuple(errors), tuple(warnings))
 
 
-def check_outputs(report, book, project: Path) -> list[CheckResult]:
+def check_outputs(report: BuildReport, project: Project) -> list[CheckResult]:
     """Every output of a build report through every validator that applies and is installed."""
-    from .build import edition_layout
-
     results = []
     for result in report:
-        if result.format in ("epub", "kepub"):
-            results += [epubcheck(result.path, result.name), ace(result.path, result.name, project),
+        if not project.format(result.name).paged:
+            results += [epubcheck(result.path, result.name), ace(result.path, result.name, project.root),
                         accessibility(result.path, result.name)]
         else:
-            results.append(pdf(result.path, edition_layout(book, result.name), result.name))
+            layout = project.layouts[result.name]
+            results.append(pdf(result.path, layout, result.name))
             if result.cover is not None:
-                results.append(pdf(result.cover, edition_layout(book, result.name), result.name + " (cover)"))
+                results.append(pdf(result.cover, layout, result.name + " (cover)"))
     return results

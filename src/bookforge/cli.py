@@ -11,8 +11,8 @@ from pathlib import Path
 
 import click
 
-from . import __version__
-from .errors import BookforgeError, Diagnostic
+from bookforge._version import __version__
+from bookforge.errors import BookforgeError, Diagnostic
 
 project_option = click.option("-C", "--project", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
                               show_default=True, help="The book project folder (the one holding manuscript/).")
@@ -92,7 +92,7 @@ def build(editions: tuple[str, ...], project: Path, output: Path | None, jobs: i
     are laid out again. Every build writes build/report.json. Exits 0 when every edition was built, 1 when the
     book has problems (each is listed with its file and line).
     """
-    from .build import build as run_build
+    from bookforge.build.orchestrate import build as run_build
 
     with _progress(quiet) as on_event:
         report = run_build(project, editions, output, jobs=jobs, strict=strict, force=force, on_event=on_event)
@@ -149,7 +149,7 @@ def clean(project: Path) -> None:
     """Remove build/: every output, the build cache and the report."""
     import shutil
 
-    from .build import BUILD_DIR
+    from bookforge.build.orchestrate import BUILD_DIR
 
     target = project / BUILD_DIR
     if not (project / "manuscript").is_dir():
@@ -173,7 +173,7 @@ def import_text(text_file: Path, output: Path, force: bool) -> None:
     each entry is a title line, its paragraphs, and a `Context: ...` line (a scene) or a `Why it matters: ...`
     line (a note). Writes one chapter file per section, and a starter book.yaml when there is none.
     """
-    from .textimport import import_text_file
+    from bookforge.manuscript.textimport import import_text_file
 
     for path in import_text_file(text_file, output, force=force):
         click.echo(f"  wrote {_shown(path)}")
@@ -184,7 +184,7 @@ def import_text(text_file: Path, output: Path, force: bool) -> None:
               default=Path("manuscript/schema"), show_default=True, help="Folder for the schema files.")
 def schema(output: Path) -> None:
     """Write the JSON Schemas of book.yaml and chapter files, for editors that complete and check keys."""
-    from .schema import write_schemas
+    from bookforge.manuscript.schema import write_schemas
 
     for path in write_schemas(output):
         click.echo(f"  wrote {_shown(path)}")
@@ -215,12 +215,11 @@ def _size(size: int) -> str:
 @project_option
 def editions(project: Path) -> None:
     """List the book's editions: format, layout chain, identifier and what each contains."""
-    from .layout import load_layout
-    from .load import load_book
+    from bookforge.project import load_project
 
-    book = load_book(project)
-    for name, edition in book.editions.items():
-        layout = load_layout(project, edition.layout, edition.location_of("layout"))
+    loaded = load_project(project)
+    for name, edition in loaded.editions.items():
+        layout = loaded.layouts[name]
         chain = " -> ".join(layer.name for layer in layout.chain)
         click.echo(f"{name}  ({edition.format}, layout {chain})")
         click.echo(f"    identifier: {edition.identifier}")
@@ -245,7 +244,7 @@ def layouts(name: str | None, project: Path) -> None:
     Like `git config --show-origin`: each setting shows the layout file and line that gave it its value,
     so you can see which layout to change.
     """
-    from .layout import available_layouts, load_layout
+    from bookforge.layout.chain import available_layouts, load_layout
 
     if name is None:
         for layout_name in available_layouts(project):
@@ -273,7 +272,7 @@ def new(folder: Path, title: str) -> None:
 
     The project builds at once: `cd FOLDER && bookforge build`.
     """
-    from .scaffold import new_project
+    from bookforge.scaffold import new_project
 
     for path in new_project(folder, title):
         click.echo(f"  wrote {_shown(path)}")
@@ -286,7 +285,7 @@ def new(folder: Path, title: str) -> None:
 @project_option
 def new_layout(name: str, parent: str, project: Path) -> None:
     """Create layouts/NAME extending another layout, listing its settings and overridable template blocks."""
-    from .scaffold import new_layout as scaffold_layout
+    from bookforge.scaffold import new_layout as scaffold_layout
 
     for path in scaffold_layout(project, name, parent):
         click.echo(f"  wrote {_shown(path)}")
@@ -294,14 +293,17 @@ def new_layout(name: str, parent: str, project: Path) -> None:
 
 
 def _build_print_edition(project: Path, edition: str, output: Path | None):
-    """Build one PDF edition (the cover and the proof need the interior's real page count)."""
-    from .build import build as run_build
+    """Build one print edition (the cover and the proof need the interior's real page count) -> (Project, result)."""
+    from bookforge.build.orchestrate import build as run_build
+    from bookforge.project import load_project
 
-    (result,) = run_build(project, [edition], output)
+    loaded = load_project(project)
+    if edition in loaded.editions and not loaded.format(edition).paged:
+        raise click.UsageError(f"edition `{edition}` is {loaded.editions[edition].format}; covers and proofs are "
+                               "for print editions")
+    (result,) = run_build(loaded, [edition], output)
     _report(result.warnings)
-    if result.format != "pdf":
-        raise click.UsageError(f"edition `{edition}` is {result.format}; covers and proofs are for PDF editions")
-    return result
+    return loaded, result
 
 
 @main.command()
@@ -313,13 +315,10 @@ def cover(edition: str, project: Path, output: Path | None) -> None:
 
     The spine width is the interior's page count times the paper's thickness, so the interior is built too.
     """
-    from .cover import cover_geometry
-    from .layout import load_layout
-    from .load import load_book
+    from bookforge.covers import cover_geometry
 
-    result = _build_print_edition(project, edition, output)
-    book = load_book(project.resolve())
-    geometry = cover_geometry(load_layout(project.resolve(), book.editions[edition].layout), result.pages)
+    loaded, result = _build_print_edition(project, edition, output)
+    geometry = cover_geometry(loaded.layouts[edition], result.pages)
     click.echo(f"{edition}: {_shown(result.cover)} ({geometry.width:.3f} x {geometry.height:.3f} in, spine "
                f"{geometry.spine:.3f} in for {result.pages} pages{'' if geometry.spine_text else ', no spine text'})")
 
@@ -334,9 +333,9 @@ def proof(edition: str, project: Path, output: Path | None, dpi: int) -> None:
 
     Page 1 stands alone on the right, as in the printed book; pages are cut to the trim.
     """
-    from .proof import PROOF_DIR, make_proof
+    from bookforge.print.proof import PROOF_DIR, make_proof
 
-    result = _build_print_edition(project, edition, output)
+    _, result = _build_print_edition(project, edition, output)
     index = make_proof(result.path, result.path.parent / PROOF_DIR, dpi=dpi, cover=result.cover)
     click.echo(f"{edition}: {_shown(index)} ({result.pages} pages)")
 
@@ -356,7 +355,7 @@ def preview(editions: tuple[str, ...], port: int, project: Path) -> None:
     """
     import errno
 
-    from .preview import Preview, PreviewServer
+    from bookforge.preview.live import Preview, PreviewServer
 
     def built(name: str, seconds: float, found: tuple[Diagnostic, ...]) -> None:
         _report(found)
@@ -395,12 +394,13 @@ def check(editions: tuple[str, ...], project: Path, output: Path | None) -> None
       PDF              the preflight of the edition's PDF variant and `qpdf --check`
     A validator that is not installed is named and skipped. Exits 1 when any check finds an error or a warning.
     """
-    from .build import build as run_build
-    from .check import check_outputs
-    from .load import load_book
+    from bookforge.build.orchestrate import build as run_build
+    from bookforge.check import check_outputs
+    from bookforge.project import load_project
 
-    report = run_build(project, editions, output)
-    results = check_outputs(report, load_book(project.resolve()), project.resolve())
+    loaded = load_project(project)
+    report = run_build(loaded, editions, output)
+    results = check_outputs(report, loaded)
     failed = 0
     for result in results:
         for message in result.errors:

@@ -9,9 +9,9 @@ import jinja2
 import yaml
 from jinja2 import nodes
 
-from .errors import BookforgeError, Diagnostic, Location
-from .layout import available_layouts, load_layout
-from .schema import BOOK_SCHEMA, CHAPTER_SCHEMA, SCHEMA_REF, write_schemas
+from bookforge.errors import BookforgeError, Diagnostic, Location
+from bookforge.layout.chain import available_layouts, load_layout
+from bookforge.manuscript.schema import BOOK_SCHEMA, CHAPTER_SCHEMA, SCHEMA_REF, write_schemas
 
 BOOK_YAML = """\
 # yaml-language-server: $schema={schema}

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import io
 import zipfile
-from collections.abc import MutableMapping
 from datetime import datetime
 
 from ebooklib import epub
 from lxml import etree
 
-from . import a11y, epubcover, kepub, pagemap
-from .render import Rendition
+from bookforge.epub import accessibility as a11y
+from bookforge.epub import cover as epubcover
+from bookforge.epub import kobo as kepub
+from bookforge.print import pagemap
+from bookforge.render.rendition import Rendition
 
 ROLE_NAMES = {"author": "aut", "editor": "edt", "translator": "trl", "illustrator": "ill", "contributor": "ctb"}
 FONT_TYPES = {".otf": "font/otf", ".ttf": "font/ttf", ".woff": "font/woff", ".woff2": "font/woff2"}
@@ -49,13 +51,10 @@ class _Writer(epub.EpubWriter):
         return etree.tostring(nav.getroottree(), pretty_print=True, encoding="utf-8", xml_declaration=True)
 
 
-def write_epub(rendition: Rendition, modified: datetime, page_starts=None, kobo: bool = False,
-               covers: MutableMapping[str, str] | None = None) -> bytes:
-    """The EPUB (a kepub with `kobo`), carrying a print edition's page list when `page_starts` are given.
-
-    `covers` keeps cover images drawn before (the orchestrator's fragment store): drawing one takes WeasyPrint.
-    """
-    book, page_list = _package(rendition, modified, page_starts, kobo, covers)
+def write_epub(rendition: Rendition, modified: datetime, cover: bytes, page_starts=None, kobo: bool = False) -> bytes:
+    """The EPUB (a kepub with `kobo`) with `cover` (a JPEG) as its cover image, carrying a print edition's page
+    list when `page_starts` are given."""
+    book, page_list = _package(rendition, modified, cover, page_starts, kobo)
     buffer = io.BytesIO()
     writer = _Writer(buffer, book, {"mtime": modified, "epub3_pages": False, "pages_title": rendition.labels["pages"],
                                     "landmark_title": rendition.labels["landmarks"], "raise_exceptions": True})
@@ -78,8 +77,8 @@ def _documents(rendition: Rendition, page_starts, kobo: bool):
     return trees, contents, page_list
 
 
-def _package(rendition: Rendition, modified: datetime, page_starts, kobo: bool,
-             covers: MutableMapping[str, str] | None) -> tuple[epub.EpubBook, list]:
+def _package(rendition: Rendition, modified: datetime, cover_image: bytes, page_starts,
+             kobo: bool) -> tuple[epub.EpubBook, list]:
     meta = rendition.book.metadata
     book = epub.EpubBook()
     book.set_identifier(rendition.edition.identifier)
@@ -108,7 +107,7 @@ def _package(rendition: Rendition, modified: datetime, page_starts, kobo: bool,
         book.add_item(epub.EpubItem(uid=_uid(path), file_name=path, media_type=image.media_type, content=image.data))
     trees, contents, page_list = _documents(rendition, page_starts, kobo)
     cover = epub.EpubCover(uid="cover-image", file_name=epubcover.IMAGE)
-    cover.media_type, cover.content = "image/jpeg", epubcover.cover_image(rendition, modified, covers)
+    cover.media_type, cover.content = "image/jpeg", cover_image
     book.add_item(cover)
     book.add_metadata(None, "meta", "", {"name": "cover", "content": "cover-image"})
     cover_page = epubcover.cover_page(rendition, [path for path, _ in rendition.stylesheets])

@@ -13,10 +13,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from . import chunks, pagemap, preflight
-from .errors import BookforgeError, Diagnostic, Location
-from .render import Rendition
-from .trim import COVER_BLEED, bleed_points
+from bookforge.print import chunks
+from bookforge.print import pagemap
+from bookforge.print import preflight
+from bookforge.errors import BookforgeError, Diagnostic, Location
+from bookforge.render.rendition import Rendition
+from bookforge.layout.geometry import COVER_BLEED, bleed_points
 
 # Every resource is served from memory under this address; nothing else can be fetched (no files, no network).
 BOOK_URL = "https://book.invalid/"
@@ -48,7 +50,7 @@ def write_pdf(rendition: Rendition, modified: datetime, bound: bool = True, map_
     (document,) = rendition.documents
     where = Location(f"{rendition.layout.chain[0].folder} (edition `{rendition.edition_name}`"
                      f"{'' if bound else ', cover'})")
-    _raise_errors(preflight.check_settings(rendition.layout) + preflight.check_html(rendition, where))
+    _raise_errors(preflight.check_html(rendition, where))
     typesetter = Typesetter(rendition, modified, bound, where)
     joined = (chunks.lay_out(rendition, typesetter, chunk_store, chunk_workers)
               if bound and chunk_store is not None and chunks.can_lay_out(rendition) else None)

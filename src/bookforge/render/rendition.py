@@ -15,12 +15,12 @@ from lxml import etree
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
-from . import markup
-from .errors import BookforgeError, Diagnostic, Location
-from .labels import labels_for
-from .layout import Layout, LayoutLayer
-from .model import Book, Edition, Figure, ImageFile, Model, Part, edition_parts, figures
-from .trim import gutter_for, parse_trim
+from bookforge.render import markup
+from bookforge.errors import BookforgeError, Diagnostic, Location
+from bookforge.layout.language import labels_for
+from bookforge.layout.chain import Layout, LayoutLayer
+from bookforge.manuscript.model import Book, Edition, Figure, ImageFile, Model, Part, edition_parts, figures
+from bookforge.layout.geometry import gutter_for, parse_trim
 
 ROLE_SEMANTICS = {
     # part kind or role -> (epub:type, ARIA role or "")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from .model import BookFile, Chapter
+from bookforge.manuscript.model import BookFile, Chapter
 
 SCHEMA_REF = "schema/"
 """Where manuscript files find their schemas, relative to manuscript/."""

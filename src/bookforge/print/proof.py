@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass
+from itertools import zip_longest
 from pathlib import Path
+
+from bookforge.print.raster import page_images
 
 PROOF_DIR = "proof"
 GAP = 12  # pixels of table between the two pages of a spread, and around it
@@ -18,53 +21,33 @@ class Spread:
     image: Path
 
 
-def spreads(pages: int) -> list[tuple[int | None, int | None]]:
-    """Page 1 alone on the right, then 2-3, 4-5, ...; an even last page alone on the left."""
-    pairs: list[tuple[int | None, int | None]] = [(None, 1)] if pages else []
-    for left in range(2, pages + 1, 2):
-        pairs.append((left, left + 1 if left + 1 <= pages else None))
-    return pairs
-
-
 def make_proof(pdf: Path, folder: Path, dpi: int = 60, cover: Path | None = None) -> Path:
-    """Write spread-NNN.png (and cover.png) into `folder` with index.html; returns the contact sheet's path."""
-    import pypdfium2
+    """Write spread-NNN.png (and cover.png) into `folder` with index.html; returns the contact sheet's path.
 
+    Pages are drawn a spread at a time, so a long book at a high resolution is never held in memory whole.
+    """
     folder.mkdir(parents=True, exist_ok=True)
     for old in folder.glob("*.png"):
         old.unlink()
-    document = pypdfium2.PdfDocument(str(pdf))
-    try:
-        images = [_trimmed(document[index], dpi) for index in range(len(document))]
-    finally:
-        document.close()
-    made = []
-    for number, (left, right) in enumerate(spreads(len(images)), 1):
-        path = folder / f"spread-{number:03d}.png"
-        _compose([images[left - 1] if left else None, images[right - 1] if right else None]).save(path)
-        made.append(Spread(left, right, path))
+    pages = page_images(pdf, dpi=dpi)
+    first = next(pages, None)
+    made = [_spread(folder, 1, [None, first], (None, 1))] if first is not None else []
+    for number, (left, right) in enumerate(zip_longest(pages, pages), start=2):  # 2-3, 4-5, ...
+        verso = 2 * (number - 1)
+        made.append(_spread(folder, number, [left, right], (verso, verso + 1 if right is not None else None)))
     cover_image = None
     if cover is not None and cover.exists():
-        cover_document = pypdfium2.PdfDocument(str(cover))
-        try:
-            cover_image = folder / "cover.png"
-            _compose([_trimmed(cover_document[0], dpi, trim=False)]).save(cover_image)
-        finally:
-            cover_document.close()
+        cover_image = folder / "cover.png"
+        _compose([next(page_images(cover, dpi=dpi, trim=False))]).save(cover_image)
     index = folder / "index.html"
     index.write_text(_contact_sheet(pdf.name, made, cover_image), encoding="utf-8")
     return index
 
 
-def _trimmed(page, dpi: int, trim: bool = True):
-    """The page rendered at `dpi`, cut to its TrimBox (what the reader holds) unless `trim` is false."""
-    left, bottom, right, top = page.get_mediabox()
-    if trim:
-        t_left, t_bottom, t_right, t_top = page.get_trimbox()
-        crop = (t_left - left, t_bottom - bottom, right - t_right, top - t_top)
-    else:
-        crop = (0, 0, 0, 0)
-    return page.render(scale=dpi / 72, crop=tuple(max(0.0, c) for c in crop)).to_pil().convert("RGB")
+def _spread(folder: Path, number: int, images: list, pages: tuple[int | None, int | None]) -> Spread:
+    path = folder / f"spread-{number:03d}.png"
+    _compose(images).save(path)
+    return Spread(*pages, path)
 
 
 def _compose(pages: list):

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import yaml
 
-from .errors import BookforgeError, Diagnostic, Location
+from bookforge.errors import BookforgeError, Diagnostic, Location
 
 try:  # libyaml's composer is ~30x faster than the pure-Python one
     from yaml import CSafeLoader as _Loader

@@ -10,16 +10,17 @@ import socket
 import urllib.parse
 import urllib.request
 import warnings
+from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
 
 from lxml import etree
 
-from .errors import BookforgeError, Diagnostic, Location, by_location, did_you_mean, display_path
-from .model import (FILE_REFS, LAYOUT_NAME, BackMatterRef, Book, BookFile, Chapter, ChapterRef, Figure, FrontMatterRef,
-                    ImageFile, Part)
-from .validate import validate
-from .yamlfile import MAX_FILE_BYTES, YamlDocument, read_yaml
+from bookforge.errors import BookforgeError, Diagnostic, Location, by_location, did_you_mean, display_path
+from bookforge.manuscript.model import (FILE_REFS, LAYOUT_NAME, BackMatterRef, Book, BookFile, Chapter, ChapterRef,
+                                       Edition, Figure, FrontMatterRef, ImageFile, Part)
+from bookforge.manuscript.validate import validate
+from bookforge.manuscript.yamlfile import MAX_FILE_BYTES, YamlDocument, read_yaml
 
 MANUSCRIPT_DIR = "manuscript"
 BOOK_FILE = "book.yaml"
@@ -58,13 +59,23 @@ class _Budget:
 
 
 def load_book(root: Path) -> Book:
+    """The manuscript of the project at `root`, validated; raises with every problem found in it."""
+    book, _, problems = read_book(root)
+    if problems or book is None:
+        raise BookforgeError(sorted(problems, key=by_location))
+    return book
+
+
+def read_book(root: Path) -> tuple[Book | None, Mapping[str, Edition] | None, list[Diagnostic]]:
+    """(the book or None, the editions book.yaml declares or None, every problem found): a caller that checks the
+    editions' layouts too can report their problems with the manuscript's."""
     root = root.resolve()
     book_path = root / MANUSCRIPT_DIR / BOOK_FILE
     shown = display_path(book_path, root)
     if not book_path.is_file():
-        raise BookforgeError([Diagnostic(
+        return None, None, [Diagnostic(
             "no-book", f"there is no {shown} here", Location(shown),
-            "run bookforge in a book project folder, or create one with `bookforge new DIR`")])
+            "run bookforge in a book project folder, or create one with `bookforge new DIR`")]
     problems: list[Diagnostic] = []
     doc = read_yaml(book_path, shown)
     book_file = validate(BookFile, doc, problems)
@@ -79,7 +90,7 @@ def load_book(root: Path) -> Book:
     remote = isinstance(doc.data, dict) and doc.data.get("remote_images") is True
     images = _load_images(root, [chapter for chapter in chapters.values() if chapter is not None], problems, remote)
     if book_file is None or problems:
-        raise BookforgeError(sorted(problems, key=by_location))
+        return None, book_file.editions if book_file is not None else None, problems
 
     seen_ids: set[str] = set()
     parts: list[Part] = []
@@ -92,7 +103,7 @@ def load_book(root: Path) -> Book:
                           for index, item in enumerate(edition.extra))
               for name, edition in book_file.editions.items() if edition.extra}
     return Book(metadata=book_file.metadata, parts=tuple(parts), editions=book_file.editions, root=str(root),
-                extras=extras, images=images)
+                extras=extras, images=images), book_file.editions, []
 
 
 def _part(item: object, path: tuple, doc: YamlDocument, chapters: dict[tuple, Chapter | None], seen_ids: set[str],

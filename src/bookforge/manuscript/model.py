@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, PrivateAttr, StringConstraints, Tag
 
-from .errors import Location
+from bookforge.errors import Location
 
 Line = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 """One line of text with inline Markdown (a title, a name)."""

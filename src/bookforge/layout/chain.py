@@ -7,12 +7,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import BookforgeError, Diagnostic, Location, did_you_mean, display_path
-from .model import LAYOUT_NAME
-from .trim import TRIM_PRESETS, parse_trim
-from .yamlfile import YamlDocument, read_yaml
+from bookforge.errors import BookforgeError, Diagnostic, Location, did_you_mean, display_path
+from bookforge.manuscript.model import LAYOUT_NAME
+from bookforge.layout.geometry import MIN_OUTSIDE_WITH_BLEED, TRIM_PRESETS, bleed_points, parse_trim, to_points
+from bookforge.manuscript.yamlfile import YamlDocument, read_yaml
 
-PACKAGE_LAYOUTS = Path(__file__).parent / "layouts"
+PACKAGE_LAYOUTS = Path(__file__).parents[1] / "layouts"
 BASE = "base"
 LAYOUT_KEYS = ("extends", "format", "description", "settings")
 FORMATS = ("epub", "pdf")
@@ -203,6 +203,39 @@ def _check_values(settings: Mapping[str, Any], origins: Mapping[str, Location], 
         if part not in RECTO_PARTS:
             problems.append(Diagnostic("bad-setting", f"`recto_starts` cannot name `{part}`",
                                        origins.get("recto_starts"), did_you_mean(str(part), RECTO_PARTS)))
+    problems.extend(_check_lengths(settings, origins))
+
+
+def _check_lengths(settings: Mapping[str, Any], origins: Mapping[str, Location]) -> list[Diagnostic]:
+    """Page lengths, and those that only make sense together: a bleed needs a wide enough outside margin."""
+    problems = []
+    thickness = str(settings.get("paper_thickness") or "").strip()
+    if thickness and not _is_length(thickness):
+        problems.append(Diagnostic("bad-setting", f"`paper_thickness` should be a length a page such as `0.0025in`, "
+                                   f"not `{thickness}`", origins.get("paper_thickness")))
+    try:
+        bleed = bleed_points(settings)
+    except ValueError:
+        return problems + [Diagnostic("bad-setting", f"`bleed` should be a length such as `0.125in`, not "
+                                      f"`{settings['bleed']}`", origins.get("bleed"))]
+    outside = settings["margins"]["outside"]
+    if not _is_length(outside):
+        return problems + [Diagnostic("bad-setting", f"`margins.outside` should be a length such as `0.625in`, not "
+                                      f"`{outside}`", origins.get("margins.outside"))]
+    if bleed and to_points(outside) < MIN_OUTSIDE_WITH_BLEED * 72 - 0.01:
+        problems.append(Diagnostic("bad-setting", f"with a bleed the outside margin must be at least "
+                                   f"{MIN_OUTSIDE_WITH_BLEED}in, and `margins.outside` is {outside}",
+                                   origins.get("margins.outside"),
+                                   f"set `margins.outside` to {MIN_OUTSIDE_WITH_BLEED}in or more, or `bleed` to 0in"))
+    return problems
+
+
+def _is_length(value: str) -> bool:
+    try:
+        to_points(value)
+    except ValueError:
+        return False
+    return True
 
 
 def _get(settings: Mapping[str, Any], dotted: str) -> Any:

@@ -50,7 +50,7 @@ def alnum(text: str) -> str:
 
 def page_list_sources(book) -> dict[str, str]:
     """{ebook edition: the print edition whose pages it carries}; a wrong `page_list_from` is a located error."""
-    from .errors import BookforgeError, Diagnostic, did_you_mean
+    from bookforge.errors import BookforgeError, Diagnostic, did_you_mean
 
     sources, problems = {}, []
     prints = [name for name, edition in book.editions.items() if edition.format == "pdf"]

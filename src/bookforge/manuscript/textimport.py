@@ -14,8 +14,8 @@ from pathlib import Path
 
 import yaml
 
-from .errors import BookforgeError, Diagnostic, Location
-from .schema import BOOK_SCHEMA, CHAPTER_SCHEMA, SCHEMA_REF
+from bookforge.errors import BookforgeError, Diagnostic, Location
+from bookforge.manuscript.schema import BOOK_SCHEMA, CHAPTER_SCHEMA, SCHEMA_REF
 
 JUNK_LINES = {"download app", "advertisement", "share", "read more"}
 # A labelled line ends an entry; its label gives the entry type and the field it fills.

@@ -8,16 +8,14 @@ from collections.abc import Iterator, MutableMapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from . import __version__
-from .layout import Layout
-from .model import Book, edition_parts, figures
-from .output import write_atomically
+from bookforge.layout.chain import Layout
+from bookforge.manuscript.model import Book, edition_parts, figures
+from bookforge.build.output import CACHE_DIR, write_atomically
+from bookforge.stores import digest, folder_files, tool_fingerprint
 
-CACHE_DIR = ".cache"
 CHUNKS_DIR = "chunks"
 STATE_FILE = "state.json"
 FORMAT = "bookforge-cache-1"
-PACKAGE = Path(__file__).parent
 
 
 @dataclass(frozen=True)
@@ -33,31 +31,6 @@ class Record:
     documents: int
     words: int
     cover: str | None = None
-
-
-def _digest(chunks: Iterator[bytes]) -> str:
-    digest = hashlib.sha256()
-    for chunk in chunks:
-        digest.update(len(chunk).to_bytes(8, "big"))
-        digest.update(chunk)
-    return digest.hexdigest()
-
-
-def _folder_files(folder: Path) -> Iterator[bytes]:
-    for path in sorted(p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
-        yield path.relative_to(folder).as_posix().encode()
-        yield path.read_bytes()
-
-
-_TOOL: str | None = None
-
-
-def tool_fingerprint() -> str:
-    """bookforge's version and its own code and layouts: a changed bookforge rebuilds everything."""
-    global _TOOL
-    if _TOOL is None:
-        _TOOL = _digest(iter([__version__.encode(), *_folder_files(PACKAGE)]))
-    return _TOOL
 
 
 def edition_inputs(book: Book, name: str, layout: Layout, source_date: str) -> str:
@@ -78,12 +51,12 @@ def edition_inputs(book: Book, name: str, layout: Layout, source_date: str) -> s
         for layer in layout.chain:
             folder = root / layer.folder if not layer.folder.startswith("(bookforge)") else None
             if folder is not None:  # bookforge's own layouts are part of the tool fingerprint
-                yield from _folder_files(folder)
+                yield from folder_files(folder)
         for path, data in sorted(layout.fonts.items()):
             yield path.encode()
             yield data
 
-    return _digest(chunks())
+    return digest(chunks())
 
 
 def file_sha256(path: Path) -> str | None:
@@ -165,10 +138,3 @@ class FragmentStore(MutableMapping[str, str]):
 
     def __len__(self) -> int:
         return sum(1 for _ in self)
-
-
-def retain(store: MutableMapping[str, str], keys: set[str]) -> None:
-    """Forget every entry of `store` (on disk or in memory) but `keys`: for a store in which only the last build's
-    entries are worth keeping."""
-    for key in [key for key in store if key not in keys]:
-        del store[key]

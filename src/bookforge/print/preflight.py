@@ -5,36 +5,13 @@ from __future__ import annotations
 import io
 import re
 
-from .errors import Diagnostic, Location
-from .layout import Layout
-from .render import Rendition
-from .trim import MIN_OUTSIDE_WITH_BLEED, bleed_points, to_points
+from bookforge.errors import Diagnostic, Location
+from bookforge.layout.chain import Layout
+from bookforge.render.rendition import Rendition
 
 _IMG = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
 _ALT = re.compile(r"""\balt\s*=\s*(["'])\s*\S""", re.IGNORECASE)
 _RGB_SPACES = ("/DeviceRGB", "/CalRGB")
-
-
-def check_settings(layout: Layout) -> list[Diagnostic]:
-    """Page settings that only make sense together: a bleed needs lengths and a wide enough outside margin."""
-    settings, origins = layout.settings, layout.origins
-    try:
-        bleed = bleed_points(settings)
-    except ValueError:
-        return [Diagnostic("bad-setting", f"`bleed` should be a length such as `0.125in`, not `{settings['bleed']}`",
-                           origins.get("bleed"))]
-    outside = settings["margins"]["outside"]
-    try:
-        outside_points = to_points(outside)
-    except ValueError:
-        return [Diagnostic("bad-setting", f"`margins.outside` should be a length such as `0.625in`, not `{outside}`",
-                           origins.get("margins.outside"))]
-    if bleed and outside_points < MIN_OUTSIDE_WITH_BLEED * 72 - 0.01:
-        return [Diagnostic("bad-setting", f"with a bleed the outside margin must be at least "
-                           f"{MIN_OUTSIDE_WITH_BLEED}in, and `margins.outside` is {outside}",
-                           origins.get("margins.outside"),
-                           f"set `margins.outside` to {MIN_OUTSIDE_WITH_BLEED}in or more, or `bleed` to 0in")]
-    return []
 
 
 def check_html(rendition: Rendition, where: Location) -> list[Diagnostic]:

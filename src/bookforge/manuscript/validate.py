@@ -10,9 +10,9 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from .errors import Diagnostic, did_you_mean
-from .model import Model
-from .yamlfile import YamlDocument
+from bookforge.errors import Diagnostic, did_you_mean
+from bookforge.manuscript.model import Model
+from bookforge.manuscript.yamlfile import YamlDocument
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -128,7 +128,7 @@ def _describe_error(kind: str, error: dict[str, Any], data_path: tuple, owner: t
 
 
 def _entry_types() -> list[str]:
-    from .model import ENTRY_TYPES
+    from bookforge.manuscript.model import ENTRY_TYPES
 
     return list(ENTRY_TYPES)
 

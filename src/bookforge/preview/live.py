@@ -18,11 +18,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
-from .build import edition_layout, lay_out_print, select_editions
-from .errors import BookforgeError, Diagnostic
-from .load import load_book
-from .model import Book
-from .render import render
+from bookforge.build.writers import WRITERS, Job
+from bookforge.errors import BookforgeError, Diagnostic
+from bookforge.formats import FORMATS
+from bookforge.print.raster import page_images
+from bookforge.project import Project, load_project
+from bookforge.render.rendition import render
 
 WATCHED = ("manuscript", "layouts", "assets")
 POLL_SECONDS = 0.25
@@ -167,10 +168,10 @@ class Preview:
         if self._problems:
             return []
         return [name for name, (fmt, _) in self._editions.items()
-                if fmt == "pdf" and name in self._wanted and name not in self._fresh]
+                if FORMATS[fmt].paged and name in self._wanted and name not in self._fresh]
 
     def _build_loop(self) -> None:
-        book: Book | None = None
+        project: Project | None = None
         while True:
             with self._lock:
                 self._lock.wait_for(lambda: self._stop.is_set() or self._dirty or self._pending())
@@ -179,18 +180,18 @@ class Preview:
                 dirty, self._dirty = self._dirty, False
                 pending = self._pending()
             if dirty:
-                book = self._reload()
+                project = self._reload()
                 continue  # an edit made meanwhile goes before the slow print editions
             for name in pending[:1]:
-                assert book is not None
-                self._publish({name: self._timed(book, name)})
+                assert project is not None
+                self._publish({name: self._timed(project, name)})
 
-    def _reload(self) -> Book | None:
-        """Load the book and render its ebook editions (fast); their pages and the index change together."""
+    def _reload(self) -> Project | None:
+        """Load the book and render its reflowable editions (fast); their pages and the index change together."""
         started = time.perf_counter()
         try:
-            book = load_book(self.root)
-            names = select_editions(book, self.names)
+            project = load_project(self.root)
+            names = project.select(self.names)
         except BookforgeError as exc:
             self.on_built("book", time.perf_counter() - started, exc.diagnostics)
             self._publish({}, problems=exc.diagnostics)
@@ -200,15 +201,15 @@ class Preview:
             self.on_built("book", time.perf_counter() - started, (problem,))
             self._publish({}, problems=(problem,))
             return None
-        editions = {name: (book.editions[name].format, book.editions[name].layout) for name in names}
-        built = {name: self._timed(book, name) for name, (fmt, _) in editions.items() if fmt == "epub"}
+        editions = {name: (project.editions[name].format, project.editions[name].layout) for name in names}
+        built = {name: self._timed(project, name) for name in names if not project.format(name).paged}
         self._publish(built, problems=(), editions=editions)
-        return book
+        return project
 
-    def _timed(self, book: Book, name: str) -> Built:
+    def _timed(self, project: Project, name: str) -> Built:
         started = time.perf_counter()
         try:
-            built = self._make(book, name)
+            built = self._make(project, name)
         except BookforgeError as exc:
             built = Built(problems=exc.diagnostics)
         except Exception:
@@ -216,12 +217,10 @@ class Preview:
         self.on_built(name, time.perf_counter() - started, built.problems + built.warnings)
         return built
 
-    def _make(self, book: Book, name: str) -> Built:
-        edition = book.editions[name]
-        layout = edition_layout(book, name)
-        if edition.format == "pdf":
-            return self._make_print(book, name, layout)
-        rendition = render(book, name, layout, fragments=self._fragments)
+    def _make(self, project: Project, name: str) -> Built:
+        if project.format(name).paged:
+            return self._make_print(project, name)
+        rendition = render(project.book, name, project.layouts[name], fragments=self._fragments)
         files = {path: (css.encode("utf-8"), "text/css; charset=utf-8") for path, css in rendition.stylesheets}
         files |= {path: (data, mimetypes.guess_type(path)[0] or "application/octet-stream")
                   for path, data in rendition.fonts.items()}
@@ -234,18 +233,16 @@ class Preview:
             files[document.href] = (content.encode("utf-8"), XHTML)
         return Built(files, documents[0].href if documents else "")
 
-    def _make_print(self, book: Book, name: str, layout) -> Built:
-        """The print edition laid out as `bookforge build` does it (gutter passes included), shown as pages."""
-        result, rendition, _ = lay_out_print(book, name, layout, self._started, self._fragments,
-                                             self._chunks.setdefault(name, {}), self._page_counts.get(name))
-        self._page_counts[name] = result.pages
-        errors = tuple(w for w in result.warnings if w.severity == "error")
-        if errors:
-            return Built(problems=errors)
-        images = _page_images(result.data, PAGE_DPI)
+    def _make_print(self, project: Project, name: str) -> Built:
+        """The print edition made as `bookforge build` makes it (gutter passes included), shown as pages."""
+        job = Job(project, name, self._started, self._fragments, self._chunks.setdefault(name, {}),
+                  page_hint=self._page_counts.get(name), cover_wrap=False)
+        made = WRITERS[project.editions[name].format].write(job)
+        self._page_counts[name] = made.pages
+        images = _page_images(made.data, PAGE_DPI)
         files = {f"page-{number:03d}.png": (png, "image/png") for number, (png, _, _) in enumerate(images, 1)}
-        files["index.html"] = (_print_sheet(rendition.title, name, images).encode("utf-8"), HTML)
-        return Built(files, "index.html", warnings=result.warnings)
+        files["index.html"] = (_print_sheet(made.rendition.title, name, images).encode("utf-8"), HTML)
+        return Built(files, "index.html", warnings=made.warnings)
 
     def _publish(self, built: dict[str, Built], problems: tuple[Diagnostic, ...] | None = None,
                  editions: dict[str, tuple[str, str]] | None = None) -> None:
@@ -310,7 +307,7 @@ class Preview:
                 return _index_page(self._editions, self.key(""))
             if name not in self._editions:
                 return _message_page(404, "Not here", f"The book has no edition `{name}`.", "", self.key(""))
-            if self._editions[name][0] == "pdf" and name not in self._wanted:
+            if FORMATS[self._editions[name][0]].paged and name not in self._wanted:
                 self._wanted.add(name)
                 self._lock.notify_all()
             output = self._outputs.get(name)
@@ -439,8 +436,10 @@ def _problems_page(problems: tuple[Diagnostic, ...], name: str, key: str) -> Res
 
 
 def _index_page(editions: Mapping[str, tuple[str, str]], key: str) -> Response:
-    kinds = {"epub": "ebook, reflowable text", "pdf": "print, pages"}
-    items = "\n".join(f'<li><a href="/{quote(name)}/">{html.escape(name)}</a> ({kinds.get(fmt, fmt)}, layout '
+    def kind(fmt: str) -> str:
+        return "print, pages" if FORMATS[fmt].paged else "ebook, reflowable text"
+
+    items = "\n".join(f'<li><a href="/{quote(name)}/">{html.escape(name)}</a> ({kind(fmt)}, layout '
                       f'<code>{html.escape(layout)}</code>)</li>' for name, (fmt, layout) in editions.items())
     body = f"<h1>bookforge preview</h1>\n<p>Editions of the book:</p>\n<ul>\n{items}\n</ul>"
     return Response(200, _document("bookforge preview", body, "", key).encode("utf-8"))
@@ -461,23 +460,12 @@ def _print_sheet(title: str, name: str, images: list[tuple[bytes, int, int]]) ->
 
 
 def _page_images(pdf: bytes, dpi: int) -> list[tuple[bytes, int, int]]:
-    """Each page as (PNG, width, height), cut to its TrimBox: the page the reader holds, without bleed or marks."""
-    import pypdfium2
-
-    document = pypdfium2.PdfDocument(pdf)
+    """Each page as (PNG, width, height), cut to its trim: the page the reader holds, without bleed or marks."""
     images = []
-    try:
-        for index in range(len(document)):
-            page = document[index]
-            left, bottom, right, top = page.get_mediabox()
-            t_left, t_bottom, t_right, t_top = page.get_trimbox()
-            crop = (t_left - left, t_bottom - bottom, right - t_right, top - t_top)
-            image = page.render(scale=dpi / 72, crop=tuple(max(0.0, c) for c in crop)).to_pil()
-            buffer = io.BytesIO()
-            image.save(buffer, "PNG", compress_level=1)  # served once, from memory: speed over size
-            images.append((buffer.getvalue(), image.width, image.height))
-    finally:
-        document.close()
+    for image in page_images(pdf, dpi=dpi):
+        buffer = io.BytesIO()
+        image.save(buffer, "PNG", compress_level=1)  # served once, from memory: speed over size
+        images.append((buffer.getvalue(), image.width, image.height))
     return images
 
 

@@ -32,10 +32,10 @@ from collections.abc import MutableMapping, Sequence
 from concurrent.futures import BrokenExecutor, Future, ProcessPoolExecutor
 from dataclasses import asdict, dataclass
 
-from . import pagemap
-from .cache import retain, tool_fingerprint
-from .errors import Diagnostic, Location
-from .render import PrintChunk, Rendition
+from bookforge.print import pagemap
+from bookforge.stores import retain, tool_fingerprint
+from bookforge.errors import Diagnostic, Location
+from bookforge.render.rendition import PrintChunk, Rendition
 
 MAX_PASSES = 4
 PROXY_PAGE = "bookforge-proxy-{}"

@@ -1,0 +1,81 @@
+"""One edition built: its writer called with the stores kept in build/.cache, its files written atomically."""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from datetime import datetime
+from pathlib import Path
+
+from bookforge.build.cache import CHUNKS_DIR, FragmentStore, edition_inputs
+from bookforge.build.output import CACHE_DIR, file_slug, write_atomically
+from bookforge.build.report import EditionResult
+from bookforge.build.writers import WRITERS, Job, PrintWriter
+from bookforge.errors import BookforgeError
+from bookforge.manuscript.model import Book, edition_parts, reading_text
+from bookforge.print import pagemap
+from bookforge.project import Project
+
+PAGE_MAPS = "pagemaps"
+
+
+def build_edition(project: Project, name: str, output: Path, modified: datetime, *, strict: bool = False,
+                  page_hint: int | None = None, workers: int = 1) -> EditionResult:
+    """Build one edition; a print edition's chunks may be laid out in `workers` processes."""
+    started = time.perf_counter()
+    edition, fmt = project.editions[name], project.format(name)
+    source = project.page_list_sources.get(name)
+    job = Job(project, name, modified, FragmentStore(output / CACHE_DIR / "fragments"), chunk_store(output, name),
+              page_hint=page_hint, workers=workers, map_pages=name in project.page_list_sources.values(),
+              page_starts=print_page_starts(project, source, output, modified) if source else None)
+    made = WRITERS[edition.format].write(job)
+    if job.map_pages:
+        _store_page_starts(project, name, output, made.page_starts)
+    if strict and made.warnings:
+        raise BookforgeError(made.warnings)
+    slug = file_slug(made.rendition.title)
+    path = output / name / f"{slug}.{fmt.extension}"
+    write_atomically(path, made.data)
+    cover = output / name / f"{slug}-cover.pdf" if made.cover is not None else None
+    if cover is not None:
+        write_atomically(cover, made.cover)
+    return EditionResult(name=name, format=edition.format, path=path, size=len(made.data), pages=made.pages,
+                         documents=len(edition_parts(project.book, name)), words=word_count(project.book, name),
+                         seconds=time.perf_counter() - started, rebuilt=True, warnings=made.warnings,
+                         rendered_parts=made.rendered_parts, cover=cover, chunks=made.chunks)
+
+
+def chunk_store(output: Path, name: str) -> FragmentStore:
+    """Where print edition `name`'s laid-out chunks are kept between builds."""
+    return FragmentStore(output / CACHE_DIR / CHUNKS_DIR / name, suffix=".json")
+
+
+def print_page_starts(project: Project, name: str, output: Path, modified: datetime) -> tuple[pagemap.PageStart, ...]:
+    """Where each page of print edition `name` starts: from its last build when that is current, else laid out now."""
+    key = edition_inputs(project.book, name, project.layouts[name], os.environ.get("SOURCE_DATE_EPOCH", ""))
+    starts = pagemap.load(output / CACHE_DIR / PAGE_MAPS / f"{name}.json", key)
+    if starts is None:
+        job = Job(project, name, modified, FragmentStore(output / CACHE_DIR / "fragments"), chunk_store(output, name),
+                  map_pages=True)
+        result, _, _ = PrintWriter.lay_out(job)
+        starts = _store_page_starts(project, name, output, result.page_starts)
+    return starts
+
+
+def _store_page_starts(project: Project, name: str, output: Path, starts: tuple) -> tuple:
+    key = edition_inputs(project.book, name, project.layouts[name], os.environ.get("SOURCE_DATE_EPOCH", ""))
+    write_atomically(output / CACHE_DIR / PAGE_MAPS / f"{name}.json", pagemap.dump(starts, key))
+    return starts
+
+
+def word_count(book: Book, name: str) -> int:
+    """Words of the manuscript text in one edition (titles, introductions and every entry field)."""
+    words = 0
+    for part in edition_parts(book, name):
+        if part.chapter is None:
+            continue
+        texts = [part.chapter.title, part.chapter.introduction or ""]
+        texts += [text for entry in part.chapter.entries for text in reading_text(entry)]
+        words += sum(len(re.findall(r"\w+(?:['’]\w+)*", text)) for text in texts)
+    return words

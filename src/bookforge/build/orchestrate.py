@@ -1,0 +1,174 @@
+"""The build, as a straight line: load the project, keep what is current, make the rest through the writers (in
+parallel), write the report."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
+from datetime import datetime, timezone
+from pathlib import Path
+
+from bookforge.build.cache import BuildState, Record, edition_inputs, file_sha256
+from bookforge.build.edition import build_edition
+from bookforge.build.lock import build_lock
+from bookforge.build.output import write_atomically
+from bookforge.build.report import REPORT_FILE, BuildReport, EditionResult
+from bookforge.build.writers import estimated_pages
+from bookforge.errors import BookforgeError, Diagnostic
+from bookforge.project import Project, load_project
+
+BUILD_DIR = "build"
+
+Event = Callable[[str, str], None]
+"""on_event(what, edition): what is "start", "done" or "reused"."""
+
+
+def build(root: Path | Project, editions: tuple[str, ...] | list[str] = (), output: Path | None = None, *,
+          jobs: int = 1, strict: bool = False, force: bool = False,
+          on_event: Event = lambda what, name: None) -> BuildReport:
+    """Build the named editions (all when none are named) into `output` (default: the project's build/).
+
+    An edition whose inputs have not changed since the last build, and whose output is still there, is kept.
+    """
+    started = time.perf_counter()
+    project = root if isinstance(root, Project) else load_project(root)
+    output = (output or project.root / BUILD_DIR).resolve()
+    names = project.select(editions)
+    modified = source_date()
+    with build_lock(output):
+        state = BuildState(output)
+        inputs = _inputs(project, names)
+        results: dict[str, EditionResult] = {}
+        for name in names:
+            record = None if force else state.reusable(name, inputs[name])
+            if record is not None:
+                results[name] = _reused(project, name, output, record)
+                on_event("reused", name)
+        todo = [name for name in names if name not in results]
+        hints = {name: state.records[name].pages for name in todo if name in state.records}
+        problems: list[Diagnostic] = []
+        for outcome in _build_all(project, todo, output, modified, jobs, strict, hints, on_event):
+            if isinstance(outcome, BookforgeError):
+                problems.extend(outcome.diagnostics)
+                continue
+            results[outcome.name] = outcome
+            state.records[outcome.name] = _record(outcome, output, inputs[outcome.name])
+        state.save()
+        if problems:
+            raise PartialBuildError(problems, tuple(name for name in names if name in results))
+        report = BuildReport(tuple(results[name] for name in names), time.perf_counter() - started,
+                             tuple(note for note in (state.note,) if note))
+        write_atomically(output / REPORT_FILE, report.to_json(output).encode())
+    return report
+
+
+def source_date() -> datetime:
+    """SOURCE_DATE_EPOCH when set (reproducible builds), otherwise now."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch is not None:
+        try:
+            return datetime.fromtimestamp(int(epoch), tz=timezone.utc)
+        except ValueError:
+            raise BookforgeError([Diagnostic("bad-environment", f"SOURCE_DATE_EPOCH is not a number: `{epoch}`",
+                                             hint="set it to seconds since 1970, e.g. `git log -1 --format=%ct`")])
+    return datetime.now(timezone.utc).replace(microsecond=0)
+
+
+def _inputs(project: Project, names: list[str]) -> dict[str, str]:
+    """A hash of what each edition is made from; an ebook with a print page list changes with that print edition."""
+    # Not the clock: without SOURCE_DATE_EPOCH an unchanged book keeps its output and that output's date.
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
+    inputs = {name: edition_inputs(project.book, name, project.layouts[name], epoch) for name in names}
+    for name in names:
+        source = project.page_list_sources.get(name)
+        if source is not None:
+            inputs[name] += ":" + edition_inputs(project.book, source, project.layouts[source], epoch)
+    return inputs
+
+
+def _build_all(project: Project, names: list[str], output: Path, modified: datetime, jobs: int, strict: bool,
+               hints: dict[str, int | None], on_event: Event) -> Iterator[EditionResult | BookforgeError]:
+    """Editions in dependency order, the longest first, at most `jobs` at a time; yields each result or problems.
+
+    Longest first, because the build takes as long as its slowest worker; an ebook that reads a print edition's page
+    map starts as soon as that edition is done.
+    """
+    expected = {name: (hints.get(name) or estimated_pages(project.book, name, project.layouts[name].settings))
+                if project.format(name).paged else 0 for name in names}
+    depends = {name: source for name, source in project.page_list_sources.items() if name in names and source in names}
+    waiting = sorted(names, key=lambda name: -expected[name])
+    parallel = jobs > 1 and len(names) > 1
+    # With one print edition to lay out (the others are ebooks, quick), its chunks may use the cores.
+    chunk_workers = jobs if sum(project.format(name).paged for name in names) == 1 else 1
+    # "spawn": the preview server has threads, and a forked child of a threaded process can deadlock.
+    with (ProcessPoolExecutor(max_workers=min(jobs, len(names)), mp_context=multiprocessing.get_context("spawn"))
+          if parallel else _InlineExecutor()) as pool:
+        running: dict[Future, str] = {}
+        while waiting or running:
+            ready = [name for name in waiting if depends.get(name) not in waiting and depends.get(name) not in
+                     running.values()]
+            for name in ready[: max(1, jobs) - len(running)]:
+                waiting.remove(name)
+                on_event("start", name)
+                if parallel:
+                    future = pool.submit(_build_in_worker, str(project.root), name, str(output), modified, strict,
+                                         hints.get(name), chunk_workers)
+                else:
+                    future = pool.submit(build_edition, project, name, output, modified, strict=strict,
+                                         page_hint=hints.get(name), workers=chunk_workers)
+                running[future] = name
+            done, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in done:
+                name = running.pop(future)
+                try:
+                    result = future.result()
+                except BookforgeError as exc:
+                    yield exc
+                    continue
+                on_event("done", name)
+                yield result
+
+
+class _InlineExecutor(Executor):
+    """Runs each job as it is submitted, in this process: the serial build, with the same scheduling."""
+
+    def submit(self, fn, /, *args, **kwargs) -> Future:
+        future: Future = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except BookforgeError as exc:
+            future.set_exception(exc)
+        return future
+
+
+class PartialBuildError(BookforgeError):
+    """Some editions had problems; `built` names those that were written all the same."""
+
+    def __init__(self, diagnostics, built: tuple[str, ...] = ()):
+        super().__init__(diagnostics)
+        self.built = built
+
+    def __reduce__(self):
+        return (type(self), (self.diagnostics, self.built))
+
+
+def _build_in_worker(root: str, name: str, output: str, modified: datetime, strict: bool,
+                     page_hint: int | None, chunk_workers: int) -> EditionResult:
+    return build_edition(load_project(Path(root)), name, Path(output), modified, strict=strict, page_hint=page_hint,
+                         workers=chunk_workers)
+
+
+def _reused(project: Project, name: str, output: Path, record: Record) -> EditionResult:
+    return EditionResult(name=name, format=project.editions[name].format, path=output / record.output,
+                         size=record.size, pages=record.pages, documents=record.documents, words=record.words,
+                         seconds=0.0, rebuilt=False, cover=output / record.cover if record.cover else None)
+
+
+def _record(result: EditionResult, output: Path, inputs: str) -> Record:
+    return Record(inputs=inputs, output=result.path.relative_to(output).as_posix(),
+                  sha256=file_sha256(result.path) or "", size=result.size, pages=result.pages,
+                  documents=result.documents, words=result.words,
+                  cover=result.cover.relative_to(output).as_posix() if result.cover else None)

@@ -1,0 +1,132 @@
+"""The table of writers: for each edition format (bookforge.formats), what turns an edition into its file.
+
+A writer takes a Job (the project, the edition, the stores the build keeps) and returns what it made: the bytes,
+and what the report, the page list and the preview need. The build and the preview go through this table; no
+other module compares format names.
+"""
+
+from __future__ import annotations
+
+from collections.abc import MutableMapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+from bookforge.covers import ebook_cover, print_cover
+from bookforge.epub.writer import write_epub
+from bookforge.errors import BookforgeError
+from bookforge.formats import FORMATS
+from bookforge.layout.geometry import estimate_pages, gutter_for
+from bookforge.manuscript.model import Book, edition_parts, reading_text
+from bookforge.print.chunks import ChunkCounts
+from bookforge.print.pagemap import PageStart
+from bookforge.print.writer import PdfResult, write_pdf
+from bookforge.project import Project
+from bookforge.render.rendition import Rendition, render
+
+
+@dataclass(frozen=True)
+class Job:
+    """One edition to make, with what the build keeps for it between builds."""
+
+    project: Project
+    name: str
+    modified: datetime
+    fragments: MutableMapping[str, str]
+    """Rendered parts and drawn ebook covers, by a hash of what they are made from."""
+    chunks: MutableMapping[str, str] = field(default_factory=dict)
+    """A print edition's laid-out chunks."""
+    page_hint: int | None = None
+    """The page count of the last build (print), which picks the gutter band for the first layout."""
+    workers: int = 1
+    """Processes a print edition's chunks may be laid out in."""
+    map_pages: bool = False
+    """Print: record where each page starts, for an ebook that carries this edition's page list."""
+    page_starts: tuple[PageStart, ...] | None = None
+    """Ebook: the print page list to carry."""
+    cover_wrap: bool = True
+    """Print: draw the cover wrap too (the preview does not)."""
+
+
+@dataclass(frozen=True)
+class Made:
+    data: bytes
+    rendition: Rendition
+    pages: int | None = None
+    warnings: tuple = ()
+    rendered_parts: tuple[str, ...] = ()
+    chunks: ChunkCounts | None = None
+    page_starts: tuple[PageStart, ...] = ()
+    cover: bytes | None = None
+    """The print cover wrap's PDF."""
+
+
+class Writer(Protocol):
+    def write(self, job: Job) -> Made: ...
+
+
+@dataclass(frozen=True)
+class EbookWriter:
+    kobo: bool = False
+    """Kobo's kepub: every sentence in a span, for highlights and page counts."""
+
+    def write(self, job: Job) -> Made:
+        book, layout = job.project.book, job.project.layouts[job.name]
+        rendition = render(book, job.name, layout, fragments=job.fragments)
+        cover = ebook_cover(book, job.name, layout, job.modified, job.fragments)
+        data = write_epub(rendition, job.modified, cover, page_starts=job.page_starts, kobo=self.kobo)
+        return Made(data, rendition, rendered_parts=rendition.rendered_parts)
+
+
+class PrintWriter:
+    def write(self, job: Job) -> Made:
+        book, layout = job.project.book, job.project.layouts[job.name]
+        result, rendition, rendered = self.lay_out(job)
+        errors = [w for w in result.warnings if w.severity == "error"]
+        if errors:
+            raise BookforgeError(errors)
+        # The cover wrap, sized from this interior's real page count; made before anything is written.
+        cover = print_cover(book, job.name, layout, result.pages, job.modified) if job.cover_wrap else None
+        return Made(result.data, rendition, pages=result.pages, warnings=result.warnings, rendered_parts=rendered,
+                    chunks=result.chunks, page_starts=result.page_starts, cover=cover)
+
+    @staticmethod
+    def lay_out(job: Job) -> tuple[PdfResult, Rendition, tuple[str, ...]]:
+        """Lay out; when the gutter is `auto` and the page count lands in another band, lay out again.
+
+        The last build's page count, or else an estimate from the text, picks the band for the first layout, which
+        is then usually the only one. Returns the PDF, the rendition it was made from, and the parts rendered.
+        """
+        book, name, layout = job.project.book, job.name, job.project.layouts[job.name]
+        counted = job.page_hint or estimated_pages(book, name, layout.settings)
+
+        def pdf(page_count: int) -> tuple[PdfResult, Rendition]:
+            rendition = render(book, name, layout, page_count=page_count, fragments=job.fragments)
+            return write_pdf(rendition, job.modified, map_pages=job.map_pages, chunk_store=job.chunks,
+                             chunk_workers=job.workers), rendition
+
+        result, rendition = pdf(counted)
+        rendered = rendition.rendered_parts
+        if layout.settings["margins"]["inside"] != "auto":
+            return result, rendition, rendered
+        for _ in range(3):  # a wider gutter adds pages, which can move the count into the next band once more
+            if gutter_for(result.pages) == gutter_for(counted):
+                break
+            counted = result.pages
+            result, rendition = pdf(counted)
+        return result, rendition, rendered
+
+
+def estimated_pages(book: Book, name: str, settings) -> int:
+    """Roughly how many pages a print edition has, from its text: before anything is laid out."""
+    chapters = [part.chapter for part in edition_parts(book, name) if part.chapter is not None]
+    entries = [entry for chapter in chapters for entry in chapter.entries]
+    texts = [chapter.introduction or "" for chapter in chapters]
+    texts += [text for entry in entries for text in reading_text(entry)]
+    characters = sum(len(text) for text in texts) + sum(len(chapter.title) for chapter in chapters)
+    paragraphs = sum(text.count("\n\n") + 1 for text in texts if text)
+    return estimate_pages(settings, characters, paragraphs, len(entries), len(chapters))
+
+
+WRITERS: dict[str, Writer] = {"epub": EbookWriter(), "kepub": EbookWriter(kobo=True), "pdf": PrintWriter()}
+assert WRITERS.keys() == FORMATS.keys(), "every format in bookforge.formats has a writer"
