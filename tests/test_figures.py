@@ -17,7 +17,8 @@ from bookforge.build.orchestrate import build
 from bookforge.project import load_project
 from bookforge.build.cache import edition_inputs
 from bookforge.errors import BookforgeError
-from bookforge.manuscript.load import RESERVED_IMAGES, load_book
+from bookforge.manuscript.images import RESERVED_IMAGES
+from bookforge.manuscript.load import load_book
 
 REPO = Path(__file__).resolve().parent.parent
 XHTML = "{http://www.w3.org/1999/xhtml}"

@@ -13,8 +13,8 @@ from pathlib import Path, PurePosixPath
 
 from lxml import etree
 
-from bookforge.epub import accessibility as a11y
 from bookforge.build.report import BuildReport
+from bookforge.epub import accessibility as a11y
 from bookforge.errors import Location
 from bookforge.project import Project
 

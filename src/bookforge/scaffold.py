@@ -11,7 +11,12 @@ from jinja2 import nodes
 
 from bookforge.errors import BookforgeError, Diagnostic, Location
 from bookforge.layout.chain import available_layouts, load_layout
-from bookforge.manuscript.schema import BOOK_SCHEMA, CHAPTER_SCHEMA, SCHEMA_REF, write_schemas
+from bookforge.manuscript.schema import (
+    BOOK_SCHEMA,
+    CHAPTER_SCHEMA,
+    SCHEMA_REF,
+    write_schemas,
+)
 
 BOOK_YAML = """\
 # yaml-language-server: $schema={schema}

@@ -8,9 +8,9 @@ from collections.abc import Iterator, MutableMapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from bookforge.build.output import CACHE_DIR, write_atomically
 from bookforge.layout.chain import Layout
 from bookforge.manuscript.model import Book, edition_parts, figures
-from bookforge.build.output import CACHE_DIR, write_atomically
 from bookforge.stores import digest, folder_files, tool_fingerprint
 
 CHUNKS_DIR = "chunks"

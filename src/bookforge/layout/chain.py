@@ -7,9 +7,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bookforge.errors import BookforgeError, Diagnostic, Location, did_you_mean, display_path
+from bookforge.errors import (
+    BookforgeError,
+    Diagnostic,
+    Location,
+    did_you_mean,
+    display_path,
+)
+from bookforge.layout.geometry import (
+    MIN_OUTSIDE_WITH_BLEED,
+    TRIM_PRESETS,
+    bleed_points,
+    parse_trim,
+    to_points,
+)
 from bookforge.manuscript.model import LAYOUT_NAME
-from bookforge.layout.geometry import MIN_OUTSIDE_WITH_BLEED, TRIM_PRESETS, bleed_points, parse_trim, to_points
 from bookforge.manuscript.yamlfile import YamlDocument, read_yaml
 
 PACKAGE_LAYOUTS = Path(__file__).parents[1] / "layouts"

@@ -2,23 +2,31 @@
 
 from __future__ import annotations
 
-import hashlib
-import io
-import ipaddress
 import re
-import socket
-import urllib.parse
-import urllib.request
-import warnings
 from collections.abc import Mapping
-from dataclasses import replace
 from pathlib import Path
 
-from lxml import etree
-
-from bookforge.errors import BookforgeError, Diagnostic, Location, by_location, did_you_mean, display_path
-from bookforge.manuscript.model import (FILE_REFS, LAYOUT_NAME, BackMatterRef, Book, BookFile, Chapter, ChapterRef,
-                                       Edition, Figure, FrontMatterRef, ImageFile, Part)
+from bookforge.errors import (
+    BookforgeError,
+    Diagnostic,
+    Location,
+    by_location,
+    did_you_mean,
+    display_path,
+)
+from bookforge.manuscript.images import load_images
+from bookforge.manuscript.model import (
+    FILE_REFS,
+    LAYOUT_NAME,
+    BackMatterRef,
+    Book,
+    BookFile,
+    Chapter,
+    ChapterRef,
+    Edition,
+    FrontMatterRef,
+    Part,
+)
 from bookforge.manuscript.validate import validate
 from bookforge.manuscript.yamlfile import MAX_FILE_BYTES, YamlDocument, read_yaml
 
@@ -34,21 +42,7 @@ MAX_CHAPTER_ENTRIES = 1_000
 MAX_BOOK_ENTRIES = 3_000
 """Entries in all the manuscript files together."""
 MAX_MANUSCRIPT_BYTES = 4 * 1024 * 1024
-REMOTE_TIMEOUT = 20
-"""Seconds to wait for a remote image (with `remote_images: true`)."""
 """book.yaml and every file it names, together."""
-ASSETS_DIR = "assets"
-MAX_IMAGE_BYTES = 10 * 1024 * 1024
-"""One image file (the stores' own limits are larger; a book of such images would not be)."""
-MAX_IMAGE_PIXELS = 5_600_000
-"""Apple Books refuses images over 5.6 megapixels."""
-IMAGE_FORMATS = {"PNG": ("image/png", (".png",)), "JPEG": ("image/jpeg", (".jpg", ".jpeg")),
-                 "GIF": ("image/gif", (".gif",)), "SVG": ("image/svg+xml", (".svg",))}
-# Image names become file names in the EPUB and URLs in both outputs: plain ones need no escaping anywhere.
-IMAGE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*(/[A-Za-z0-9_][A-Za-z0-9_.-]*)*")
-RESERVED_IMAGES = frozenset({"images/cover.jpg"})
-"""Names bookforge's own files take in the EPUB (epubcover.IMAGE)."""
-SVG_ROOT = "{http://www.w3.org/2000/svg}svg"
 
 
 class _Budget:
@@ -88,7 +82,7 @@ def read_book(root: Path) -> tuple[Book | None, Mapping[str, Edition] | None, li
         _check_exclusions(book_file, doc, problems)
         _check_layout_names(book_file, doc, problems)
     remote = isinstance(doc.data, dict) and doc.data.get("remote_images") is True
-    images = _load_images(root, [chapter for chapter in chapters.values() if chapter is not None], problems, remote)
+    images = load_images(root, [chapter for chapter in chapters.values() if chapter is not None], problems, remote)
     if book_file is None or problems:
         return None, book_file.editions if book_file is not None else None, problems
 
@@ -220,205 +214,6 @@ def _load_chapter(root: Path, relative: str, named_at: Location, problems: list[
     if chapter is not None:
         chapter._source = shown
     return chapter
-
-
-def _load_images(root: Path, chapters: list[Chapter], problems: list[Diagnostic],
-                 remote: bool = False) -> dict[str, ImageFile]:
-    """Every image the figures name, read once and checked: in the project's assets/, a real image, not too big.
-
-    With `remote` (book.yaml's `remote_images: true`) an http(s) `src` is fetched, from public addresses only.
-    """
-    images: dict[str, ImageFile] = {}
-    refused: dict[str, Diagnostic] = {}
-    for chapter in chapters:
-        for entry in chapter.entries:
-            if not isinstance(entry, Figure):
-                continue
-            if entry.alt is None and not entry.decorative:
-                problems.append(Diagnostic("missing-alt", "this figure has no `alt` text", entry.location,
-                                           "describe what the image shows in `alt:`, for readers who cannot see it; "
-                                           "write `decorative: true` instead when it only decorates"))
-            if entry.src in images:
-                continue
-            if entry.src in refused:
-                # Each use of a bad image is reported, so that the author finds every one.
-                problems.append(replace(refused[entry.src], location=entry.location_of("src")))
-                continue
-            image, problem = _image_problem(root, entry.src, entry.location_of("src"), remote)
-            if problem is not None:
-                refused[entry.src] = problem
-                problems.append(problem)
-            else:
-                images[entry.src] = image
-    return images
-
-
-def _image_problem(root: Path, src: str, where: Location | None,
-                   remote: bool = False) -> tuple[ImageFile | None, Diagnostic | None]:
-    """The image `src` names, or the problem with it."""
-    if re.match(r"[A-Za-z][A-Za-z0-9+.-]+:", src):  # a URL scheme (one letter would be a Windows drive)
-        data, problem = fetch_remote_image(src, where) if remote else (None, Diagnostic(
-            "remote-image", f"`{src}` is not a file of the project: remote images are not fetched", where,
-            f"download the image into {ASSETS_DIR}/ and name it here, e.g. `images/photo.jpg` (or set "
-            "`remote_images: true` in book.yaml)"))
-        if problem is not None:
-            return None, problem
-        return _checked_image(data, src, where, None)
-    assets = root / ASSETS_DIR
-    keep = f"keep images in the project's {ASSETS_DIR}/ folder and name them relative to it, e.g. `images/photo.jpg`"
-    try:
-        path = (assets / src).resolve()  # follows every symbolic link, so a link pointing out is caught too
-        inside = not Path(src).is_absolute() and ".." not in Path(src).parts and path.is_relative_to(assets)
-        is_file = inside and path.is_file()
-        size = path.stat().st_size if is_file else 0
-    except (OSError, RuntimeError, ValueError) as exc:
-        return None, Diagnostic("bad-path", f"`{src}` cannot be opened: {getattr(exc, 'strerror', None) or exc}",
-                                where, keep)
-    if not inside:
-        return None, Diagnostic("path-outside", f"`{src}` is outside the project's {ASSETS_DIR}/ folder", where, keep)
-    if not IMAGE_NAME.fullmatch(src):
-        return None, Diagnostic("bad-path", f"`{src}` is not a plain file name", where, "name images and their "
-                                "folders with letters, digits, `-`, `_` and `.` only (no spaces, no `./`)")
-    if src in RESERVED_IMAGES:
-        return None, Diagnostic("bad-path", f"`{src}` is the name of the ebook's own cover image", where,
-                                "rename the image or its folder")
-    if not is_file:
-        return None, Diagnostic("file-missing", f"there is no file `{ASSETS_DIR}/{src}`", where,
-                                _existing_images_hint(assets, src))
-    if size > MAX_IMAGE_BYTES:
-        return None, _too_large(src, size, where)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        return None, Diagnostic("file-unreadable", f"`{src}` cannot be read: {exc.strerror or exc}", where)
-    return _checked_image(data, src, where, path.suffix.lower())
-
-
-def _too_large(src: str, size: int, where: Location | None) -> Diagnostic:
-    return Diagnostic("image-too-large", f"`{src}` is {size / 1024 / 1024:.1f} MB; an image may have at most "
-                      f"{MAX_IMAGE_BYTES // (1024 * 1024)} MB", where, "save it smaller (JPEG for photos)")
-
-
-def _checked_image(data: bytes, src: str, where: Location | None,
-                   suffix: str | None) -> tuple[ImageFile | None, Diagnostic | None]:
-    """A real PNG, JPEG, GIF or safe SVG, not too many pixels; `suffix` is the file's (None for a remote image)."""
-    kind, width, height = _identify(data)
-    if kind is None:
-        return None, Diagnostic("not-an-image", f"`{src}` is not a PNG, JPEG, GIF or SVG image", where,
-                                "export the image in one of these formats")
-    if kind == "bomb" or (width is not None and width * height > MAX_IMAGE_PIXELS):
-        size = "has far too many pixels" if kind == "bomb" else (
-            f"is {width:,} x {height:,} px ({width * height / 1e6:.1f} megapixels)")
-        return None, Diagnostic("image-too-large", f"`{src}` {size}; at most {MAX_IMAGE_PIXELS / 1e6:.1f} megapixels "
-                                "are allowed", where, "scale it down (Apple Books refuses larger images), "
-                                "e.g. to 2,000 x 2,800 px")
-    media_type, suffixes = IMAGE_FORMATS[kind]
-    if suffix is not None and (suffix not in suffixes or Path(src).suffix.lower() not in suffixes):
-        return None, Diagnostic("not-an-image", f"`{src}` is a {kind} image, but its name does not end in "
-                                f"`{suffixes[0]}`", where, f"rename it to end in `{suffixes[0]}`")
-    if kind == "SVG" and not _safe_svg(data):
-        return None, Diagnostic("not-an-image", f"`{src}` is an SVG with scripts or links to other files", where,
-                                "save it as a self-contained SVG (no scripts, no external images, fonts or styles)")
-    # A remote image gets a file name of its own in the book, made from its address.
-    path = src if suffix is not None else f"images/remote-{hashlib.sha256(src.encode()).hexdigest()[:16]}{suffixes[0]}"
-    return ImageFile(media_type, data, width, height, path=path), None
-
-
-class _NoRedirects(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):
-        return None  # a redirect could lead anywhere, loopback included: it is refused
-
-
-def fetch_remote_image(url: str, where: Location | None) -> tuple[bytes | None, Diagnostic | None]:
-    """An http(s) image, fetched only from public addresses, without redirects, at most MAX_IMAGE_BYTES."""
-    parts = urllib.parse.urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        return None, Diagnostic("remote-image", f"`{url}` is not an http(s) address", where,
-                                "remote images are fetched over http and https only")
-    try:
-        port = parts.port or (443 if parts.scheme == "https" else 80)
-        addresses = {ipaddress.ip_address(info[4][0].split("%")[0])
-                     for info in socket.getaddrinfo(parts.hostname, port, type=socket.SOCK_STREAM)}
-    except (OSError, ValueError) as exc:
-        return None, Diagnostic("remote-image", f"`{url}` cannot be reached: {exc}", where)
-    if not addresses or not all(address.is_global for address in addresses):
-        return None, Diagnostic("remote-image", f"`{url}` points at a loopback, private or reserved address", where,
-                                "a manuscript may not make bookforge reach this machine or its network")
-    opener = urllib.request.build_opener(_NoRedirects)
-    try:
-        with opener.open(url, timeout=REMOTE_TIMEOUT) as response:
-            data = response.read(MAX_IMAGE_BYTES + 1)
-    except (OSError, ValueError) as exc:
-        return None, Diagnostic("remote-image", f"`{url}` could not be fetched: {exc}", where)
-    if len(data) > MAX_IMAGE_BYTES:
-        return None, _too_large(url, len(data), where)
-    return data, None
-
-
-def _identify(data: bytes) -> tuple[str | None, int | None, int | None]:
-    """(format, width, height) from the bytes: Pillow for bitmaps, the XML root for SVG; format None if neither.
-
-    The format is `bomb` for a bitmap whose header claims so many pixels that Pillow will not open it.
-    """
-    from PIL import Image
-
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data)) as opened:
-                kind, (width, height) = opened.format, opened.size
-                opened.verify()  # checksums and structure, without decoding the pixels
-        if kind in IMAGE_FORMATS:
-            return kind, width, height
-    except Image.DecompressionBombError:
-        return "bomb", None, None
-    except Exception:  # Pillow raises many kinds of error for a broken or foreign file; it may still be an SVG
-        pass
-    try:
-        root = etree.fromstring(data, _svg_parser())
-    except (etree.XMLSyntaxError, ValueError):
-        return None, None, None
-    return ("SVG" if root.tag == SVG_ROOT else None), None, None
-
-
-def _svg_parser() -> etree.XMLParser:
-    return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
-
-
-_OUTSIDE_URL = re.compile(r"url\(\s*['\"]?\s*[^#'\"\s)]|@import", re.IGNORECASE)
-
-
-def _safe_svg(data: bytes) -> bool:
-    """No DTD, no scripts or event handlers, and links only within the SVG itself (`#id`)."""
-    root = etree.fromstring(data, _svg_parser())
-    if root.getroottree().docinfo.internalDTD is not None:
-        return False
-    for element in root.iter():
-        if not isinstance(element.tag, str):  # comments, processing instructions
-            continue
-        if etree.QName(element).localname in ("script", "foreignObject"):
-            return False
-        if etree.QName(element).localname == "style" and _OUTSIDE_URL.search(element.text or ""):
-            return False
-        for name, value in element.attrib.items():
-            local = etree.QName(name).localname
-            if local.startswith("on") or (local == "href" and not value.strip().startswith("#")):
-                return False
-            if _OUTSIDE_URL.search(value):
-                return False
-    return True
-
-
-def _existing_images_hint(assets: Path, src: str) -> str:
-    suffixes = {suffix for _, names in IMAGE_FORMATS.values() for suffix in names}
-    existing = sorted(p.relative_to(assets).as_posix() for p in assets.rglob("*")
-                      if p.suffix.lower() in suffixes and p.is_file()) if assets.is_dir() else []
-    if not existing:
-        return f"{ASSETS_DIR}/ holds no images yet"
-    close = did_you_mean(src, existing)
-    listed = f"{ASSETS_DIR}/ holds " + ", ".join(f"`{name}`" for name in existing[:10]) + (
-        f" and {len(existing) - 10} more" if len(existing) > 10 else "")
-    return f"{close} ({listed})" if close and close.startswith("did you mean") else listed
 
 
 def _existing_files_hint(manuscript: Path, relative: str) -> str:

@@ -32,10 +32,10 @@ from collections.abc import MutableMapping, Sequence
 from concurrent.futures import BrokenExecutor, Future, ProcessPoolExecutor
 from dataclasses import asdict, dataclass
 
-from bookforge.print import pagemap
-from bookforge.stores import retain, tool_fingerprint
 from bookforge.errors import Diagnostic, Location
+from bookforge.print import pagemap
 from bookforge.render.rendition import PrintChunk, Rendition
+from bookforge.stores import retain, tool_fingerprint
 
 MAX_PASSES = 4
 PROXY_PAGE = "bookforge-proxy-{}"

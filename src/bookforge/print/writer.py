@@ -13,12 +13,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from bookforge.print import chunks
-from bookforge.print import pagemap
-from bookforge.print import preflight
 from bookforge.errors import BookforgeError, Diagnostic, Location
-from bookforge.render.rendition import Rendition
 from bookforge.layout.geometry import COVER_BLEED, bleed_points
+from bookforge.print import chunks, pagemap, preflight
+from bookforge.render.rendition import Rendition
 
 # Every resource is served from memory under this address; nothing else can be fetched (no files, no network).
 BOOK_URL = "https://book.invalid/"

@@ -11,16 +11,25 @@ from typing import Any
 
 import jinja2
 import lxml.html
-from lxml import etree
 from jinja2.sandbox import SandboxedEnvironment
+from lxml import etree
 from markupsafe import Markup
 
-from bookforge.render import markup
 from bookforge.errors import BookforgeError, Diagnostic, Location
-from bookforge.layout.language import labels_for
 from bookforge.layout.chain import Layout, LayoutLayer
-from bookforge.manuscript.model import Book, Edition, Figure, ImageFile, Model, Part, edition_parts, figures
 from bookforge.layout.geometry import gutter_for, parse_trim
+from bookforge.layout.language import labels_for
+from bookforge.manuscript.model import (
+    Book,
+    Edition,
+    Figure,
+    ImageFile,
+    Model,
+    Part,
+    edition_parts,
+    figures,
+)
+from bookforge.render import markup
 
 ROLE_SEMANTICS = {
     # part kind or role -> (epub:type, ARIA role or "")
