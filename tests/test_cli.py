@@ -87,3 +87,12 @@ def test_failed_build_keeps_the_previous_output(sample_project):
     assert "did you mean `context`?" in result.output
     assert epub.read_bytes() == good
     assert [p.name for p in epub.parent.iterdir()] == [epub.name]
+
+
+def test_bookforge_imports_where_fcntl_does_not_exist():
+    """Windows has no fcntl: the package, the build and the command line must import without it."""
+    code = ("import sys; sys.modules['fcntl'] = None\n"
+            "import bookforge, bookforge.build.orchestrate, bookforge.cli, bookforge.preview.live\n"
+            "print(bookforge.__version__)")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stderr

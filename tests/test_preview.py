@@ -135,3 +135,17 @@ def test_problems_in_the_page_are_escaped(sample_project):
             live.wait(live.generation, timeout=0.5)
         body = live.respond("/ebook/memorable-scenes.xhtml").body.decode("utf-8")
     assert "error[unknown-key]" in body and "&lt;i&gt;why&lt;/i&gt;" in body and "<i>why" not in body
+
+
+def test_a_kepub_edition_is_previewed_as_reflowable_text(sample_project):
+    """Every reflowable format is shown as its documents, not only `epub` (a kepub was "Laying out pages" for ever)."""
+    book_yaml = sample_project / "manuscript" / "book.yaml"
+    book_yaml.write_text(book_yaml.read_text(encoding="utf-8") + "  kobo:\n    format: kepub\n    layout: ebook\n"
+                         "    identifier: urn:isbn:9780000000057\n", encoding="utf-8")
+    with Preview(sample_project, ("kobo",)) as live:
+        deadline = time.monotonic() + 15
+        while live.key("kobo") == "none" and time.monotonic() < deadline:
+            live.wait(live.generation, timeout=0.5)
+        response = live.respond("/kobo/memorable-scenes.xhtml")
+    assert response.status == 200
+    assert ORIGINAL in response.body.decode("utf-8")
