@@ -355,7 +355,8 @@ def preview(editions: tuple[str, ...], port: int, project: Path) -> None:
     """
     import errno
 
-    from bookforge.preview.live import Preview, PreviewServer
+    from bookforge.preview.live import Preview
+    from bookforge.preview.server import PreviewServer
 
     def built(name: str, seconds: float, found: tuple[Diagnostic, ...]) -> None:
         _report(found)

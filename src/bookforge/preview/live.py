@@ -1,66 +1,31 @@
-"""Live preview: every edition served from memory on localhost, rebuilt on save, open pages reloaded."""
+"""Live preview: every edition kept current in memory, rebuilt on save (the server is server.py, its pages pages.py)."""
 
 from __future__ import annotations
 
 import hashlib
-import html
 import io
 import mimetypes
-import os
-import re
 import threading
 import time
 import traceback
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import parse_qs, quote, unquote, urlsplit
+from urllib.parse import quote
+
+import watchfiles
 
 from bookforge.build.writers import WRITERS, Job
 from bookforge.errors import BookforgeError, Diagnostic
 from bookforge.formats import FORMATS
+from bookforge.preview import pages
+from bookforge.preview.pages import HTML, PAGE_DPI, STATIC, XHTML, Response
 from bookforge.print.raster import page_images
 from bookforge.project import Project, load_project
 from bookforge.render.rendition import render
 
 WATCHED = ("manuscript", "layouts", "assets")
-POLL_SECONDS = 0.25
-PAGE_DPI = 144  # page images at 1.5 CSS pixels per pixel: sharp enough, and quick to make
-XHTML = "application/xhtml+xml; charset=utf-8"
-HTML = "text/html; charset=utf-8"
-
-# Each served page asks, over server-sent events, for the current key of what it shows, and reloads when the
-# key differs from the one it was served with; so a change made before the page connected is not missed.
-LIVE_JS = """(() => {
-  const params = new URL(document.currentScript.src).searchParams;
-  const events = new EventSource("/_preview/events?edition=" + encodeURIComponent(params.get("edition")));
-  events.onmessage = (event) => {
-    if (event.data !== params.get("key")) { events.close(); location.reload(); }
-  };
-})();
-"""
-CHROME_CSS = """
-.bf-preview { font: 14px/1.4 system-ui, sans-serif; color: #444; background: #eeece6; display: flex; gap: 1em;
-  justify-content: space-between; padding: 0.5em 1em; margin: 0 -1em; }
-.bf-preview a { color: #245; }
-nav.bf-preview:last-of-type { margin-top: 2em; }
-body.bf-print { background: #dcdad3; margin: 0; }
-body.bf-print .bf-preview { margin: 0; }
-.bf-pages { display: grid; grid-template-columns: repeat(2, max-content); justify-content: center; row-gap: 24px;
-  padding: 24px; }
-.bf-pages img { display: block; max-width: 45vw; height: auto; background: white;
-  box-shadow: 0 1px 5px rgba(0, 0, 0, 0.3); }
-.bf-pages img:first-child { grid-column: 2; }  /* page 1 is a recto, alone on the right */
-.bf-problems { font: 14px/1.5 ui-monospace, monospace; white-space: pre-wrap; color: #900; }
-body.bf-page { font: 15px/1.5 system-ui, sans-serif; max-width: 50em; margin: 0 auto; padding: 0 1em 2em; }
-"""
-# The reflowable ebook in a reading column, as a reading system would show it.
-READER_CSS = CHROME_CSS + "\nbody { max-width: 36em; margin-left: auto; margin-right: auto; padding: 0 1em; }\n"
-STATIC = {"/_preview/live.js": (LIVE_JS.encode(), "text/javascript; charset=utf-8"),
-          "/_preview/chrome.css": (CHROME_CSS.encode(), "text/css; charset=utf-8"),
-          "/_preview/reader.css": (READER_CSS.encode(), "text/css; charset=utf-8")}
 
 
 @dataclass(frozen=True)
@@ -74,14 +39,6 @@ class Output:
     digest: str
     stamp: int
     """The generation in which this content first appeared: part of the key that open pages compare."""
-
-
-@dataclass(frozen=True)
-class Response:
-    status: int
-    body: bytes
-    content_type: str = HTML
-    location: str | None = None
 
 
 @dataclass(frozen=True)
@@ -138,30 +95,18 @@ class Preview:
     # -- building -------------------------------------------------------------------------------------------------
 
     def _watch_loop(self) -> None:
-        seen = self._sources()
-        while not self._stop.wait(POLL_SECONDS):
-            now = self._sources()
-            if now != seen:
-                seen = now
-                with self._lock:
-                    self._dirty = True
-                    self._lock.notify_all()
+        """Marks the book dirty on every change to a file it is made from (watchfiles: inotify and its kin)."""
+        for _ in watchfiles.watch(self.root, watch_filter=self._is_source, stop_event=self._stop, debounce=100,
+                                  step=20, yield_on_timeout=False, raise_interrupt=False):
+            with self._lock:
+                self._dirty = True
+                self._lock.notify_all()
 
-    def _sources(self) -> dict[str, tuple[int, int]]:
-        """Modification time and size of every file the book is made from (editors' hidden and backup files aside)."""
-        found = {}
-        for folder in WATCHED:
-            for directory, subfolders, files in os.walk(self.root / folder):
-                subfolders[:] = [name for name in subfolders if not name.startswith(".")]
-                for name in files:
-                    if name.startswith((".", "#")) or name.endswith(("~", ".swp")):
-                        continue
-                    try:
-                        stat = os.stat(os.path.join(directory, name))
-                    except OSError:
-                        continue  # removed while we looked
-                    found[os.path.join(directory, name)] = (stat.st_mtime_ns, stat.st_size)
-        return found
+    def _is_source(self, change: watchfiles.Change, path: str) -> bool:
+        """A file of manuscript/, layouts/ or assets/ (editors' hidden, lock and backup files aside)."""
+        parts = Path(path).relative_to(self.root).parts
+        return (len(parts) > 1 and parts[0] in WATCHED and not any(part.startswith(".") for part in parts)
+                and not parts[-1].startswith("#") and not parts[-1].endswith(("~", ".swp")))
 
     def _pending(self) -> list[str]:
         """Print editions someone opened that are not yet built from the current sources."""
@@ -229,7 +174,7 @@ class Preview:
         for index, document in enumerate(documents):
             before = documents[index - 1] if index else None
             after = documents[index + 1] if index + 1 < len(documents) else None
-            content = _with_reader_chrome(document.content, name, index, len(documents), before, after)
+            content = pages.with_reader_chrome(document.content, name, index, len(documents), before, after)
             files[document.href] = (content.encode("utf-8"), XHTML)
         return Built(files, documents[0].href if documents else "")
 
@@ -241,7 +186,7 @@ class Preview:
         self._page_counts[name] = made.pages
         images = _page_images(made.data, PAGE_DPI)
         files = {f"page-{number:03d}.png": (png, "image/png") for number, (png, _, _) in enumerate(images, 1)}
-        files["index.html"] = (_print_sheet(made.rendition.title, name, images).encode("utf-8"), HTML)
+        files["index.html"] = (pages.print_sheet(made.rendition.title, name, images).encode("utf-8"), HTML)
         return Built(files, "index.html", warnings=made.warnings)
 
     def _publish(self, built: dict[str, Built], problems: tuple[Diagnostic, ...] | None = None,
@@ -302,161 +247,28 @@ class Preview:
         page = rest == "" or rest.endswith((".xhtml", ".html"))
         with self._lock:  # the content and the key it is served with must agree
             if self._problems and page:
-                return _problems_page(self._problems, name, self.key(name))
+                return pages.problems_page(self._problems, name, self.key(name))
             if not name:
-                return _index_page(self._editions, self.key(""))
+                return pages.index_page(self._editions, self.key(""))
             if name not in self._editions:
-                return _message_page(404, "Not here", f"The book has no edition `{name}`.", "", self.key(""))
+                return pages.message_page(404, "Not here", f"The book has no edition `{name}`.", "", self.key(""))
             if FORMATS[self._editions[name][0]].paged and name not in self._wanted:
                 self._wanted.add(name)
                 self._lock.notify_all()
             output = self._outputs.get(name)
             if output is None:
-                return _message_page(200, "Laying out pages", f"Laying out the {name} edition; the pages appear "
+                return pages.message_page(200, "Laying out pages", f"Laying out the {name} edition; the pages appear "
                                      "here when they are ready.", name, self.key(name))
             if output.problems and page:
-                return _problems_page(output.problems, name, self.key(name))
+                return pages.problems_page(output.problems, name, self.key(name))
             if not rest:
                 return Response(302, b"", location=f"/{quote(name)}/{quote(output.entry)}")
             if rest not in output.files:
-                return _message_page(404, "Not here", f"The {name} edition has no `{rest}`.", name, self.key(name))
+                return pages.message_page(404, "Not here", f"The {name} edition has no `{rest}`.", name, self.key(name))
             body, content_type = output.files[rest]
             if page:
-                body = _with_live_script(body.decode("utf-8"), name, self.key(name)).encode("utf-8")
+                body = pages.with_live_script(body.decode("utf-8"), name, self.key(name)).encode("utf-8")
             return Response(200, body, content_type)
-
-
-class PreviewServer(ThreadingHTTPServer):
-    """HTTP on 127.0.0.1 only; port 0 picks a free port (see `url`)."""
-
-    daemon_threads = True
-
-    def __init__(self, preview: Preview, port: int = 8000):
-        self.preview = preview
-        super().__init__(("127.0.0.1", port), _Handler)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}/"
-
-
-class _Handler(BaseHTTPRequestHandler):
-    server: PreviewServer
-
-    def do_GET(self) -> None:  # noqa: N802 (the name http.server calls)
-        # Only pages opened as localhost: another site cannot reach the book through DNS rebinding.
-        host = (self.headers.get("Host") or "").rsplit(":", 1)[0]
-        if host not in ("127.0.0.1", "localhost"):
-            return self._send(Response(403, b"forbidden", "text/plain"))
-        url = urlsplit(self.path)
-        if url.path == "/_preview/events":
-            return self._events(parse_qs(url.query).get("edition", [""])[0])
-        self._send(self.server.preview.respond(unquote(url.path)))
-
-    def _send(self, response: Response) -> None:
-        self.send_response(response.status)
-        self.send_header("Content-Type", response.content_type)
-        self.send_header("Content-Length", str(len(response.body)))
-        self.send_header("Cache-Control", "no-store")
-        if response.location:
-            self.send_header("Location", response.location)
-        self.end_headers()
-        self.wfile.write(response.body)
-
-    def _events(self, name: str) -> None:
-        """Server-sent events: the page's current key now and after every change, until the preview stops."""
-        preview = self.server.preview
-        self.send_response(200)
-        self.send_header("Content-Type", "text/event-stream")
-        self.send_header("Cache-Control", "no-store")
-        self.end_headers()
-        sent, generation = None, preview.generation
-        try:
-            self.wfile.write(b"retry: 500\n\n")  # after a restart of the preview, reconnect quickly
-            while not preview.stopped:
-                key = preview.key(name)
-                self.wfile.write(f"data: {key}\n\n".encode() if key != sent else b": still here\n\n")
-                self.wfile.flush()
-                sent = key
-                generation = preview.wait(generation, timeout=10)
-        except (BrokenPipeError, ConnectionResetError):
-            pass  # the page was closed or reloaded
-
-    def log_message(self, format: str, *args) -> None:
-        pass  # quiet: the command line reports builds, not requests
-
-
-# -- pages ----------------------------------------------------------------------------------------------------------
-
-
-def _with_reader_chrome(content: str, name: str, index: int, total: int, before, after) -> str:
-    """A rendered XHTML document with the preview's stylesheet and previous/next links above and below the text."""
-    links = ['<a href="/">editions</a>']
-    def link(document, rel: str, label: str) -> str:
-        if document is None:
-            return f"<span>{label}</span>"
-        return (f'<a rel="{rel}" href="{html.escape(document.href)}" title="{html.escape(document.title)}">'
-                f"{label}</a>")
-
-    links += [link(before, "prev", "← previous"), f"<span>{html.escape(name)} · {index + 1} / {total}</span>",
-              link(after, "next", "next →")]
-    nav = f'<nav class="bf-preview" aria-label="preview">{"".join(links)}</nav>'
-    content = content.replace("</head>", '<link rel="stylesheet" type="text/css" href="/_preview/reader.css"/>'
-                              "\n</head>", 1)
-    content = re.sub(r"<body\b[^>]*>", lambda match: match.group(0) + nav, content, count=1)
-    head, tag, tail = content.rpartition("</body>")
-    return head + nav + tag + tail if tag else content
-
-
-def _with_live_script(content: str, name: str, key: str) -> str:
-    src = html.escape(f"/_preview/live.js?edition={quote(name)}&key={key}")
-    head, tag, tail = content.rpartition("</body>")
-    script = f'<script src="{src}"></script>'
-    return head + script + tag + tail if tag else content + script
-
-
-def _document(title: str, body: str, name: str, key: str, body_class: str = "bf-page") -> str:
-    return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"/><title>{html.escape(title)}</title>'
-            f'<link rel="stylesheet" href="/_preview/chrome.css"/></head>\n<body class="{body_class}">\n{body}\n'
-            + _with_live_script("</body></html>\n", name, key))
-
-
-def _message_page(status: int, title: str, message: str, name: str, key: str) -> Response:
-    body = f'<h1>{html.escape(title)}</h1>\n<p>{html.escape(message)}</p>\n<p><a href="/">All editions</a></p>'
-    return Response(status, _document(f"{title} · bookforge preview", body, name, key).encode("utf-8"))
-
-
-def _problems_page(problems: tuple[Diagnostic, ...], name: str, key: str) -> Response:
-    errors = sum(1 for p in problems if p.severity == "error")
-    lines = "\n".join(html.escape(str(problem)) for problem in problems)
-    body = (f'<h1>{errors} problem{"s" if errors != 1 else ""} in the book</h1>\n'
-            '<p>Fix the file and save it: this page shows the book again by itself.</p>\n'
-            f'<pre class="bf-problems">{lines}</pre>')
-    return Response(200, _document("Problems · bookforge preview", body, name, key).encode("utf-8"))
-
-
-def _index_page(editions: Mapping[str, tuple[str, str]], key: str) -> Response:
-    def kind(fmt: str) -> str:
-        return "print, pages" if FORMATS[fmt].paged else "ebook, reflowable text"
-
-    items = "\n".join(f'<li><a href="/{quote(name)}/">{html.escape(name)}</a> ({kind(fmt)}, layout '
-                      f'<code>{html.escape(layout)}</code>)</li>' for name, (fmt, layout) in editions.items())
-    body = f"<h1>bookforge preview</h1>\n<p>Editions of the book:</p>\n<ul>\n{items}\n</ul>"
-    return Response(200, _document("bookforge preview", body, "", key).encode("utf-8"))
-
-
-def _print_sheet(title: str, name: str, images: list[tuple[bytes, int, int]]) -> str:
-    """The print edition's pages, as spreads: page 1 alone on the right, then 2-3, 4-5, ..."""
-    scale = 96 / PAGE_DPI  # CSS pixels per image pixel: pages at their real size on a 96 dpi screen
-    pages = "\n".join(f'<img src="page-{number:03d}.png" width="{round(width * scale)}" '
-                      f'height="{round(height * scale)}" alt="page {number}"/>'
-                      for number, (_, width, height) in enumerate(images, 1))
-    nav = (f'<nav class="bf-preview" aria-label="preview"><a href="/">editions</a>'
-           f"<span>{html.escape(name)} · {len(images)} pages</span></nav>")
-    return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"/>'
-            f"<title>{html.escape(title)} · {html.escape(name)}</title>"
-            f'<link rel="stylesheet" href="/_preview/chrome.css"/></head>\n<body class="bf-print">\n{nav}\n'
-            f'<main class="bf-pages">\n{pages}\n</main>\n</body></html>\n')
 
 
 def _page_images(pdf: bytes, dpi: int) -> list[tuple[bytes, int, int]]:
