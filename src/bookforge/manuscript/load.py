@@ -6,6 +6,9 @@ import re
 from collections.abc import Mapping
 from pathlib import Path
 
+from stdnum import isbn
+from stdnum.exceptions import ValidationError
+
 from bookforge.errors import (
     BookforgeError,
     Diagnostic,
@@ -81,6 +84,7 @@ def read_book(root: Path) -> tuple[Book | None, Mapping[str, Edition] | None, li
     if book_file is not None:
         _check_exclusions(book_file, doc, problems)
         _check_layout_names(book_file, doc, problems)
+        _check_isbns(book_file, doc, problems)
     remote = isinstance(doc.data, dict) and doc.data.get("remote_images") is True
     images = load_images(root, [chapter for chapter in chapters.values() if chapter is not None], problems, remote)
     if book_file is None or problems:
@@ -140,6 +144,22 @@ def _check_layout_names(book_file: BookFile, doc: YamlDocument, problems: list[D
                                        doc.where(("editions", name, "layout")),
                                        "name a layout (letters, digits, `-` and `_`), such as `ebook` or `print`; "
                                        "a project's own layouts live in its layouts/ folder"))
+
+
+def _check_isbns(book_file: BookFile, doc: YamlDocument, problems: list[Diagnostic]) -> None:
+    """An `urn:isbn:` identifier must be an ISBN whose check digit is right: stores refuse the book otherwise."""
+    named = [(("metadata", "identifier"), book_file.metadata.identifier)]
+    named += [(("editions", name, "identifier"), edition.identifier) for name, edition in book_file.editions.items()]
+    for path, identifier in named:
+        if not identifier.lower().startswith("urn:isbn:"):
+            continue
+        number = identifier[len("urn:isbn:"):]
+        try:
+            isbn.validate(number)
+        except ValidationError as exc:
+            problems.append(Diagnostic("bad-isbn", f"`{number}` is not a valid ISBN: {str(exc).rstrip('.').lower()}",
+                                       doc.where(path), "copy the ISBN from your ISBN agency's record; the last "
+                                       "digit is a check digit computed from the others"))
 
 
 def _named_files(data: object) -> list[tuple[tuple, str, str]]:

@@ -139,8 +139,10 @@ def starter_book_yaml(imported: ImportedBook, chapter_files: list[str]) -> str:
                      **({"description": imported.description} if imported.description else {})},
         "contents": ["title-page", "copyright-page", "table-of-contents",
                      *({"chapter": name} for name in chapter_files)],
-        "editions": {"ebook": {"format": "epub", "layout": "ebook", "identifier": "urn:isbn:0000000000000"},
-                     "paperback": {"format": "pdf", "layout": "print", "identifier": "urn:isbn:0000000000000"}},
+        # Each edition its own identifier until the author has ISBNs (a made-up ISBN would be refused).
+        "editions": {name: {"format": fmt, "layout": layout,
+                            "identifier": f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, imported.title + '/' + name)}"}
+                     for name, fmt, layout in (("ebook", "epub", "ebook"), ("paperback", "pdf", "print"))},
     }
     dumped = yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=100)
     return f"# yaml-language-server: $schema={SCHEMA_REF}{BOOK_SCHEMA}\n{dumped}"
