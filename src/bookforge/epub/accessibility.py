@@ -3,51 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 from lxml import etree
+
+from bookforge.render.survey import Content, survey
 
 CONFORMS_TO = "EPUB Accessibility 1.1 - WCAG 2.2 Level AA"
 NS = {"x": "http://www.w3.org/1999/xhtml", "epub": "http://www.idpf.org/2007/ops"}
 EPUB_TYPE = "{http://www.idpf.org/2007/ops}type"
-
-
-@dataclass(frozen=True)
-class Content:
-    """What the claims are made from: facts read from the finished XHTML documents."""
-
-    images: int
-    described: int
-    """Images with a text alternative (non-empty alt)."""
-    decorative: int
-    """Images marked as decoration (empty alt, or role presentation/none)."""
-    headings: bool
-    """Every content document has a heading (or an accessible name, for generated pages)."""
-    page_breaks: int
-
-    @property
-    def every_image_has_alt(self) -> bool:
-        return self.described + self.decorative == self.images
-
-
-def survey(documents: Mapping[str, etree._Element]) -> Content:
-    images = described = decorative = page_breaks = 0
-    headings = True
-    for root in documents.values():
-        for img in root.iterfind(".//x:img", NS):
-            images += 1
-            alt = img.get("alt")
-            if alt is not None and alt.strip():
-                described += 1
-            elif alt == "":
-                decorative += 1
-        page_breaks += sum(1 for e in root.iter() if "pagebreak" in (e.get(EPUB_TYPE) or "").split())
-        body = root.find("x:body", NS)
-        has_cover = body is not None and body.find(".//x:img[@role='doc-cover']", NS) is not None
-        named = any(root.iterfind(f".//x:{h}", NS) for h in ("h1", "h2", "h3")) or any(
-            e.get("aria-label") for e in root.iterfind(".//x:section", NS))
-        headings &= bool(named or has_cover)
-    return Content(images, described, decorative, headings, page_breaks)
 
 
 def claims(content: Content, page_source: str | None) -> list[tuple[str, str]]:

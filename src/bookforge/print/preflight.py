@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import io
-import re
+
+import lxml.html
 
 from bookforge.errors import Diagnostic, Location
 from bookforge.layout.chain import Layout
 from bookforge.render.rendition import Rendition
+from bookforge.render.survey import survey
 
-_IMG = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
-_ALT = re.compile(r"""\balt\s*=\s*(["'])\s*\S""", re.IGNORECASE)
 _RGB_SPACES = ("/DeviceRGB", "/CalRGB")
 
 
@@ -20,19 +20,17 @@ def check_html(rendition: Rendition, where: Location) -> list[Diagnostic]:
     if layout.settings["pdf_variant"] != "pdf/ua-1":
         return []
     asked = layout.origins.get("pdf_variant") or where
+    content = survey({d.href: lxml.html.document_fromstring(d.content) for d in rendition.documents})
     problems = []
-    for document in rendition.documents:
-        if not re.search(r"<title>\s*\S", document.content):
-            problems.append(Diagnostic("pdf-variant", "PDF/UA needs a document title; the HTML has none", asked))
-        if not re.search(r"<html\b[^>]*\blang=\"\S", document.content):
-            problems.append(Diagnostic("pdf-variant", "PDF/UA needs the document's language; <html> has no lang",
-                                       asked))
-        for tag in _IMG.findall(document.content):
-            if not _ALT.search(tag) and "aria-hidden" not in tag and 'role="presentation"' not in tag:
-                problems.append(Diagnostic(
-                    "pdf-variant", f"PDF/UA needs alt text on every image, and this one has none: {tag[:80]}",
-                    where, "give the image an `alt` describing it, or `alt=\"\"` with role=\"presentation\" when "
-                    "it is decoration"))
+    if not content.titled:
+        problems.append(Diagnostic("pdf-variant", "PDF/UA needs a document title; the HTML has none", asked))
+    if not content.languages:
+        problems.append(Diagnostic("pdf-variant", "PDF/UA needs the document's language; <html> has no lang", asked))
+    for tag in content.undescribed:
+        problems.append(Diagnostic(
+            "pdf-variant", f"PDF/UA needs alt text on every image, and this one has none: {tag}",
+            where, "give the image an `alt` describing it, or `alt=\"\"` with role=\"presentation\" when "
+            "it is decoration"))
     return problems
 
 
