@@ -22,8 +22,10 @@ class Format:
 
 FORMATS: dict[str, Format] = {f.name: f for f in (
     Format("epub", layout="epub", extension="epub", paged=False),
-    Format("kepub", layout="epub", extension="kepub.epub", paged=False),
     Format("pdf", layout="pdf", extension="pdf", paged=True),
+    Format("kepub", layout="epub", extension="kepub.epub", paged=False),
 )}
 LAYOUT_FORMATS = tuple(dict.fromkeys(f.layout for f in FORMATS.values()))
 """What a layout.yaml may give as its `format`."""
+PAGED_LAYOUTS = frozenset(f.layout for f in FORMATS.values() if f.paged)
+"""Layout formats rendered as one document to be laid out in pages (the others: one document per part)."""

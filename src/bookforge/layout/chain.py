@@ -14,6 +14,7 @@ from bookforge.errors import (
     did_you_mean,
     display_path,
 )
+from bookforge.formats import LAYOUT_FORMATS
 from bookforge.layout.geometry import (
     MIN_OUTSIDE_WITH_BLEED,
     TRIM_PRESETS,
@@ -27,7 +28,6 @@ from bookforge.manuscript.yamlfile import YamlDocument, read_yaml
 PACKAGE_LAYOUTS = Path(__file__).parents[1] / "layouts"
 BASE = "base"
 LAYOUT_KEYS = ("extends", "format", "description", "settings")
-FORMATS = ("epub", "pdf")
 
 
 @dataclass(frozen=True)
@@ -122,9 +122,9 @@ def _check_keys(doc: YamlDocument) -> None:
                            did_you_mean(key, LAYOUT_KEYS))
                 for key in doc.data if key not in LAYOUT_KEYS]
     fmt = doc.data.get("format")
-    if fmt is not None and fmt not in FORMATS:
+    if fmt is not None and fmt not in LAYOUT_FORMATS:
         problems.append(Diagnostic("bad-value", f"unknown format `{fmt}`", doc.where(("format",)),
-                                   did_you_mean(str(fmt), FORMATS)))
+                                   did_you_mean(str(fmt), LAYOUT_FORMATS)))
     if problems:
         raise BookforgeError(problems)
 

@@ -18,6 +18,7 @@ from pydantic import (
 )
 
 from bookforge.errors import Location
+from bookforge.formats import FORMATS
 
 Line = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 """One line of text with inline Markdown (a title, a name)."""
@@ -196,7 +197,7 @@ LAYOUT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
 class Edition(Model):
     """One book made from the manuscript: its format, its layout and its own identifier."""
 
-    format: Literal["epub", "pdf", "kepub"]
+    format: Literal[tuple(FORMATS)]  # type: ignore[valid-type]
     """The output format: `epub`, `pdf`, or `kepub` (an EPUB for Kobo readers, `.kepub.epub`, from an ebook layout)."""
     layout: Line
     """The layout, from the project's `layouts/` or bookforge's own (`ebook`, `print`)."""

@@ -48,33 +48,6 @@ def alnum(text: str) -> str:
     return "".join(c for c in text if c.isalnum())
 
 
-def page_list_sources(book) -> dict[str, str]:
-    """{ebook edition: the print edition whose pages it carries}; a wrong `page_list_from` is a located error."""
-    from bookforge.errors import BookforgeError, Diagnostic, did_you_mean
-
-    sources, problems = {}, []
-    prints = [name for name, edition in book.editions.items() if edition.format == "pdf"]
-    for name, edition in book.editions.items():
-        source = edition.page_list_from
-        if source is None:
-            continue
-        where = edition.location_of("page_list_from")
-        if edition.format == "pdf":
-            problems.append(Diagnostic("page-list-source", f"`page_list_from` is for ebook editions; `{name}` is a "
-                                       "print edition", where, "remove it, or set it on an EPUB edition"))
-        elif source not in book.editions:
-            problems.append(Diagnostic("page-list-source", f"the book has no edition `{source}`", where,
-                                       did_you_mean(source, prints) or f"print editions: {', '.join(prints) or 'none'}"))
-        elif book.editions[source].format != "pdf":
-            problems.append(Diagnostic("page-list-source", f"`{source}` is not a print edition: only a PDF edition "
-                                       "has pages", where, did_you_mean(source, prints)))
-        else:
-            sources[name] = source
-    if problems:
-        raise BookforgeError(problems)
-    return sources
-
-
 # -- the print side: WeasyPrint's pages --------------------------------------------------------------------------
 
 def page_starts(pages: Sequence, root, labels: Sequence[str] | None = None) -> tuple[PageStart, ...]:

@@ -16,6 +16,7 @@ from lxml import etree
 from markupsafe import Markup
 
 from bookforge.errors import BookforgeError, Diagnostic, Location
+from bookforge.formats import PAGED_LAYOUTS
 from bookforge.layout.chain import Layout, LayoutLayer
 from bookforge.layout.geometry import gutter_for, parse_trim
 from bookforge.layout.language import labels_for
@@ -113,7 +114,7 @@ def render(book: Book, edition_name: str, layout: Layout, page_count: int | None
     env = _environment(layout)
     labels = labels_for(lang)
     stylesheets = _stylesheets(env, layout, _css_context(book, layout, page_count))
-    single_document = layout.format == "pdf"
+    single_document = layout.format in PAGED_LAYOUTS  # one HTML document, laid out in pages
     parts = [_part_view(part, lang, single_document, labels, book.images)
              for part in edition_parts(book, edition_name)]
     context = {"book": book_view(book, edition_name), "settings": layout.settings, "labels": labels,
