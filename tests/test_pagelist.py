@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 import zipfile
 
 import pypdfium2
@@ -116,3 +117,47 @@ def test_the_package_names_the_print_edition_and_claims_page_navigation(built_sa
     meta = {(m.get("property"), m.text) for m in opf.iterfind("opf:metadata/opf:meta", NS)}
     assert ("pageBreakSource", "urn:isbn:9780000000026") in meta  # the paperback's ISBN
     assert {("schema:accessibilityFeature", "pageNavigation"), ("schema:accessibilityFeature", "pageBreakMarkers")} <= meta
+
+
+def test_a_chapter_of_prose_without_ids_gets_one_marker_per_printed_page(tmp_path):
+    """Sixty paragraphs under one anchor, after a title page alone: every page gets its marker, in its place, and
+    every label is unique (markers put in earlier used to shift the places of the later ones)."""
+    import random
+    import shutil
+
+    import yaml
+
+    from bookforge.build.orchestrate import build
+
+    repo = Path(__file__).resolve().parent.parent
+    project = tmp_path / "prose"
+    shutil.copytree(repo / "assets", project / "assets")
+    (project / "manuscript").mkdir()
+    rng = random.Random(3)
+    words = ("the quick brown fox jumps over a lazy dog while stars wheel slowly above quiet fields of wheat and "
+             "barley").split()
+    paragraphs = [" ".join(rng.choice(words) for _ in range(rng.randint(60, 140))).capitalize() + "."
+                  for _ in range(60)]
+    (project / "manuscript" / "01-chapter.yaml").write_text(yaml.safe_dump(
+        {"title": "A Long Chapter", "introduction": "\n\n".join(paragraphs)}, width=100), encoding="utf-8")
+    (project / "manuscript" / "book.yaml").write_text(yaml.safe_dump({
+        "metadata": {"title": "Prose", "creators": [{"name": "Jane Doe"}], "language": "en",
+                     "identifier": "urn:uuid:00000000-0000-4000-8000-000000000001"},
+        "contents": ["title-page", {"chapter": "01-chapter.yaml"}],
+        "editions": {"ebook": {"format": "epub", "layout": "ebook", "identifier": "urn:isbn:9780000000019",
+                               "page_list_from": "paperback"},
+                     "paperback": {"format": "pdf", "layout": "print", "identifier": "urn:isbn:9780000000026"}}},
+        sort_keys=False), encoding="utf-8")
+    results = {r.name: r for r in build(project)}
+
+    pdf_pages = printed_pages(results["paperback"].path)
+    with zipfile.ZipFile(results["ebook"].path) as archive:
+        nav = etree.fromstring(archive.read("EPUB/nav.xhtml"))
+    (page_list,) = [n for n in nav.iterfind(".//x:nav", NS) if n.get(EPUB_TYPE) == "page-list"]
+    labels = [link.text for link in page_list.iterfind(".//x:a", NS)]
+    with_text = [folio for folio, body in pdf_pages if body]
+    assert len(with_text) > 10 and len(labels) == len(with_text) == len(set(labels))
+    epub_markers = markers(results["ebook"].path)
+    for folio, body in pdf_pages:
+        if folio is not None and body:
+            assert epub_markers[folio][:30] == body[:30], folio

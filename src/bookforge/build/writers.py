@@ -19,7 +19,7 @@ from bookforge.formats import FORMATS
 from bookforge.layout.geometry import estimate_pages, gutter_for
 from bookforge.manuscript.model import Book, edition_parts, reading_text
 from bookforge.print.chunks import ChunkCounts
-from bookforge.print.pagemap import PageStart
+from bookforge.render.places import PageStart
 from bookforge.print.writer import PdfResult, write_pdf
 from bookforge.project import Project
 from bookforge.render.rendition import Rendition, render

@@ -12,7 +12,7 @@ from lxml import etree
 from bookforge.epub import accessibility as a11y
 from bookforge.epub import cover as epubcover
 from bookforge.epub import kobo as kepub
-from bookforge.print import pagemap
+from bookforge.epub import pagelist
 from bookforge.render.rendition import Rendition
 
 ROLE_NAMES = {"author": "aut", "editor": "edt", "translator": "trl", "illustrator": "ill", "contributor": "ctb"}
@@ -67,7 +67,7 @@ def write_epub(rendition: Rendition, modified: datetime, cover: bytes, page_star
 def _documents(rendition: Rendition, page_starts, kobo: bool):
     """The content documents as XHTML bytes by href, with page markers and Kobo spans put in; and the page list."""
     trees = {d.href: etree.fromstring(d.content.encode("utf-8")) for d in rendition.documents}
-    page_list = pagemap.insert_markers(trees, page_starts) if page_starts else []
+    page_list = pagelist.insert_markers(trees, page_starts) if page_starts else []
     if kobo:
         for root in trees.values():
             kepub.koboize(root)

@@ -1,51 +1,17 @@
-"""The print page list: where each printed page starts (from WeasyPrint's layout), and the same places in the EPUB.
-
-Both the PDF and the EPUB are rendered from the same part templates, so a place in the book can be named in a way
-both understand: the nearest element with an `id`, the path of element children from it to the block that holds
-the text, and how many letters and digits of that block come before the place. Counting only letters and digits
-makes the offset blind to what differs between the two (white space, hyphens added at line ends, soft hyphens).
-"""
+"""Where each printed page starts, read from WeasyPrint's layout (render/places.py says how a place is named; the
+EPUB's markers are put there by epub/pagelist.py), and the page labels (folios) as printed."""
 
 from __future__ import annotations
 
 import json
-import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from lxml import etree
+from bookforge.render.places import SNIPPET, PageStart, alnum
 
-XHTML = "http://www.w3.org/1999/xhtml"
-EPUB = "http://www.idpf.org/2007/ops"
 # Generated text that only the print edition has (leaders and page numbers in the contents, list numbers).
 GENERATED = ("::before", "::after", "::marker")
-# A page that starts with a heading gets its marker just before it (in the heading, it would become part of the
-# heading's name); any other block gets it inside, at its start (a sibling would break `h1 + p`-style selectors).
-HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
-FLOW_PARENTS = {"section", "article", "div", "body", "aside", "nav", "header", "footer", "blockquote", "figure",
-                "main"}
-SNIPPET = 24  # letters and digits kept of each page's first words, to check a marker's place
-
-
-@dataclass(frozen=True)
-class PageStart:
-    """Where one printed page starts."""
-
-    label: str
-    """The folio as printed (`iii`, `1`), or as it would be on a page that prints none (a chapter opening)."""
-    anchor: str
-    """The id of the nearest element, at or above the block, that has one."""
-    path: tuple[int, ...]
-    """Element children from the anchor down to the block holding the page's first text."""
-    offset: int
-    """Letters and digits of the block's text that are on earlier pages."""
-    text: str
-    """The page's first letters and digits, to check the place found in the EPUB."""
-
-
-def alnum(text: str) -> str:
-    return "".join(c for c in text if c.isalnum())
 
 
 # -- the print side: WeasyPrint's pages --------------------------------------------------------------------------
@@ -172,7 +138,9 @@ def _run_style(index: int, styles: list, resets: list) -> str:
             return styles[i]
         if resets[i]:
             break
-    return "decimal"
+    # No page of the run prints a folio: front matter (a later run restarts the count) is numbered in roman, so
+    # that its labels are not those of the main matter's first pages.
+    return "lower-roman" if any(resets[index + 1:]) else "decimal"
 
 
 ROMAN = ((1000, "m"), (900, "cm"), (500, "d"), (400, "cd"), (100, "c"), (90, "xc"), (50, "l"), (40, "xl"),
@@ -211,117 +179,3 @@ def load(path: Path, key: str) -> tuple[PageStart, ...] | None:
                      for p in data["pages"])
     except (OSError, ValueError, KeyError, TypeError):
         return None
-
-
-# -- the EPUB side: markers in the XHTML documents ------------------------------------------------------------------
-
-def marker_id(label: str) -> str:
-    return "page-" + "".join(c if c.isalnum() else "-" for c in label)
-
-
-def insert_markers(documents: dict[str, etree._Element], starts: Sequence[PageStart]) -> list[tuple[str, str, str]]:
-    """Put a page-break marker into the documents (parsed XHTML, changed in place) where each page starts.
-
-    Returns (label, document name, marker id) for each marker placed, in reading order; a page whose place is not
-    in the ebook (a part only the print edition has) gets none.
-    """
-    by_id = {}
-    for name, root in documents.items():
-        for element in root.iterfind(".//*[@id]"):
-            by_id.setdefault(element.get("id"), (name, element))
-    placed, used = [], set()
-    for start in starts:
-        found = by_id.get(start.anchor)
-        block = found and _follow(found[1], start.path)
-        if block is None:
-            continue
-        where = _position(block, start.offset)
-        if where is None or not alnum(_text_from(block, where)).startswith(start.text[:SNIPPET]):
-            continue  # the ebook's text differs here: better no marker than a wrong one
-        ident = marker_id(start.label)
-        while ident in used or ident in by_id:
-            ident += "-"
-        used.add(ident)
-        _insert(block, where, _marker(ident, start.label))
-        placed.append((start.label, found[0], ident))
-    return placed
-
-
-def _follow(element, path: tuple[int, ...]):
-    for index in path:
-        children = [child for child in element if isinstance(child.tag, str)]
-        if index >= len(children):
-            return None
-        element = children[index]
-    return element
-
-
-def _text_nodes(block) -> Iterator[tuple[object, str]]:
-    """(owner, "text" | "tail") of each text node inside `block`, in document order."""
-    yield block, "text"
-    for child in block:
-        yield from _text_nodes(child)
-        yield child, "tail"
-
-
-def _position(block, offset: int):
-    """The text node and index where the `offset`-th letter or digit of `block` is (its start for 0)."""
-    if offset == 0:
-        return None, 0
-    count = 0
-    for owner, attribute in _text_nodes(block):
-        text = getattr(owner, attribute) or ""
-        for index, char in enumerate(text):
-            if char.isalnum():
-                if count == offset:
-                    # Opening quotes and brackets go with the word that follows them.
-                    while index > 0 and _opening(text[index - 1]):
-                        index -= 1
-                    return (owner, attribute), index
-                count += 1
-    return None
-
-
-def _opening(char: str) -> bool:
-    return unicodedata.category(char) in ("Ps", "Pi") or char in "\"'¿¡"
-
-
-def _text_from(block, where) -> str:
-    node, index = where
-    if node is None:
-        return "".join(block.itertext())
-    texts, started = [], False
-    for owner, attribute in _text_nodes(block):
-        text = getattr(owner, attribute) or ""
-        if (owner, attribute) == node:
-            started, text = True, text[index:]
-        if started:
-            texts.append(text)
-    return "".join(texts)
-
-
-def _marker(ident: str, label: str):
-    return etree.Element(f"{{{XHTML}}}span", {f"{{{EPUB}}}type": "pagebreak", "role": "doc-pagebreak",
-                                              "id": ident, "aria-label": label}, nsmap={"epub": EPUB})
-
-
-def _insert(block, where, marker) -> None:
-    node, index = where
-    if node is None:  # the page starts with this block
-        parent = block.getparent()
-        if etree.QName(block).localname in HEADINGS and etree.QName(parent).localname in FLOW_PARENTS:
-            block.addprevious(marker)  # a sibling: inside a heading it would become part of the heading's name
-        else:
-            marker.tail, block.text = block.text, None
-            block.insert(0, marker)
-        return
-    owner, attribute = node
-    text = getattr(owner, attribute)
-    if attribute == "text":
-        owner.text = text[:index]
-        marker.tail = text[index:]
-        owner.insert(0, marker)
-    else:
-        owner.tail = text[:index]
-        marker.tail = text[index:]
-        owner.addnext(marker)
