@@ -8,8 +8,12 @@ from lxml import etree
 
 XHTML = "http://www.w3.org/1999/xhtml"
 BLOCKS = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "figcaption", "td", "th", "dt", "dd"}
-# A sentence ends at . ! ? or … (with closing quotes or brackets after it) followed by white space.
-SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'”’»)\]]*\s+")
+# A sentence ends at . ! ? or … (with closing quotes or brackets after it) followed by white space that may break
+# (a no-break space binds what it joins: `Mr.\u00a0Lane`).
+SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'”’»)\]]*[^\S\u00a0\u202f\u2007]\s*")
+# Not at the full stop of a title or an initial before a name: `Mrs. Lane`, `J. R. Tolkien`.
+NOT_AN_END = re.compile(r"(?:\b(?:Mr|Mrs|Ms|Mx|Dr|St|Prof|Rev|Sr|Jr|Mme|Mlle|Messrs|Capt|Col|Gen|Lt|Sgt|Mt|Hon)|"
+                        r"(?<![\w.])[A-Z])\.$")
 
 
 def koboize(root: etree._Element) -> None:
@@ -46,6 +50,8 @@ def _span(paragraph: int, counter: list[int], text: str) -> etree._Element:
 def _sentences(text: str) -> list[str]:
     pieces, start = [], 0
     for match in SENTENCE_END.finditer(text):
+        if NOT_AN_END.search(text, 0, match.start()):
+            continue
         pieces.append(text[start:match.end()])
         start = match.end()
     pieces.append(text[start:])

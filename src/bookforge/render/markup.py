@@ -31,19 +31,66 @@ def _parser(language: str) -> MarkdownIt:
     md.disable(["heading", "lheading", "code", "fence", "html_block", "html_inline", "image", "hr", "table", "backticks"],
                ignoreInvalid=True)
     md.validateLink = lambda url: bool(SAFE_LINK.match(url.strip()))
+    md.core.ruler.after("smartquotes", "bookforge_typography", _typography)
     return md
+
+
+_LEFT_QUOTE_CONTEXT = re.compile(r"[\s(\[{\u2014\u2013“‘«„‚-]")
+
+
+def _typography(state) -> None:
+    """After parsing, on text only (never on the Markdown that makes lists and quotes): a spaced hyphen is an en
+    dash, and the quote marks smartquotes left straight (it pairs marks within one paragraph, so the opening mark
+    of speech that goes on over several paragraphs has no partner) are turned by their side of the word."""
+    primary_open, primary_close, secondary_open, secondary_close = state.md.options["quotes"]
+    for block in state.tokens:
+        if block.type != "inline" or not block.children:
+            continue
+        before = ""
+        for token in block.children:
+            if token.type != "text":
+                before = "x" if token.type in ("code_inline", "softbreak", "hardbreak") else before
+                continue
+            chars = list(token.content.replace(" - ", " – "))
+            for index, char in enumerate(chars):
+                if char in "\"'":
+                    previous = chars[index - 1] if index else before
+                    opening = not previous or bool(_LEFT_QUOTE_CONTEXT.match(previous))
+                    if char == '"':
+                        chars[index] = primary_open if opening else primary_close
+                    else:
+                        chars[index] = secondary_open if opening else "’"
+            token.content = "".join(chars)
+            before = token.content[-1:] or before
 
 
 # A word-initial apostrophe that stands for left-out letters ('90s, rock 'n' roll, 'tis): smartquotes would
 # take it for an opening quote.
-_ELISION = re.compile(r"(?<![\w’])'(?=\d\ds?\b|n'|(tis|twas|em|cause|til|bout)\b)", re.IGNORECASE)
+_ELISION = re.compile(r"(?<![\w’])'(?=\d\ds?\b|n'|(tis|twas|twere|twill|em|un|cause|til|bout|cept|fore|neath|tween|gainst"
+                     r"|mongst|nuff|im|er|is|ave|ow)\b)", re.IGNORECASE)
 _ELIDED_N = re.compile(r"(?<=\s’n)'", re.IGNORECASE)
 
 
+# A line that would start an ordered list (`10. That was the year.`).
+_NUMBERED = re.compile(r"^( {0,3})(\d{1,9})([.)])(?=\s)", re.MULTILINE)
+
+
 def _prepare(text: str) -> str:
-    # markdown-it turns `--` into an en dash and `---` into an em dash; a spaced hyphen is also a dash in prose.
+    # markdown-it turns `--` into an en dash and `---` into an em dash; spaced hyphens become en dashes after parsing.
     text = _ELIDED_N.sub("’", _ELISION.sub("’", text))
-    return text.replace(" - ", " – ")
+    return _unlisted(text)
+
+
+def _unlisted(text: str) -> str:
+    """A paragraph that merely begins with a number and a full stop stays a paragraph: only two or more numbered
+    items in a row (in one paragraph or in neighbouring ones) make a list, as an author writing a list writes."""
+    blocks = re.split(r"(\n[ \t]*\n)", text)
+    numbered = [len(_NUMBERED.findall(block)) for block in blocks]
+    for index in range(0, len(blocks), 2):
+        neighbours = [numbered[i] for i in (index - 2, index + 2) if 0 <= i < len(blocks)]
+        if numbered[index] == 1 and not any(neighbours):
+            blocks[index] = _NUMBERED.sub(r"\1\2\\\3", blocks[index], count=1)
+    return "".join(blocks)
 
 
 def prose(text: str, language: str) -> str:
