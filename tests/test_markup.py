@@ -15,6 +15,12 @@ from bookforge.render.markup import prose
     # Elisions at a word start are apostrophes, never opening quotes.
     ("'Tis the season, 'em too, the old 'un, 'twas.", "<p>’Tis the season, ’em too, the old ’un, ’twas.</p>"),
     ("He said 'hello' and \"bye\".", "<p>He said ‘hello’ and “bye”.</p>"),
+    # A hair space between two marks keeps them apart without making the second an opening one.
+    ("\"He wrote, 'Done.'\u200a\"", "<p>“He wrote, ‘Done.’\u200a”</p>"),
+    ("\"\u200a'Pon my word,\" he said.", "<p>“\u200a’Pon my word,” he said.</p>"),
+    # After a line break or a dash joined by a word joiner, a mark opens.
+    ("Line one,\\\n\"Line two.\"", "<p>Line one,<br />\n“Line two.”</p>"),
+    ("—\u2060\"The Title,\" 1697", "<p>—\u2060“The Title,” 1697</p>"),
     # A spaced hyphen is an en dash in text, but Markdown's list markers stay markers.
     ("A - B and C -- D", "<p>A – B and C – D</p>"),
     ("> - 4th. Arrived late.\n> - 5th. Left.",

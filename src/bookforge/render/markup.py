@@ -35,7 +35,9 @@ def _parser(language: str) -> MarkdownIt:
     return md
 
 
-_LEFT_QUOTE_CONTEXT = re.compile(r"[\s(\[{\u2014\u2013“‘«„‚-]")
+# What an opening quote mark follows: white space (no-break and word joiner included), a dash, an opening bracket
+# or another opening mark.
+_LEFT_QUOTE_CONTEXT = re.compile(r"[\s\u2060(\[{\u2014\u2013“‘«„‚-]")
 
 
 def _typography(state) -> None:
@@ -49,12 +51,16 @@ def _typography(state) -> None:
         before = ""
         for token in block.children:
             if token.type != "text":
-                before = "x" if token.type in ("code_inline", "softbreak", "hardbreak") else before
+                before = {"softbreak": " ", "hardbreak": " ", "code_inline": "x"}.get(token.type, before)
                 continue
             chars = list(token.content.replace(" - ", " – "))
             for index, char in enumerate(chars):
                 if char in "\"'":
-                    previous = chars[index - 1] if index else before
+                    # A hair space only keeps two marks apart (’ ”): the mark goes by what comes before both.
+                    at = index - 1
+                    while at >= 0 and chars[at] == "\u200a":
+                        at -= 1
+                    previous = chars[at] if at >= 0 else before
                     opening = not previous or bool(_LEFT_QUOTE_CONTEXT.match(previous))
                     if char == '"':
                         chars[index] = primary_open if opening else primary_close
@@ -66,8 +72,8 @@ def _typography(state) -> None:
 
 # A word-initial apostrophe that stands for left-out letters ('90s, rock 'n' roll, 'tis): smartquotes would
 # take it for an opening quote.
-_ELISION = re.compile(r"(?<![\w’])'(?=\d\ds?\b|n'|(tis|twas|twere|twill|em|un|cause|til|bout|cept|fore|neath|tween|gainst"
-                     r"|mongst|nuff|im|er|is|ave|ow)\b)", re.IGNORECASE)
+_ELISION = re.compile(r"(?<![\w’])'(?=\d\ds?\b|n'|(tis|twas|twere|twill|twould|em|un|pon|cause|course|til|bout|cept|fore|neath|tween"
+                     r"|gainst|mongst|nuff)\b)", re.IGNORECASE)
 _ELIDED_N = re.compile(r"(?<=\s’n)'", re.IGNORECASE)
 
 
