@@ -8,9 +8,7 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
-SEED = REPO.parent / "shared" / "seeds" / "000_077d4bf1bd969745.txt"
-SOURCE_DATE_EPOCH = "1764000000"
+from tests.books import REPO, SOURCE_DATE_EPOCH
 
 
 def copy_project(source: Path, target: Path) -> Path:

@@ -16,7 +16,7 @@ from bookforge.layout.chain import load_layout
 from bookforge.manuscript.load import load_book
 from bookforge.render.rendition import render
 
-from .conftest import REPO
+from tests.books import REPO
 
 TRIMS = {"paperback": (432, 648), "large-print": (504, 720), "pocket": (306, 504)}
 PRINT_EDITIONS = tuple(TRIMS)

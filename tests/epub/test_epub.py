@@ -17,7 +17,8 @@ from lxml import etree
 
 from bookforge.build.orchestrate import build
 
-REPO = Path(__file__).resolve().parent.parent
+from tests.books import REPO
+
 MANUSCRIPT = REPO / "manuscript"
 NS = {"opf": "http://www.idpf.org/2007/opf", "dc": "http://purl.org/dc/elements/1.1/",
       "x": "http://www.w3.org/1999/xhtml", "epub": "http://www.idpf.org/2007/ops",

@@ -22,12 +22,14 @@ from bookforge.manuscript.load import load_book
 from bookforge.print.writer import write_pdf
 from bookforge.render.rendition import render
 
+from tests.books import REPO
+
 MODIFIED = datetime(2026, 1, 1, tzinfo=timezone.utc)
 CHAPTERS = 8
 
 
 def _make_manuscript():
-    spec = importlib.util.spec_from_file_location("make_manuscript", Path(__file__).parents[1] / "bench" /
+    spec = importlib.util.spec_from_file_location("make_manuscript", REPO / "bench" /
                                                   "make_manuscript.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -224,7 +226,7 @@ def test_a_book_template_that_makes_pages_of_its_own_is_laid_out_whole(generated
     shutil.copytree(generated, project)
     templates = project / "layouts" / "paperback" / "templates"
     templates.mkdir(exist_ok=True)
-    book_html = (Path(__file__).parents[1] / "src" / "bookforge" / "layouts" / "print" / "templates" /
+    book_html = (REPO / "src" / "bookforge" / "layouts" / "print" / "templates" /
                  "book.html").read_text()
     wrapped = book_html.replace("{% for part in main_parts %}\n{{ part.html }}",
                                 '{% for part in main_parts %}\n<div class="chapter-wrap">{{ part.html }}</div>')

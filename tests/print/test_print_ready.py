@@ -17,9 +17,8 @@ from bookforge.build.orchestrate import build
 from bookforge.covers import PAPER_THICKNESS
 from bookforge.errors import BookforgeError
 
-from .conftest import SOURCE_DATE_EPOCH
+from tests.books import REPO, SOURCE_DATE_EPOCH
 
-REPO = Path(__file__).resolve().parent.parent
 BLEED = 0.125 * 72
 TRIM = (432.0, 648.0)  # 6 x 9 in
 

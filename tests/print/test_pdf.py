@@ -15,7 +15,8 @@ from fontTools.ttLib import TTFont
 
 from bookforge.build.orchestrate import build
 
-REPO = Path(__file__).resolve().parent.parent
+from tests.books import REPO
+
 MANUSCRIPT = REPO / "manuscript"
 TRIM = (432, 648)  # 6 x 9 in, in points
 # The base layout's print margins (layouts/base/layout.yaml): running heads sit above the text block, folios below.

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from bookforge.cli import main
 from bookforge.manuscript.textimport import ImportError_, parse_text
 
-from .conftest import REPO, SEED
+from tests.books import REPO, SEED
 
 
 @pytest.fixture(scope="module")

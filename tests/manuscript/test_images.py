@@ -20,7 +20,8 @@ from bookforge.errors import BookforgeError
 from bookforge.manuscript.images import RESERVED_IMAGES
 from bookforge.manuscript.load import load_book
 
-REPO = Path(__file__).resolve().parent.parent
+from tests.books import REPO
+
 XHTML = "{http://www.w3.org/1999/xhtml}"
 
 BOOK = """\

@@ -17,8 +17,9 @@ from bookforge.manuscript.load import load_book
 from bookforge.manuscript.model import Note, Scene
 from bookforge.manuscript.yamlfile import parse_yaml
 
-REPO = Path(__file__).resolve().parent.parent
-CASES = Path(__file__).parent / "cases" / "invalid"
+from tests.books import REPO
+
+CASES = REPO / "tests" / "cases" / "invalid"
 DIAGNOSTIC_LINE = re.compile(r"^(\S+: )?(error|warning)\[[a-z0-9-]+\]: |^    hint: ")
 
 @pytest.mark.parametrize("case", sorted(p for p in CASES.iterdir() if p.is_dir()), ids=lambda p: p.name)

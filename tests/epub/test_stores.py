@@ -18,7 +18,8 @@ from bookforge import check
 from bookforge.build.orchestrate import build
 from bookforge.errors import BookforgeError
 
-REPO = Path(__file__).resolve().parent.parent
+from tests.books import REPO
+
 NS = {"x": "http://www.w3.org/1999/xhtml", "epub": "http://www.idpf.org/2007/ops", "opf": "http://www.idpf.org/2007/opf",
       "dc": "http://purl.org/dc/elements/1.1/"}
 EPUB_TYPE = "{http://www.idpf.org/2007/ops}type"

@@ -13,7 +13,8 @@ from bookforge.layout.chain import load_layout
 from bookforge.manuscript.load import load_book
 from bookforge.render.rendition import Rendition, render
 
-REPO = Path(__file__).resolve().parent.parent
+from tests.books import REPO
+
 XHTML = "{http://www.w3.org/1999/xhtml}"
 
 BOOK_YAML = """\
