@@ -1,4 +1,5 @@
-"""Book projects the tests write: a tiny one-chapter book, and a realistic generated book of any length.
+"""Book projects the tests write: a tiny one-chapter book, layouts of its own, a realistic generated book of any
+length; and the problems of loading one.
 
 `bench/make_manuscript.py` writes the generated book from the command line; the benchmarks import `make` from
 here, so tests and benchmarks lay out the same books.
@@ -9,6 +10,7 @@ from __future__ import annotations
 import random
 import re
 import shutil
+import textwrap
 from pathlib import Path
 
 import yaml
@@ -65,6 +67,71 @@ def tiny_project(folder: Path, chapter: str | bytes = TINY_CHAPTER, *, title: st
         data = chapter if isinstance(chapter, bytes) else chapter.encode("utf-8")
         (folder / "manuscript" / "01-chapter.yaml").write_bytes(data)
     return folder
+
+
+FIGURES_CHAPTER = """\
+title: The Launch
+entries:
+  - type: scene
+    title: The Dream Begins
+    text: José gazes at the stars.
+    context: It starts everything.
+  - type: figure
+    src: images/launch.png
+    alt: A rocket rising over the desert at dawn.
+    caption: The launch, *as the film shows it*.
+  - type: figure
+    src: images/stars.svg
+    decorative: true
+"""
+SVG = (b'<svg xmlns="http://www.w3.org/2000/svg" width="40" height="10" viewBox="0 0 40 10">'
+       b'<circle cx="5" cy="5" r="4" fill="#555"/></svg>')
+
+
+def figures_project(folder: Path) -> Path:
+    """The tiny book with figures: a 120 x 80 PNG with alt text and a caption, and a decorative SVG."""
+    root = tiny_project(folder, FIGURES_CHAPTER)
+    write_png(root / "assets" / "images" / "launch.png")
+    (root / "assets" / "images" / "stars.svg").write_bytes(SVG)
+    return root
+
+
+def write_png(path: Path, size: tuple[int, int] = (120, 80)) -> None:
+    from PIL import Image
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.new("RGB", size, (200, 80, 40)).save(path, "PNG")
+
+
+def load_problems(root: Path) -> list[str]:
+    """Every diagnostic of loading the book at `root`, which must have problems, as printed (first line only)."""
+    import pytest  # imported here: the benchmarks import this module (for `make`) and need no pytest
+
+    from bookforge.errors import BookforgeError
+    from bookforge.manuscript.load import load_book
+
+    with pytest.raises(BookforgeError) as caught:
+        load_book(root)
+    return [str(d).splitlines()[0] for d in caught.value.diagnostics]
+
+
+def write_layout(project: Path, name: str, layout_yaml: str, files: dict[str, str] | None = None) -> Path:
+    """A layout of the project's own: layouts/NAME/layout.yaml, and files such as `templates/chapter.html`."""
+    folder = project / "layouts" / name
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "layout.yaml").write_text(textwrap.dedent(layout_yaml), encoding="utf-8")
+    for relative, text in (files or {}).items():
+        (folder / relative).parent.mkdir(parents=True, exist_ok=True)
+        (folder / relative).write_text(textwrap.dedent(text), encoding="utf-8")
+    return folder
+
+
+def set_layout(project: Path, layout: str = "paperback", **settings) -> None:
+    """Change settings in the project's own layout `layout` (its layout.yaml)."""
+    path = project / "layouts" / layout / "layout.yaml"
+    data = yaml.safe_load(path.read_text())
+    data.setdefault("settings", {}).update(settings)
+    path.write_text(yaml.safe_dump(data, allow_unicode=True))
 
 
 # -- a generated book: N chapters of scenes and notes with inline markup ---------------------------------------------
@@ -137,11 +204,3 @@ def make(out: Path, words: int, chapters: int) -> Path:
     book["contents"] = contents
     (manuscript / "book.yaml").write_text(yaml.safe_dump(book, allow_unicode=True, sort_keys=False))
     return out
-
-
-def set_layout(project: Path, layout: str = "paperback", **settings) -> None:
-    """Change settings in the project's own layout `layout` (its layout.yaml)."""
-    path = project / "layouts" / layout / "layout.yaml"
-    data = yaml.safe_load(path.read_text())
-    data.setdefault("settings", {}).update(settings)
-    path.write_text(yaml.safe_dump(data, allow_unicode=True))

@@ -1,4 +1,5 @@
-"""Shared fixtures: a copy of the sample project, one build of it per session, and EPUBCheck."""
+"""Shared fixtures: the sample project (a copy per test, one build per session), the command line, EPUBCheck, a
+loopback server."""
 
 from __future__ import annotations
 
@@ -23,6 +24,22 @@ def copy_project(source: Path, target: Path) -> Path:
 @pytest.fixture(autouse=True)
 def _reproducible_dates(monkeypatch):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", SOURCE_DATE_EPOCH)
+
+
+@pytest.fixture
+def cli():
+    """The command line, run in this process: `cli("build", "-C", folder)` -> click's Result. It must not crash."""
+    from click.testing import CliRunner
+
+    from bookforge.cli import main
+
+    def run(*args: str | Path):
+        result = CliRunner().invoke(main, [str(arg) for arg in args])
+        assert "Traceback" not in result.output, result.output
+        assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+        return result
+
+    return run
 
 
 @pytest.fixture
@@ -66,3 +83,31 @@ def epubcheck():
         return cache[path]
 
     return run
+
+
+@pytest.fixture
+def loopback_server():
+    """A web server on 127.0.0.1 that records the requests it gets (`.url`, `.requests`): a book must make none."""
+    import http.server
+    import threading
+    from types import SimpleNamespace
+
+    requests: list[str] = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 - the http.server API
+            requests.append(self.path)
+            self.send_response(200)
+            self.end_headers()
+            self.wfile.write(b"body { color: red }")
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield SimpleNamespace(url=f"http://127.0.0.1:{server.server_address[1]}", requests=requests)
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import json
-import shutil
 import zipfile
 
 import pytest
 
+from bookforge.build.cache import edition_inputs
 from bookforge.build.lock import LOCK_FILE, build_lock
 from bookforge.build.orchestrate import build
 from bookforge.build.report import REPORT_FILE
 from bookforge.errors import BookforgeError
+from bookforge.manuscript.load import load_book
+from bookforge.project import load_project
+from tests.books import figures_project, write_png
 
 
 def edit_scene(project, old: str, new: str) -> None:
@@ -75,6 +78,17 @@ def test_a_deleted_or_altered_output_is_rebuilt(ebook_built):
     assert zipfile.is_zipfile(report.editions[0].path)
 
 
+def test_a_changed_image_changes_the_editions_inputs(tmp_path):
+    project = figures_project(tmp_path / "book")
+
+    def inputs() -> str:
+        return edition_inputs(load_book(project), "ebook", load_project(project).layouts["ebook"], "0")
+
+    before = inputs()
+    write_png(project / "assets" / "images" / "launch.png", size=(121, 80))
+    assert inputs() != before
+
+
 @pytest.mark.parametrize("damage", ["{not json", '{"format": "someone-else", "editions": {}}',
                                     '{"format": "bookforge-cache-1", "editions": {"ebook": {"inputs": 3}}}'])
 def test_a_corrupt_or_foreign_cache_is_ignored(ebook_built, damage):
@@ -85,8 +99,9 @@ def test_a_corrupt_or_foreign_cache_is_ignored(ebook_built, damage):
     assert report.notes and "ignored" in report.notes[0]
 
 
-def test_parallel_and_serial_builds_give_identical_files(built_sample, sample_project, tmp_path):
-    """The session's sample build is serial; the same project built with two workers gives the same bytes."""
+def test_same_inputs_give_the_same_bytes_built_serially_or_in_parallel(built_sample, sample_project, tmp_path):
+    """The session's sample build is serial; another copy of the project, built into another folder with two
+    workers, gives every edition byte for byte (SOURCE_DATE_EPOCH fixes the dates)."""
     parallel = build(sample_project, output=tmp_path / "parallel", jobs=2)
     assert [r.name for r in parallel] == list(built_sample) == ["ebook", "paperback", "large-print", "pocket"]
     for result in parallel:
@@ -112,14 +127,13 @@ def test_the_report_describes_every_edition(ebook_built):
     assert {"size", "words", "seconds", "rebuilt", "warnings"} <= set(ebook)
 
 
-def test_a_second_build_at_the_same_time_is_told(sample_project):
-    output = sample_project / "build"
-    with build_lock(output):
-        with pytest.raises(BookforgeError) as excinfo:
-            build(sample_project, ["ebook"])
-    assert "another bookforge build is writing" in str(excinfo.value)
-    assert (output / LOCK_FILE).exists()
-    shutil.rmtree(output)
+def test_a_second_build_at_the_same_time_is_told(sample_project, cli):
+    output = (sample_project / "build").resolve()
+    with build_lock(output):  # as the first build holds it
+        result = cli("build", "-C", sample_project, "-j", "1", "ebook")
+    assert result.exit_code == 1
+    assert f"error[build-running]: another bookforge build is writing to {output}" in result.stderr
+    assert (output / LOCK_FILE).exists() and not list(output.rglob("*.epub"))
 
 
 def test_strict_turns_warnings_into_problems(sample_project, tmp_path):
@@ -146,3 +160,12 @@ def test_the_ebook_cover_is_drawn_once_and_kept(ebook_built):
     (ebook,) = build(project, ["ebook"])
     with zipfile.ZipFile(ebook.path) as epub:
         assert epub.read("EPUB/images/cover.jpg") == marker
+
+
+def test_a_source_date_that_is_not_a_number_is_a_clear_error(sample_project, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "yesterday")
+    with pytest.raises(BookforgeError) as excinfo:
+        build(sample_project, ["ebook"])
+    assert [str(d) for d in excinfo.value.diagnostics] == [
+        "error[bad-environment]: SOURCE_DATE_EPOCH is not a number: `yesterday`\n"
+        "    hint: set it to seconds since 1970, e.g. `git log -1 --format=%ct`"]

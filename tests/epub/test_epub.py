@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import os
 import re
-from copy import deepcopy
 import shutil
 import zipfile
+from copy import deepcopy
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path, PurePosixPath
@@ -16,7 +16,6 @@ import yaml
 from lxml import etree
 
 from bookforge.build.orchestrate import build
-
 from tests.books import REPO
 
 MANUSCRIPT = REPO / "manuscript"
@@ -99,10 +98,7 @@ def _without_page_breaks(element: etree._Element) -> etree._Element:
 
 
 # -- validity -----------------------------------------------------------------------------------------------------
-
-
-def test_epubcheck_finds_no_errors_or_warnings(built_sample, epubcheck):
-    assert epubcheck(built_sample["ebook"].path) == []
+# EPUBCheck and DAISY Ace on the sample's ebook: tests/test_check.py (`bookforge check` runs both).
 
 
 def test_languages_are_declared_on_the_package_and_every_document(ebook):
@@ -249,12 +245,6 @@ def test_raw_html_in_the_manuscript_is_escaped(tmp_path, epubcheck):
 
 
 # -- reproducible bytes ---------------------------------------------------------------------------------------
-
-
-def test_same_inputs_and_source_date_give_the_same_bytes(sample_project, tmp_path, built_sample):
-    (first,) = build(sample_project, ["ebook"], tmp_path / "one")
-    (second,) = build(sample_project, ["ebook"], tmp_path / "two")
-    assert first.path.read_bytes() == second.path.read_bytes() == built_sample["ebook"].path.read_bytes()
 
 
 def test_mimetype_is_the_first_entry_and_stored(ebook):

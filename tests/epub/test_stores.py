@@ -12,12 +12,9 @@ import pytest
 from lxml import etree
 from PIL import Image
 
-from bookforge.epub import accessibility as a11y
-
 from bookforge import check
 from bookforge.build.orchestrate import build
-from bookforge.errors import BookforgeError
-
+from bookforge.epub import accessibility as a11y
 from tests.books import REPO
 
 NS = {"x": "http://www.w3.org/1999/xhtml", "epub": "http://www.idpf.org/2007/ops", "opf": "http://www.idpf.org/2007/opf",
@@ -97,10 +94,6 @@ def meta(opf: etree._Element) -> set[tuple[str, str]]:
 
 
 # -- validators ---------------------------------------------------------------------------------------------------
-
-def test_ace_finds_no_violations_in_the_sample(built_sample, ace):
-    assert ace(built_sample["ebook"].path) == []
-
 
 def test_the_largest_test_book_passes_epubcheck_ace_and_the_accessibility_checks(spanish, epubcheck, ace):
     for name in ("ebook", "kobo"):
@@ -222,19 +215,3 @@ def test_kepub_wraps_every_sentence_in_a_kobo_span_and_keeps_the_text(spanish):
     assert "".join(chapter.find("x:body", NS).itertext()) == "".join(same.find("x:body", NS).itertext())
     # The page list survives the spans.
     assert chapter.xpath("//*[@epub:type='pagebreak']", namespaces=NS)
-
-
-# -- page_list_from is checked -------------------------------------------------------------------------------------
-
-@pytest.mark.parametrize("value, message", [
-    ("paperbak", "the book has no edition `paperbak`"),
-    ("ebook", "`ebook` is not a print edition: only a PDF edition has pages"),
-])
-def test_a_wrong_page_list_source_is_a_located_error(sample_project, value, message):
-    book = sample_project / "manuscript" / "book.yaml"
-    book.write_text(book.read_text().replace("page_list_from: paperback", f"page_list_from: {value}"))
-    with pytest.raises(BookforgeError) as caught:
-        build(sample_project, ["ebook"], sample_project / "out")
-    (problem,) = caught.value.diagnostics
-    assert problem.code == "page-list-source" and problem.message == message
-    assert str(problem).startswith("manuscript/book.yaml:") or "book.yaml:" in str(problem)

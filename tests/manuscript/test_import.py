@@ -6,11 +6,8 @@ import re
 
 import pytest
 import yaml
-from click.testing import CliRunner
 
-from bookforge.cli import main
-from bookforge.manuscript.textimport import ImportError_, parse_text
-
+from bookforge.manuscript.textimport import parse_text
 from tests.books import REPO, SEED
 
 
@@ -19,8 +16,8 @@ def seed_text() -> str:
     return SEED.read_text(encoding="utf-8")
 
 
-def test_reimporting_the_seed_gives_the_committed_chapters(tmp_path):
-    result = CliRunner().invoke(main, ["import-text", str(SEED), "-o", str(tmp_path)])
+def test_reimporting_the_seed_gives_the_committed_chapters(tmp_path, cli):
+    result = cli("import-text", SEED, "-o", tmp_path)
     assert result.exit_code == 0, result.output
     chapters = sorted(p.name for p in tmp_path.glob("0*.yaml"))
     assert chapters == ["01-memorable-scenes.yaml", "02-behind-the-scenes.yaml"]
@@ -55,18 +52,14 @@ def test_the_seed_has_19_scenes_and_23_notes(seed_text):
     assert book.chapters[0].short_title == "Memorable Scenes"
 
 
-def test_text_without_labels_is_refused_with_the_line():
-    with pytest.raises(ImportError_, match="line 3"):
-        parse_text("Title\nA book about things.\nHeading\nEntry title\nSome text.\n")
+def test_import_overwrites_chapter_files_with_force(tmp_path, cli):
+    # Without --force it refuses: tests/cases/invalid/import-over-a-chapter.
+    assert cli("import-text", SEED, "-o", tmp_path).exit_code == 0
+    (tmp_path / "01-memorable-scenes.yaml").write_text("title: Changed\n", encoding="utf-8")
 
-
-def test_import_does_not_overwrite_without_force(tmp_path):
-    runner = CliRunner()
-    assert runner.invoke(main, ["import-text", str(SEED), "-o", str(tmp_path)]).exit_code == 0
-    again = runner.invoke(main, ["import-text", str(SEED), "-o", str(tmp_path)])
-    assert again.exit_code == 1
-    assert "use --force" in again.output
-    assert runner.invoke(main, ["import-text", str(SEED), "-o", str(tmp_path), "--force"]).exit_code == 0
+    assert cli("import-text", SEED, "-o", tmp_path, "--force").exit_code == 0
+    committed = (REPO / "manuscript" / "01-memorable-scenes.yaml").read_text()
+    assert (tmp_path / "01-memorable-scenes.yaml").read_text() == committed
 
 
 def test_committed_schemas_match_the_model(tmp_path):

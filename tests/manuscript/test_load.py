@@ -1,56 +1,21 @@
-"""Loading the manuscript: the sample book's model, and one folder of bad input per diagnostic."""
+"""Loading the manuscript: the sample book's model, reading YAML, the files book.yaml names.
+
+Bad input with its exact message: tests/cases/invalid/ (tests/test_errors.py).
+"""
 
 from __future__ import annotations
 
 import dataclasses
-import re
-import shutil
 from pathlib import Path
 
 import pydantic
 import pytest
-from click.testing import CliRunner
 
-from bookforge.cli import main
 from bookforge.errors import BookforgeError
 from bookforge.manuscript.load import load_book
 from bookforge.manuscript.model import Note, Scene
-from bookforge.manuscript.yamlfile import parse_yaml
-
-from tests.books import REPO
-
-CASES = REPO / "tests" / "cases" / "invalid"
-DIAGNOSTIC_LINE = re.compile(r"^(\S+: )?(error|warning)\[[a-z0-9-]+\]: |^    hint: ")
-
-@pytest.mark.parametrize("case", sorted(p for p in CASES.iterdir() if p.is_dir()), ids=lambda p: p.name)
-def test_invalid_project_is_reported_without_writing(case: Path, tmp_path: Path):
-    # A copy, with the sample's fonts: the layout stage needs them, and the repository stays untouched.
-    project = tmp_path / "project"
-    shutil.copytree(case, project, ignore=shutil.ignore_patterns("expected.txt", "args.txt"))
-    shutil.copytree(REPO / "assets", project / "assets", dirs_exist_ok=True)  # a case may bring its own images
-    output = tmp_path / "out"
-    args_file = case / "args.txt"
-    extra = args_file.read_text(encoding="utf-8").split() if args_file.exists() else []
-
-    result = CliRunner().invoke(main, ["build", "-C", str(project), "-o", str(output), *extra])
-
-    expected = (case / "expected.txt").read_text(encoding="utf-8").splitlines()
-    diagnostics = [line for line in result.stderr.splitlines() if DIAGNOSTIC_LINE.match(line)]
-    assert diagnostics == expected
-    assert result.exit_code == 1, result.output
-    assert "Traceback" not in result.output
-    problems = sum(1 for line in expected if not line.startswith(" "))
-    assert f"bookforge: {problems} problem{'s' if problems != 1 else ''}; nothing was written." in result.stderr
-    assert not output.exists() or not any(output.iterdir())
-
-
-def test_every_case_has_one_defect_and_an_expected_message():
-    for case in CASES.iterdir():
-        assert (case / "manuscript").is_dir(), case.name
-        expected = (case / "expected.txt").read_text(encoding="utf-8").splitlines()
-        errors = [line for line in expected if not line.startswith(" ")]
-        assert len(errors) == 1 or case.name.startswith("several-"), case.name
-
+from bookforge.manuscript.yamlfile import parse_yaml, read_yaml
+from tests.books import TINY_CHAPTER, load_problems, tiny_project
 
 # --- the sample book ---------------------------------------------------------------------------------------------
 
@@ -149,3 +114,28 @@ def test_a_recursive_alias_is_refused_not_followed():
     assert [str(d) for d in caught.value.diagnostics] == [
         "x.yaml:2:5: error[yaml-alias]: YAML aliases (*name) and anchors (&name) are not allowed\n"
         "    hint: write the text out in full where it is needed"]
+
+
+def test_a_file_that_cannot_be_read_is_named(tmp_path: Path):
+    with pytest.raises(BookforgeError) as caught:
+        read_yaml(tmp_path, "manuscript/01-chapter.yaml")  # a folder: open() fails as it would without permission
+
+    assert [str(d) for d in caught.value.diagnostics] == [
+        "manuscript/01-chapter.yaml: error[file-unreadable]: Is a directory"]
+
+
+# --- the files book.yaml names -----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("reference", ["/etc/passwd", "link-out.yaml", "loop.yaml"])
+def test_a_chapter_path_that_escapes_the_project_is_refused(tmp_path: Path, reference: str):
+    (tmp_path / "secret.yaml").write_text(TINY_CHAPTER, encoding="utf-8")
+    root = tiny_project(tmp_path / "project", chapters=[reference])
+    (root / "manuscript" / "link-out.yaml").symlink_to(tmp_path / "secret.yaml")
+    (root / "manuscript" / "loop.yaml").symlink_to(root / "manuscript" / "loop.yaml")
+
+    (found,) = load_problems(root)
+
+    if reference == "loop.yaml":
+        assert found.startswith("manuscript/book.yaml:10:14: error[bad-path]: `loop.yaml` cannot be opened")
+    else:
+        assert found == f"manuscript/book.yaml:10:14: error[path-outside]: `{reference}` is outside the book project"

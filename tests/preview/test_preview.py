@@ -13,6 +13,7 @@ import pytest
 
 from bookforge.errors import BookforgeError
 from bookforge.manuscript.load import load_book
+from bookforge.preview import live
 from bookforge.preview.live import Preview
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -135,3 +136,17 @@ def test_problems_in_the_page_are_escaped(sample_project):
             live.wait(live.generation, timeout=0.5)
         body = live.respond("/ebook/memorable-scenes.xhtml").body.decode("utf-8")
     assert "error[unknown-key]" in body and "&lt;i&gt;why&lt;/i&gt;" in body and "<i>why" not in body
+
+
+def test_a_failure_inside_bookforge_is_shown_in_the_page_as_a_bug(sample_project, monkeypatch):
+    def broken(root):
+        raise RuntimeError("simulated internal failure")
+
+    monkeypatch.setattr(live, "load_project", broken)
+    with Preview(sample_project) as preview:
+        deadline = time.monotonic() + 10
+        while not preview.key("").startswith("p") and time.monotonic() < deadline:
+            preview.wait(preview.generation, timeout=0.5)
+        body = preview.respond("/").body.decode("utf-8")
+    assert "error[bookforge-bug]: bookforge failed; this is a bug in bookforge, not a mistake in your book" in body
+    assert "simulated internal failure" in body

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib
-import importlib.util
 import io
 import json
 import shutil
@@ -16,24 +15,15 @@ import yaml
 
 from bookforge.build.edition import chunk_store
 from bookforge.build.orchestrate import build
-from bookforge.project import load_project
-from bookforge.print.chunks import ChunkCounts
 from bookforge.manuscript.load import load_book
+from bookforge.print.chunks import ChunkCounts
 from bookforge.print.writer import write_pdf
+from bookforge.project import load_project
 from bookforge.render.rendition import render
-
-from tests.books import REPO
+from tests.books import REPO, make, set_layout
 
 MODIFIED = datetime(2026, 1, 1, tzinfo=timezone.utc)
 CHAPTERS = 8
-
-
-def _make_manuscript():
-    spec = importlib.util.spec_from_file_location("make_manuscript", REPO / "bench" /
-                                                  "make_manuscript.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.make
 
 
 @pytest.fixture
@@ -45,14 +35,7 @@ def small_chunks(monkeypatch):
 
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory) -> Path:
-    return _make_manuscript()(tmp_path_factory.mktemp("chunks") / "book", 9000, CHAPTERS)
-
-
-def _set_layout(project: Path, **settings) -> None:
-    path = project / "layouts" / "paperback" / "layout.yaml"
-    data = yaml.safe_load(path.read_text())
-    data.setdefault("settings", {}).update(settings)
-    path.write_text(yaml.safe_dump(data, allow_unicode=True))
+    return make(tmp_path_factory.mktemp("chunks") / "book", 9000, CHAPTERS)
 
 
 def _outline(reader: pypdf.PdfReader) -> list[tuple[int, str, int]]:
@@ -112,7 +95,7 @@ def test_chunks_keep_press_settings_the_same(generated, tmp_path, small_chunks):
     on the blank pages, which show the chapter before: a string set in the chunk before."""
     project = tmp_path / "book"
     shutil.copytree(generated, project)
-    _set_layout(project, bleed="0.125in", pdf_variant="pdf/x-4", crop_marks=True, chapter_opening="drop-cap")
+    set_layout(project, bleed="0.125in", pdf_variant="pdf/x-4", crop_marks=True, chapter_opening="drop-cap")
     styles = project / "layouts" / "paperback" / "styles"
     styles.mkdir(exist_ok=True)
     (styles / "blank-heads.css").write_text("@page :blank { @top-center { content: string(chapter-head); } }\n")
@@ -204,18 +187,15 @@ def test_a_layout_whose_chapters_run_on_is_laid_out_whole(generated, tmp_path, s
     assert result.data == write_pdf(rendition, MODIFIED).data
 
 
-def test_the_build_says_how_many_chunks_it_laid_out(sample_project):
-    from click.testing import CliRunner
+def test_the_build_says_how_many_chunks_it_laid_out(sample_project, cli):
+    
 
-    from bookforge.cli import main
-
-    runner = CliRunner()
-    assert runner.invoke(main, ["build", "-C", str(sample_project), "paperback"]).exit_code == 0
+    assert cli("build", "-C", sample_project, "paperback").exit_code == 0
     chapter = sample_project / "manuscript" / "01-memorable-scenes.yaml"
     text = chapter.read_text(encoding="utf-8")
     assert " the " in text
     chapter.write_text(text.replace(" the ", " THE ", 1), encoding="utf-8")
-    result = runner.invoke(main, ["build", "-C", str(sample_project), "paperback"])
+    result = cli("build", "-C", sample_project, "paperback")
     assert result.exit_code == 0
     assert "(laid out 1 of 2 chunks)" in result.output
 
@@ -266,7 +246,7 @@ def test_each_chunks_font_subset_has_a_name_of_its_own(generated, small_chunks):
 def test_a_layout_can_ask_to_be_laid_out_whole(generated, tmp_path, small_chunks):
     project = tmp_path / "book"
     shutil.copytree(generated, project)
-    _set_layout(project, chunked=False)
+    set_layout(project, chunked=False)
     (result,) = build(project, ["paperback"])
     assert result.chunks is None and result.pages > CHAPTERS
 
@@ -277,7 +257,7 @@ def test_after_a_change_of_style_the_chunks_are_laid_out_in_parallel(generated, 
     project = tmp_path / "book"
     shutil.copytree(generated, project)
     (first,) = build(project, ["paperback"])
-    _set_layout(project, accent_colour="#8a3b12")  # the ornaments' colour: every chunk's CSS, no page moves
+    set_layout(project, accent_colour="#8a3b12")  # the ornaments' colour: every chunk's CSS, no page moves
     (restyled,) = build(project, ["paperback"], jobs=2)
     total = first.chunks.total
     assert restyled.chunks == ChunkCounts(total, total, ahead=total)

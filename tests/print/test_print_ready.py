@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import re
 import shutil
 import subprocess
@@ -16,25 +15,10 @@ import yaml
 from bookforge.build.orchestrate import build
 from bookforge.covers import PAPER_THICKNESS
 from bookforge.errors import BookforgeError
-
-from tests.books import REPO, SOURCE_DATE_EPOCH
+from tests.books import SOURCE_DATE_EPOCH, make, set_layout
 
 BLEED = 0.125 * 72
 TRIM = (432.0, 648.0)  # 6 x 9 in
-
-
-def _make_manuscript():
-    spec = importlib.util.spec_from_file_location("make_manuscript", REPO / "bench" / "make_manuscript.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.make
-
-
-def _set_layout(project: Path, **settings) -> None:
-    path = project / "layouts" / "paperback" / "layout.yaml"
-    data = yaml.safe_load(path.read_text())
-    data.setdefault("settings", {}).update(settings)
-    path.write_text(yaml.safe_dump(data, allow_unicode=True))
 
 
 def _only_paperback(project: Path) -> None:
@@ -47,9 +31,9 @@ def _only_paperback(project: Path) -> None:
 @pytest.fixture(scope="module")
 def long_book(tmp_path_factory):
     """A generated book of ~150+ pages (past KDP's first gutter band) as PDF/X-4 with bleed and drop caps."""
-    project = _make_manuscript()(tmp_path_factory.mktemp("long") / "book", 13500, 64)
+    project = make(tmp_path_factory.mktemp("long") / "book", 13500, 64)
     _only_paperback(project)
-    _set_layout(project, bleed="0.125in", pdf_variant="pdf/x-4", chapter_opening="drop-cap")
+    set_layout(project, bleed="0.125in", pdf_variant="pdf/x-4", chapter_opening="drop-cap")
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("SOURCE_DATE_EPOCH", SOURCE_DATE_EPOCH)
         (result,) = build(project, ["paperback"], project / "build")
@@ -175,14 +159,14 @@ def test_short_book_cover_has_no_spine_text_and_cream_paper_is_thicker(built_sam
     result = built_sample["paperback"]
     text = " ".join(pypdf.PdfReader(result.cover).pages[0].extract_text().split())
     assert result.pages < 100 and text.count("A Million Miles Away") == 2  # back and front only
-    _set_layout(sample_project, paper="cream")
+    set_layout(sample_project, paper="cream")
     (cream,) = build(sample_project, ["paperback"], tmp_path)
     widths = [float(pypdf.PdfReader(path).pages[0].mediabox.width) for path in (result.cover, cream.cover)]
     assert (widths[1] - widths[0]) / 72 == pytest.approx(result.pages * (0.0025 - 0.002252), abs=0.001)
 
 
 def test_bleed_needs_an_outside_margin_of_three_eighths(sample_project, tmp_path):
-    _set_layout(sample_project, bleed="0.125in", margins={"outside": "0.25in"})
+    set_layout(sample_project, bleed="0.125in", margins={"outside": "0.25in"})
     with pytest.raises(BookforgeError) as excinfo:
         build(sample_project, ["paperback"], tmp_path)
     (problem,) = excinfo.value.diagnostics
@@ -190,7 +174,7 @@ def test_bleed_needs_an_outside_margin_of_three_eighths(sample_project, tmp_path
 
 
 def test_pdf_ua_is_tagged_with_a_structure_tree(sample_project, tmp_path):
-    _set_layout(sample_project, pdf_variant="pdf/ua-1")
+    set_layout(sample_project, pdf_variant="pdf/ua-1")
     (result,) = build(sample_project, ["paperback"], tmp_path)
     with pikepdf.open(result.path) as pdf:
         tree = pdf.Root.StructTreeRoot
@@ -209,7 +193,7 @@ def test_pdf_ua_is_tagged_with_a_structure_tree(sample_project, tmp_path):
 
 
 def test_pdf_ua_fails_on_an_image_without_alt_text(sample_project, tmp_path):
-    _set_layout(sample_project, pdf_variant="pdf/ua-1")
+    set_layout(sample_project, pdf_variant="pdf/ua-1")
     templates = sample_project / "layouts" / "paperback" / "templates"
     templates.mkdir()
     (templates / "title-page.html").write_text('{% extends "@print/title-page.html" %}{% block title_page %}'
@@ -220,7 +204,7 @@ def test_pdf_ua_fails_on_an_image_without_alt_text(sample_project, tmp_path):
 
 
 def test_pdf_x1a_refuses_what_pdf_1_4_cannot_hold(sample_project, tmp_path):
-    _set_layout(sample_project, pdf_variant="pdf/x-1a")
+    set_layout(sample_project, pdf_variant="pdf/x-1a")
     with pytest.raises(BookforgeError) as excinfo:
         build(sample_project, ["paperback"], tmp_path)
     messages = [str(d) for d in excinfo.value.diagnostics]

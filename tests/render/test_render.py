@@ -12,7 +12,6 @@ from lxml import etree
 from bookforge.layout.chain import load_layout
 from bookforge.manuscript.load import load_book
 from bookforge.render.rendition import Rendition, render
-
 from tests.books import REPO
 
 XHTML = "{http://www.w3.org/1999/xhtml}"
