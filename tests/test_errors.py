@@ -1,4 +1,4 @@
-"""Diagnostics: one folder of bad input per diagnostic, with its exact message.
+"""Diagnostics: one folder of bad input per diagnostic, with its exact message; the table of codes kept true.
 
 A case is tests/cases/invalid/<case>/: a tiny project with one defect, `expected.txt` with the lines bookforge
 prints for it, optionally `args.txt` (the command line after `bookforge`, run in a folder holding the case as
@@ -7,6 +7,7 @@ prints for it, optionally `args.txt` (the command line after `bookforge`, run in
 
 from __future__ import annotations
 
+import ast
 import re
 import shutil
 from pathlib import Path
@@ -15,11 +16,27 @@ import pytest
 from click.testing import CliRunner
 
 from bookforge.cli import main
+from bookforge.errors import CODES
 from tests.books import REPO
 
 CASES = REPO / "tests" / "cases" / "invalid"
 DEFAULT_ARGS = "build -C project -o out -j 1"
 DIAGNOSTIC_LINE = re.compile(r"^(.*?: )?(error|warning)\[[a-z0-9-]+\]: |^    hint: ")
+# Codes whose defect is no tiny project: where each is tested instead.
+TESTED_ELSEWHERE = {
+    "file-too-large": "tests/manuscript/test_limits.py (a 50 MB file)",
+    "text-too-long": "tests/manuscript/test_limits.py (a 1 MB paragraph)",
+    "too-many-entries": "tests/manuscript/test_limits.py (1,000 entries)",
+    "too-many-parts": "tests/manuscript/test_limits.py (300 items)",
+    "book-too-large": "tests/manuscript/test_limits.py (4 MB of manuscript)",
+    "file-unreadable": "tests/manuscript/test_load.py (a file open() refuses)",
+    "bad-environment": "tests/build/test_build.py (SOURCE_DATE_EPOCH)",
+    "build-running": "tests/build/test_build.py (a build holds the lock)",
+    "cannot-write": "tests/build/test_output.py (a read-only folder)",
+    "cannot-read": "tests/build/test_output.py (a permission lost mid-build)",
+    "disk-full": "tests/build/test_output.py (a file size limit)",
+    "bookforge-bug": "tests/preview/test_preview.py (a failure inside bookforge)",
+}
 
 
 def _cases() -> list[Path]:
@@ -58,3 +75,33 @@ def test_every_case_has_one_defect_and_an_expected_message():
         expected = (case / "expected.txt").read_text(encoding="utf-8").splitlines()
         problems = [line for line in expected if not line.startswith(" ")]
         assert len(problems) == 1 or case.name.startswith("several-"), case.name
+
+
+def _codes_in_source() -> dict[str, str]:
+    """{code: where it is first used} for every `Diagnostic("code", ...)` in src/ (the code as a literal)."""
+    found: dict[str, str] = {}
+    for path in sorted((REPO / "src" / "bookforge").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", getattr(node.func, "attr", None)) == \
+                    "Diagnostic" and node.args and isinstance(node.args[0], ast.Constant):
+                found.setdefault(node.args[0].value, f"{path.relative_to(REPO)}:{node.lineno}")
+    return found
+
+
+def test_every_code_in_the_source_is_in_the_table_and_every_table_code_is_used():
+    used = _codes_in_source()
+    assert len(used) > 40  # the scan finds them
+    assert {code: where for code, where in used.items() if code not in CODES} == {}, "add them to errors.CODES"
+    assert sorted(set(CODES) - set(used)) == [], "codes no longer used: remove them from errors.CODES"
+
+
+def test_every_code_has_a_case_folder_or_a_test_that_says_where():
+    in_cases = {match for path in CASES.glob("*/expected.txt")
+                for match in re.findall(r"(?:error|warning)\[([a-z0-9-]+)\]", path.read_text(encoding="utf-8"))}
+    missing = sorted(set(CODES) - in_cases - set(TESTED_ELSEWHERE))
+    assert missing == [], "add a case folder under tests/cases/invalid/ for each"
+    assert sorted(in_cases & set(TESTED_ELSEWHERE)) == [], "has a case folder now: remove it from TESTED_ELSEWHERE"
+    for code, where in TESTED_ELSEWHERE.items():
+        test_file = REPO / where.split(" ")[0]
+        assert f"[{code}]" in test_file.read_text(encoding="utf-8") or f'"{code}"' in test_file.read_text(
+            encoding="utf-8"), (code, where)

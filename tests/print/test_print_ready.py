@@ -192,17 +192,6 @@ def test_pdf_ua_is_tagged_with_a_structure_tree(sample_project, tmp_path):
         assert pdf.Root.MarkInfo.Marked and str(pdf.Root.Lang) == "en"
 
 
-def test_pdf_ua_fails_on_an_image_without_alt_text(sample_project, tmp_path):
-    set_layout(sample_project, pdf_variant="pdf/ua-1")
-    templates = sample_project / "layouts" / "paperback" / "templates"
-    templates.mkdir()
-    (templates / "title-page.html").write_text('{% extends "@print/title-page.html" %}{% block title_page %}'
-                                               '<img src="data:image/png;base64,AA"/>{{ super() }}{% endblock %}')
-    with pytest.raises(BookforgeError) as excinfo:
-        build(sample_project, ["paperback"], tmp_path)
-    assert any("alt text" in d.message for d in excinfo.value.diagnostics)
-
-
 def test_pdf_x1a_refuses_what_pdf_1_4_cannot_hold(sample_project, tmp_path):
     set_layout(sample_project, pdf_variant="pdf/x-1a")
     with pytest.raises(BookforgeError) as excinfo:
