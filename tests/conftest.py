@@ -1,5 +1,5 @@
 """Shared fixtures: the sample project (a copy per test, one build per session), the command line, EPUBCheck, a
-loopback server."""
+loopback server; and the rule that a build's unexpected bookforge warning fails the test that caused it."""
 
 from __future__ import annotations
 
@@ -24,6 +24,44 @@ def copy_project(source: Path, target: Path) -> Path:
 @pytest.fixture(autouse=True)
 def _reproducible_dates(monkeypatch):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", SOURCE_DATE_EPOCH)
+
+
+# -- warnings ---------------------------------------------------------------------------------------------------------
+# Every build ends in a BuildReport, which carries each edition's warnings (bad CSS WeasyPrint skipped, a font
+# fallback): a test fails when its builds warn, unless it says which codes it expects with
+# `@pytest.mark.expect_warnings("pdf-render")`, as WeasyPrint's own tests fail on any log they did not capture.
+
+@pytest.fixture(scope="session", autouse=True)
+def _build_warnings():
+    """The warnings of the builds since the last test ended (a test's module fixtures build in its setup)."""
+    from bookforge.build.report import BuildReport
+
+    seen: list = []
+    report_init = BuildReport.__init__
+
+    def observed(self, editions, *args, **kwargs):
+        report_init(self, editions, *args, **kwargs)
+        seen.extend(warning for result in editions for warning in result.warnings if warning.severity == "warning")
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(BuildReport, "__init__", observed)
+        yield seen
+
+
+@pytest.fixture(autouse=True)
+def _no_unexpected_warnings(request, _build_warnings):
+    yield
+    marker = request.node.get_closest_marker("expect_warnings")
+    expected = set(marker.args) if marker else set()
+    found = list(_build_warnings)
+    _build_warnings.clear()
+    unexpected = [str(warning) for warning in found if warning.code not in expected]
+    never = sorted(expected - {warning.code for warning in found})
+    if unexpected:
+        pytest.fail("bookforge warned, and the test does not expect it (mark it "
+                    "@pytest.mark.expect_warnings(CODE) if it should):\n" + "\n".join(unexpected), pytrace=False)
+    if never:
+        pytest.fail(f"the test expects warnings that never came: {', '.join(never)}", pytrace=False)
 
 
 @pytest.fixture

@@ -136,6 +136,7 @@ def test_a_second_build_at_the_same_time_is_told(sample_project, cli):
     assert (output / LOCK_FILE).exists() and not list(output.rglob("*.epub"))
 
 
+@pytest.mark.expect_warnings("pdf-render")
 def test_strict_turns_warnings_into_problems(sample_project, tmp_path):
     styles = sample_project / "layouts" / "paperback" / "styles"
     styles.mkdir(parents=True, exist_ok=True)

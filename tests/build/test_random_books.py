@@ -19,6 +19,8 @@ from bookforge.build.orchestrate import build
 from bookforge.errors import BookforgeError
 from tests.books import tiny_project
 
+pytestmark = pytest.mark.expect_warnings("pdf-render", "font-fallback")  # characters no font has
+
 EXAMPLES = int(os.environ.get("BOOKFORGE_HYPOTHESIS_EXAMPLES", "20"))
 EPUBCHECKED = int(os.environ.get("BOOKFORGE_HYPOTHESIS_EPUBCHECKED", "8"))
 MARKUP = ["*", "**", "_", "[a](https://example.org)", "[b](javascript:alert(1))", "[c](file:///etc/passwd)",

@@ -312,6 +312,7 @@ def _with_stylesheet(project: Path, css: str) -> None:
     (styles / "extra.css").write_text(css)
 
 
+@pytest.mark.expect_warnings("pdf-render")
 def test_bad_css_is_reported_as_a_bookforge_warning(sample_project, tmp_path):
     _with_stylesheet(sample_project, ".entry-title { colr: red; }\n")
     (result,) = build(sample_project, ["paperback"], tmp_path)
@@ -320,6 +321,7 @@ def test_bad_css_is_reported_as_a_bookforge_warning(sample_project, tmp_path):
     assert "warning[pdf-render]" in messages[0] and "colr" in messages[0]
 
 
+@pytest.mark.expect_warnings("font-fallback")
 def test_a_character_missing_from_the_layouts_fonts_is_a_warning(tmp_path):
     root = tiny_project(tmp_path / "book", TINY_CHAPTER.replace("José gazes at the stars.", "José builds a snowman ☃."))
 
