@@ -3,13 +3,17 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: build test setup system-deps clean
+.PHONY: build test golden setup system-deps clean
 
 build: setup
 	$(BIN)/bookforge build
 
 test: setup
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# After a deliberate template change: rewrite tests/golden/ from the rendering, then review `git diff tests/golden`.
+golden: setup
+	$(BIN)/python -m pytest -q tests/render/test_golden.py --update-golden
 
 setup: system-deps $(VENV)/.installed node_modules/.installed
 

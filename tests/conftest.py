@@ -21,6 +21,11 @@ def copy_project(source: Path, target: Path) -> Path:
     return target
 
 
+def pytest_addoption(parser):
+    parser.addoption("--update-golden", action="store_true",
+                     help="rewrite tests/golden/ from the current templates instead of comparing (`make golden`)")
+
+
 @pytest.fixture(autouse=True)
 def _reproducible_dates(monkeypatch):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", SOURCE_DATE_EPOCH)
