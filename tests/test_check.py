@@ -9,6 +9,7 @@ import pytest
 from bookforge import check
 
 
+@pytest.mark.slow
 def test_check_runs_epubcheck_ace_and_the_accessibility_audit_on_the_ebook(sample_project: Path, cli):
     result = cli("check", "-C", sample_project, "ebook")
     assert result.exit_code == 0, result.output

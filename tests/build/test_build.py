@@ -32,6 +32,7 @@ def ebook_built(sample_project):
     return sample_project, report
 
 
+@pytest.mark.slow
 def test_a_second_build_with_nothing_changed_renders_nothing(ebook_built):
     project, first = ebook_built
     second = build(project, ["ebook", "pocket"])
@@ -41,6 +42,7 @@ def test_a_second_build_with_nothing_changed_renders_nothing(ebook_built):
     assert [(r.pages, r.words, r.size) for r in second] == [(r.pages, r.words, r.size) for r in first]
 
 
+@pytest.mark.slow
 def test_changing_one_chapter_renders_only_that_chapter(ebook_built):
     project, _ = ebook_built
     edit_scene(project, "gazing at the stars", "gazing at the bright stars")
@@ -51,6 +53,7 @@ def test_changing_one_chapter_renders_only_that_chapter(ebook_built):
         assert "gazing at the bright stars" in epub.read("EPUB/memorable-scenes.xhtml").decode()
 
 
+@pytest.mark.slow
 def test_a_changed_title_renders_the_pages_that_show_it(ebook_built):
     project, _ = ebook_built
     edit_scene(project, "title: The Dream Begins", "title: The Dream Starts")
@@ -59,6 +62,7 @@ def test_a_changed_title_renders_the_pages_that_show_it(ebook_built):
     assert ebook.rendered_parts == ("memorable-scenes",)
 
 
+@pytest.mark.slow
 def test_a_changed_layout_rebuilds_the_editions_using_it(ebook_built):
     project, _ = ebook_built
     styles = project / "layouts" / "paperback" / "styles"
@@ -69,6 +73,7 @@ def test_a_changed_layout_rebuilds_the_editions_using_it(ebook_built):
     assert [r.rebuilt for r in report] == [True, False, True]
 
 
+@pytest.mark.slow
 def test_a_deleted_or_altered_output_is_rebuilt(ebook_built):
     project, first = ebook_built
     first.editions[0].path.write_bytes(b"not an epub")
@@ -89,6 +94,7 @@ def test_a_changed_image_changes_the_editions_inputs(tmp_path):
     assert inputs() != before
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("damage", ["{not json", '{"format": "someone-else", "editions": {}}',
                                     '{"format": "bookforge-cache-1", "editions": {"ebook": {"inputs": 3}}}'])
 def test_a_corrupt_or_foreign_cache_is_ignored(ebook_built, damage):
@@ -99,6 +105,7 @@ def test_a_corrupt_or_foreign_cache_is_ignored(ebook_built, damage):
     assert report.notes and "ignored" in report.notes[0]
 
 
+@pytest.mark.slow
 def test_same_inputs_give_the_same_bytes_built_serially_or_in_parallel(built_sample, sample_project, tmp_path):
     """The session's sample build is serial; another copy of the project, built into another folder with two
     workers, gives every edition byte for byte (SOURCE_DATE_EPOCH fixes the dates)."""
@@ -108,6 +115,7 @@ def test_same_inputs_give_the_same_bytes_built_serially_or_in_parallel(built_sam
         assert result.path.read_bytes() == built_sample[result.name].path.read_bytes(), result.name
 
 
+@pytest.mark.slow
 def test_problems_from_parallel_workers_are_all_reported(sample_project, tmp_path):
     for layout in ("paperback",):
         styles = sample_project / "layouts" / layout / "styles"
@@ -118,6 +126,7 @@ def test_problems_from_parallel_workers_are_all_reported(sample_project, tmp_pat
     assert any("nowhere.png" in d.message for d in excinfo.value.diagnostics)
 
 
+@pytest.mark.slow
 def test_the_report_describes_every_edition(ebook_built):
     project, _ = ebook_built
     data = json.loads((project / "build" / REPORT_FILE).read_text())
@@ -136,6 +145,7 @@ def test_a_second_build_at_the_same_time_is_told(sample_project, cli):
     assert (output / LOCK_FILE).exists() and not list(output.rglob("*.epub"))
 
 
+@pytest.mark.slow
 @pytest.mark.expect_warnings("pdf-render")
 def test_strict_turns_warnings_into_problems(sample_project, tmp_path):
     styles = sample_project / "layouts" / "paperback" / "styles"
@@ -148,6 +158,7 @@ def test_strict_turns_warnings_into_problems(sample_project, tmp_path):
     assert not (tmp_path / "strict" / "paperback").exists()
 
 
+@pytest.mark.slow
 def test_the_ebook_cover_is_drawn_once_and_kept(ebook_built):
     """Drawing the cover takes WeasyPrint; an edit elsewhere takes the drawn cover from the fragment store."""
     import base64

@@ -109,6 +109,7 @@ def _kill_repeatedly(root: Path, edition: str, output: Path, times: int, budget:
     return killed
 
 
+@pytest.mark.slow
 def test_killing_epub_builds_at_random_moments_never_loses_the_last_good_book(tmp_path: Path, epubcheck):
     root = tiny_project(tmp_path / "project")
     (result,) = build(root, ["ebook"])
@@ -121,6 +122,7 @@ def test_killing_epub_builds_at_random_moments_never_loses_the_last_good_book(tm
     assert epubcheck(result.path) == []
 
 
+@pytest.mark.slow
 def test_killing_pdf_builds_at_random_moments_never_loses_the_last_good_book(tmp_path: Path):
     root = tiny_project(tmp_path / "project")
     (result,) = build(root, ["paperback"])

@@ -19,7 +19,8 @@ from bookforge.build.orchestrate import build
 from bookforge.errors import BookforgeError
 from tests.books import tiny_project
 
-pytestmark = pytest.mark.expect_warnings("pdf-render", "font-fallback")  # characters no font has
+pytestmark = [pytest.mark.slow,  # twenty random books built, eight checked by EPUBCheck
+              pytest.mark.expect_warnings("pdf-render", "font-fallback")]  # characters no font has
 
 EXAMPLES = int(os.environ.get("BOOKFORGE_HYPOTHESIS_EXAMPLES", "20"))
 EPUBCHECKED = int(os.environ.get("BOOKFORGE_HYPOTHESIS_EPUBCHECKED", "8"))

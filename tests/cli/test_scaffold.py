@@ -7,6 +7,7 @@ import pytest
 from bookforge.layout.chain import load_layout
 
 
+@pytest.mark.slow
 def test_a_new_project_builds_at_once(tmp_path, epubcheck, cli):
     project = tmp_path / "my book"
     assert cli("new", project, "--title", "Café Stories").exit_code == 0

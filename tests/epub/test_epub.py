@@ -217,6 +217,7 @@ entries:
 """
 
 
+@pytest.mark.slow
 def test_raw_html_in_the_manuscript_is_escaped(tmp_path, epubcheck):
     project = tmp_path / "tiny"
     (project / "manuscript").mkdir(parents=True)

@@ -20,6 +20,7 @@ def project(tmp_path: Path) -> Path:
     return figures_project(tmp_path / "book")
 
 
+@pytest.mark.slow
 def test_the_epub_carries_the_images_and_passes_epubcheck(project: Path, epubcheck):
     (ebook,) = build(project, ["ebook"]).editions
 

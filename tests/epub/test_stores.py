@@ -95,6 +95,7 @@ def meta(opf: etree._Element) -> set[tuple[str, str]]:
 
 # -- validators ---------------------------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_the_largest_test_book_passes_epubcheck_ace_and_the_accessibility_checks(spanish, epubcheck, ace):
     for name in ("ebook", "kobo"):
         path = spanish[name].path
@@ -173,6 +174,7 @@ def test_the_cover_is_an_image_the_stores_accept_and_a_page_of_its_own(built_sam
 
 # -- other languages and awkward titles ----------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_labels_come_from_the_books_language(spanish):
     files, opf = package(spanish["ebook"].path)
     assert opf.get("{http://www.w3.org/XML/1998/namespace}lang") == "es"
@@ -187,6 +189,7 @@ def test_labels_come_from_the_books_language(spanish):
     assert "«scene»" in "".join(chapter.itertext())  # Spanish quotes, typed by the author, kept
 
 
+@pytest.mark.slow
 def test_a_title_with_markup_characters_and_great_length_stays_text(spanish):
     files, opf = package(spanish["ebook"].path)
     titles = [t.text for t in opf.iterfind("opf:metadata/dc:title", NS)]
@@ -201,6 +204,7 @@ def test_a_title_with_markup_characters_and_great_length_stays_text(spanish):
 
 # -- kepub -------------------------------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_kepub_wraps_every_sentence_in_a_kobo_span_and_keeps_the_text(spanish):
     kobo, _ = package(spanish["kobo"].path)
     plain, _ = package(spanish["ebook"].path)

@@ -74,6 +74,7 @@ def _located_error(project: Path) -> str:
     return str(caught.value.diagnostics[0]).splitlines()[0]
 
 
+@pytest.mark.slow
 def test_preview_reloads_on_save_shows_errors_and_print_pages(preview_server, browser, tmp_path):
     from playwright.sync_api import expect
 

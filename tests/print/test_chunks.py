@@ -22,6 +22,8 @@ from bookforge.project import load_project
 from bookforge.render.rendition import render
 from tests.books import REPO, make, set_layout
 
+pytestmark = pytest.mark.slow  # every test here lays out generated books, most of them twice
+
 MODIFIED = datetime(2026, 1, 1, tzinfo=timezone.utc)
 CHAPTERS = 8
 

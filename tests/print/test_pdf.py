@@ -312,6 +312,7 @@ def _with_stylesheet(project: Path, css: str) -> None:
     (styles / "extra.css").write_text(css)
 
 
+@pytest.mark.slow
 @pytest.mark.expect_warnings("pdf-render")
 def test_bad_css_is_reported_as_a_bookforge_warning(sample_project, tmp_path):
     _with_stylesheet(sample_project, ".entry-title { colr: red; }\n")
@@ -332,6 +333,7 @@ def test_a_character_missing_from_the_layouts_fonts_is_a_warning(tmp_path):
     assert warning.message.startswith("some characters are missing from the layout's fonts, so this machine's `")
 
 
+@pytest.mark.slow
 def test_a_missing_image_fails_the_build_and_keeps_the_last_good_pdf(sample_project, tmp_path):
     from bookforge.errors import BookforgeError
 

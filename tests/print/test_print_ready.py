@@ -44,11 +44,13 @@ def _boxes(page) -> dict[str, tuple[float, float, float, float]]:
     return {name: tuple(float(v) for v in page.obj[name]) for name in ("/MediaBox", "/TrimBox", "/BleedBox")}
 
 
+@pytest.mark.slow
 def test_long_book_crosses_the_first_gutter_band(long_book):
     assert 151 <= long_book.pages <= 300
     assert long_book.warnings == ()
 
 
+@pytest.mark.slow
 def test_trim_and_bleed_boxes_in_points(long_book):
     with pikepdf.open(long_book.path) as pdf:
         for number, page in enumerate(pdf.pages, 1):
@@ -63,6 +65,7 @@ def test_trim_and_bleed_boxes_in_points(long_book):
             assert boxes["/BleedBox"] == pytest.approx(expected, abs=0.01), number
 
 
+@pytest.mark.slow
 def test_every_font_is_embedded(long_book):
     if shutil.which("pdffonts") is None:
         pytest.fail("pdffonts is missing: run `make test`, which installs poppler-utils")
@@ -73,6 +76,7 @@ def test_every_font_is_embedded(long_book):
         assert columns[-5] == "yes", f"not embedded: {columns}"  # the `emb` column
 
 
+@pytest.mark.slow
 def test_qpdf_check_passes(long_book):
     for path in (long_book.path, long_book.cover):
         run = subprocess.run(["qpdf", "--check", str(path)], capture_output=True, text=True)
@@ -97,6 +101,7 @@ def _chapter_starts(reader: pypdf.PdfReader) -> list[int]:
             if any(re.fullmatch(r"Chapter \d+", text) and 400 < y < 520 for _, y, text in _lines(page))]
 
 
+@pytest.mark.slow
 def test_gutter_is_the_band_for_the_page_count(long_book):
     reader = pypdf.PdfReader(long_book.path)
     gutter = 0.5 * 72  # 151-300 pages
@@ -109,6 +114,7 @@ def test_gutter_is_the_band_for_the_page_count(long_book):
     assert all(abs(inside - gutter) < 1 for inside in measured), measured
 
 
+@pytest.mark.slow
 def test_chapters_open_on_rectos_without_a_running_head_or_folio(long_book):
     reader = pypdf.PdfReader(long_book.path)
     starts = _chapter_starts(reader)
@@ -119,6 +125,7 @@ def test_chapters_open_on_rectos_without_a_running_head_or_folio(long_book):
         assert heads == [], f"page {index + 1} opens a chapter and has {heads}"
 
 
+@pytest.mark.slow
 def test_no_entry_title_stands_alone_at_a_page_foot(long_book):
     reader = pypdf.PdfReader(long_book.path)
     titles = {text for page in reader.pages for _, _, text in _lines(page)} & {
@@ -132,6 +139,7 @@ def test_no_entry_title_stands_alone_at_a_page_foot(long_book):
             assert last not in titles, f"page {number} ends with the heading {last!r}"
 
 
+@pytest.mark.slow
 def test_pdf_x4_has_a_cmyk_output_intent_and_fixed_dates(long_book):
     with pikepdf.open(long_book.path) as pdf:
         (intent,) = pdf.Root.OutputIntents
@@ -143,6 +151,7 @@ def test_pdf_x4_has_a_cmyk_output_intent_and_fixed_dates(long_book):
         assert "PDF/X-4" in pdf.open_metadata().get("pdfxid:GTS_PDFXVersion", "")
 
 
+@pytest.mark.slow
 def test_cover_width_is_two_bleeds_two_trims_and_the_spine(long_book):
     with pikepdf.open(long_book.cover) as pdf:
         (page,) = pdf.pages
@@ -155,6 +164,7 @@ def test_cover_width_is_two_bleeds_two_trims_and_the_spine(long_book):
     assert text.count("A Million Miles Away") >= 3  # back, spine (100 pages or more) and front
 
 
+@pytest.mark.slow
 def test_short_book_cover_has_no_spine_text_and_cream_paper_is_thicker(built_sample, sample_project, tmp_path):
     result = built_sample["paperback"]
     text = " ".join(pypdf.PdfReader(result.cover).pages[0].extract_text().split())
@@ -173,6 +183,7 @@ def test_bleed_needs_an_outside_margin_of_three_eighths(sample_project, tmp_path
     assert "layouts/paperback/layout.yaml:" in str(problem.location) and "margins.outside" in problem.message
 
 
+@pytest.mark.slow
 def test_pdf_ua_is_tagged_with_a_structure_tree(sample_project, tmp_path):
     set_layout(sample_project, pdf_variant="pdf/ua-1")
     (result,) = build(sample_project, ["paperback"], tmp_path)
@@ -192,6 +203,7 @@ def test_pdf_ua_is_tagged_with_a_structure_tree(sample_project, tmp_path):
         assert pdf.Root.MarkInfo.Marked and str(pdf.Root.Lang) == "en"
 
 
+@pytest.mark.slow
 def test_pdf_x1a_refuses_what_pdf_1_4_cannot_hold(sample_project, tmp_path):
     set_layout(sample_project, pdf_variant="pdf/x-1a")
     with pytest.raises(BookforgeError) as excinfo:
