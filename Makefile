@@ -3,13 +3,21 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: build test setup system-deps clean
+.PHONY: build test test-fast golden setup system-deps clean
 
 build: setup
 	$(BIN)/bookforge build
 
 test: setup
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The loop while you work (under a minute): every test but those marked slow (EPUBCheck, Ace, kill loops, long books).
+test-fast: setup
+	$(BIN)/python -m pytest -m "not slow" $(PYTEST_ARGS)
+
+# After a deliberate template change: rewrite tests/golden/ from the rendering, then review `git diff tests/golden`.
+golden: setup
+	$(BIN)/python -m pytest -q tests/render/test_golden.py --update-golden
 
 setup: system-deps $(VENV)/.installed node_modules/.installed
 

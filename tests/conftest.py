@@ -1,4 +1,5 @@
-"""Shared fixtures: a copy of the sample project, one build of it per session, and EPUBCheck."""
+"""Shared fixtures: the sample project (a copy per test, one build per session), the command line, EPUBCheck, a
+loopback server; and the rule that a build's unexpected bookforge warning fails the test that caused it."""
 
 from __future__ import annotations
 
@@ -8,9 +9,7 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
-SEED = REPO.parent / "shared" / "seeds" / "000_077d4bf1bd969745.txt"
-SOURCE_DATE_EPOCH = "1764000000"
+from tests.books import REPO, SOURCE_DATE_EPOCH
 
 
 def copy_project(source: Path, target: Path) -> Path:
@@ -22,9 +21,68 @@ def copy_project(source: Path, target: Path) -> Path:
     return target
 
 
+def pytest_addoption(parser):
+    parser.addoption("--update-golden", action="store_true",
+                     help="rewrite tests/golden/ from the current templates instead of comparing (`make golden`)")
+
+
 @pytest.fixture(autouse=True)
 def _reproducible_dates(monkeypatch):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", SOURCE_DATE_EPOCH)
+
+
+# -- warnings ---------------------------------------------------------------------------------------------------------
+# Every build ends in a BuildReport, which carries each edition's warnings (bad CSS WeasyPrint skipped, a font
+# fallback): a test fails when its builds warn, unless it says which codes it expects with
+# `@pytest.mark.expect_warnings("pdf-render")`, as WeasyPrint's own tests fail on any log they did not capture.
+
+@pytest.fixture(scope="session", autouse=True)
+def _build_warnings():
+    """The warnings of the builds since the last test ended (a test's module fixtures build in its setup)."""
+    from bookforge.build.report import BuildReport
+
+    seen: list = []
+    report_init = BuildReport.__init__
+
+    def observed(self, editions, *args, **kwargs):
+        report_init(self, editions, *args, **kwargs)
+        seen.extend(warning for result in editions for warning in result.warnings if warning.severity == "warning")
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(BuildReport, "__init__", observed)
+        yield seen
+
+
+@pytest.fixture(autouse=True)
+def _no_unexpected_warnings(request, _build_warnings):
+    yield
+    marker = request.node.get_closest_marker("expect_warnings")
+    expected = set(marker.args) if marker else set()
+    found = list(_build_warnings)
+    _build_warnings.clear()
+    unexpected = [str(warning) for warning in found if warning.code not in expected]
+    never = sorted(expected - {warning.code for warning in found})
+    if unexpected:
+        pytest.fail("bookforge warned, and the test does not expect it (mark it "
+                    "@pytest.mark.expect_warnings(CODE) if it should):\n" + "\n".join(unexpected), pytrace=False)
+    if never:
+        pytest.fail(f"the test expects warnings that never came: {', '.join(never)}", pytrace=False)
+
+
+@pytest.fixture
+def cli():
+    """The command line, run in this process: `cli("build", "-C", folder)` -> click's Result. It must not crash."""
+    from click.testing import CliRunner
+
+    from bookforge.cli import main
+
+    def run(*args: str | Path):
+        result = CliRunner().invoke(main, [str(arg) for arg in args])
+        assert "Traceback" not in result.output, result.output
+        assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+        return result
+
+    return run
 
 
 @pytest.fixture
@@ -68,3 +126,31 @@ def epubcheck():
         return cache[path]
 
     return run
+
+
+@pytest.fixture
+def loopback_server():
+    """A web server on 127.0.0.1 that records the requests it gets (`.url`, `.requests`): a book must make none."""
+    import http.server
+    import threading
+    from types import SimpleNamespace
+
+    requests: list[str] = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 - the http.server API
+            requests.append(self.path)
+            self.send_response(200)
+            self.end_headers()
+            self.wfile.write(b"body { color: red }")
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield SimpleNamespace(url=f"http://127.0.0.1:{server.server_address[1]}", requests=requests)
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from click.testing import CliRunner
+import pytest
 
 from bookforge import check
-from bookforge.cli import main
 
 
-def test_check_runs_epubcheck_ace_and_the_accessibility_audit_on_the_ebook(sample_project: Path):
-    result = CliRunner().invoke(main, ["check", "-C", str(sample_project), "ebook"])
+@pytest.mark.slow
+def test_check_runs_epubcheck_ace_and_the_accessibility_audit_on_the_ebook(sample_project: Path, cli):
+    result = cli("check", "-C", sample_project, "ebook")
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
     for tool in ("EPUBCheck", "Ace", "accessibility"):

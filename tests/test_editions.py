@@ -9,14 +9,11 @@ from pathlib import Path
 import pypdf
 import pytest
 import yaml
-from click.testing import CliRunner
 
-from bookforge.cli import main
 from bookforge.layout.chain import load_layout
 from bookforge.manuscript.load import load_book
 from bookforge.render.rendition import render
-
-from .conftest import REPO
+from tests.books import REPO
 
 TRIMS = {"paperback": (432, 648), "large-print": (504, 720), "pocket": (306, 504)}
 PRINT_EDITIONS = tuple(TRIMS)
@@ -143,45 +140,3 @@ def test_the_pocket_companion_leaves_the_notes_out(texts):
 def test_only_the_large_print_edition_has_its_note(texts):
     note = squeeze("A Note on This Edition")
     assert [name for name, text in texts.items() if note in text] == ["large-print"]
-
-
-def test_editions_command_lists_layouts_and_contents():
-    result = CliRunner().invoke(main, ["editions", "-C", str(REPO)])
-    assert result.exit_code == 0, result.output
-    assert "paperback  (pdf, layout paperback -> print -> base)" in result.output
-    assert "entries:    only scene" in result.output
-    assert "adds:       a-note-on-this-edition.yaml (frontmatter)" in result.output
-
-
-def test_layouts_command_shows_where_each_setting_comes_from():
-    listing = CliRunner().invoke(main, ["layouts", "-C", str(REPO)])
-    assert listing.exit_code == 0, listing.output
-    assert re.search(r"^paperback\s+pdf\s+paperback -> print -> base\s+layouts/paperback$", listing.output, re.M)
-    detail = CliRunner().invoke(main, ["layouts", "paperback", "-C", str(REPO)])
-    assert re.search(r"^  ornament\s+= ◆\s+layouts/paperback/layout.yaml:6:13$", detail.output, re.M)
-    assert re.search(r"^  font_size\s+= 11pt\s+\(bookforge\)/base/layout.yaml:\d+:\d+$", detail.output, re.M)
-
-
-def test_a_new_project_builds_at_once(tmp_path, epubcheck):
-    runner = CliRunner()
-    project = tmp_path / "my book"
-    assert runner.invoke(main, ["new", str(project), "--title", "Café Stories"]).exit_code == 0
-    result = runner.invoke(main, ["build", "-C", str(project)])
-    assert result.exit_code == 0, result.output
-    epub = project / "build" / "ebook" / "cafe-stories.epub"
-    assert epubcheck(epub) == []
-    assert (project / "build" / "paperback" / "cafe-stories.pdf").is_file()
-
-
-def test_new_layout_lists_settings_and_blocks_and_can_be_used(sample_project):
-    runner = CliRunner()
-    result = runner.invoke(main, ["new-layout", "special", "--extends", "paperback", "-C", str(sample_project)])
-    assert result.exit_code == 0, result.output
-    text = (sample_project / "layouts" / "special" / "layout.yaml").read_text()
-    assert text.startswith("extends: paperback\n")
-    assert "#   ornament: ◆" in text
-    assert "#   chapter.html: entries, heading" in text
-    # Uncomment one setting: the layout loads and the value is taken from it.
-    (sample_project / "layouts" / "special" / "layout.yaml").write_text(
-        text.replace("#   ornament: ◆", "  ornament: ❦"))
-    assert load_layout(sample_project, "special").settings["ornament"] == "❦"

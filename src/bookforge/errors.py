@@ -40,6 +40,75 @@ class Diagnostic:
         return text
 
 
+CODES: dict[str, str] = {
+    # Reading YAML files
+    "no-book": "there is no manuscript/book.yaml: run bookforge in a book project, or make one with `bookforge new`",
+    "file-missing": "a file the book names does not exist: check its name and folder",
+    "file-unreadable": "a file exists but cannot be read (permissions, or not a regular file)",
+    "file-too-large": "one manuscript file is over the size limit: split it into several files",
+    "not-utf8": "a file is not saved as UTF-8: save it again with that encoding",
+    "bad-character": "a character a book cannot hold (a control character or noncharacter): delete it",
+    "yaml-syntax": "the YAML is malformed (indentation, quotes, a tab): fix it at the place shown",
+    "yaml-alias": "YAML anchors, aliases and merge keys are refused: write the text out in full",
+    "yaml-tag": "YAML tags (`!!python/...`) are refused: plain text, numbers, lists and mappings only",
+    "yaml-key": "a key must be a plain word, not a list or a mapping",
+    "duplicate-key": "a key is given twice in one mapping; YAML would silently keep only the last",
+    "too-deep": "lists and mappings nest too deeply: check the indentation",
+    "text-too-long": "one text value is over the length limit: split it into several entries",
+    # The manuscript's content
+    "empty-file": "a manuscript file is empty: it needs the keys its kind of file requires",
+    "missing-key": "a required key is missing (an entry's `type`, a scene's `context`...)",
+    "unknown-key": "a key the file does not know, often misspelt: the hint names the closest one",
+    "wrong-type": "a value of the wrong kind (a list where text is expected, text where a mapping is)",
+    "empty-value": "a value that may not be empty is empty",
+    "bad-value": "a value that is not one of those allowed (a date, a language tag, an entry type, a format)",
+    "bad-isbn": "an `urn:isbn:` identifier whose check digit is wrong: copy the ISBN from your agency's record",
+    "invalid": "a value the model refuses for another reason: the message says which",
+    "unknown-file": "an edition leaves out a file that `contents` does not name",
+    "path-outside": "a file the book names is outside the project (or, for images, outside assets/)",
+    "bad-path": "a path that cannot be opened or is not a plain file name",
+    "too-many-parts": "`contents` names more items than allowed: put several chapters into one file",
+    "too-many-entries": "a chapter, or the whole book, has more entries than allowed: split it",
+    "book-too-large": "all the manuscript files together are over the size limit: make several volumes",
+    # Figures
+    "missing-alt": "a figure has no `alt` text: describe the image, or mark it `decorative: true`",
+    "not-an-image": "a figure's file is not a PNG, JPEG, GIF or self-contained SVG, or its name says otherwise",
+    "image-too-large": "an image has too many bytes or pixels: save it smaller",
+    "remote-image": "a figure names a URL: download the image into assets/ (remote images are off by default)",
+    # Editions and layouts
+    "unknown-edition": "the command names an edition the book does not have",
+    "page-list-source": "`page_list_from` must name a print edition, and only on an ebook edition",
+    "layout-format": "an edition's layout makes another format than the edition's",
+    "bad-layout-name": "a layout is named, never given as a path",
+    "unknown-layout": "no layout of that name in the project's layouts/ or bookforge's own",
+    "layout-cycle": "layouts extend each other in a circle",
+    "unknown-setting": "a layout sets a setting the base layout does not declare, often misspelt",
+    "bad-setting": "a setting's value is not one it can take (a choice, a trim size, a length)",
+    "font-missing": "a font file the layout names is neither in the project's assets/ nor in a layout's folder",
+    "layout-exists": "`bookforge new-layout` would overwrite a layout, or shadow one of bookforge's",
+    "template-missing": "a template includes or extends one that no layout of the chain has",
+    "template-undefined": "a template uses a variable bookforge does not pass in, often misspelt",
+    "template-unsafe": "a template tried something the sandbox forbids (Python internals)",
+    "template-error": "a template has a syntax error or fails as it renders",
+    # Print
+    "pdf-render": "WeasyPrint could not use part of the layout (bad CSS, a missing image) or refused to fetch it",
+    "pdf-variant": "the PDF lacks what its variant (PDF/X, PDF/UA) requires",
+    "font-fallback": "a warning: characters missing from the layout's fonts were drawn with this machine's fonts",
+    # Building and writing
+    "bad-environment": "SOURCE_DATE_EPOCH is set but is not a number of seconds",
+    "build-running": "another build is writing to the same output folder: wait for it",
+    "cannot-read": "a file could not be read while building",
+    "cannot-write": "the output folder cannot be written: make it writable, or write elsewhere with `-o DIR`",
+    "disk-full": "the disk is full; the last build's files were kept",
+    "bookforge-bug": "bookforge itself failed (the preview shows the traceback): please report it",
+    # Other commands
+    "folder-not-empty": "`bookforge new` writes only into a new or empty folder",
+    "file-exists": "`bookforge import-text` would overwrite a chapter file: use --force to replace it",
+    "import-layout": "the text to import is not laid out as titled entries with `Context:` or `Why it matters:`",
+}
+"""Every diagnostic code bookforge reports, with what it means; tests check that the table and the code agree."""
+
+
 class BookforgeError(Exception):
     """The author's input (or environment) is wrong; carries every problem found, not just the first."""
 
