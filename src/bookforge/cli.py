@@ -31,7 +31,8 @@ class BookforgeGroup(click.Group):
             return super().invoke(ctx)
         except BookforgeError as exc:
             _report(exc.diagnostics)
-            problems = sum(1 for d in exc.diagnostics if d.severity == "error")
+            # Under --strict the warnings are what failed the build: they count as its problems.
+            problems = sum(1 for d in exc.diagnostics if d.severity == "error") or len(exc.diagnostics)
             built = getattr(exc, "built", ())
             outcome = (f"built {', '.join(built)}; the other editions were not written" if built
                        else "nothing was written")

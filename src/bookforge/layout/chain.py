@@ -104,7 +104,8 @@ def _find(root: Path, name: str, start: int, where: Location | None, seen: list[
         raise BookforgeError([Diagnostic("layout-cycle", f"layouts extend each other in a circle: {cycle}", where)])
     if not LAYOUT_NAME.fullmatch(name):
         raise BookforgeError([Diagnostic("bad-layout-name", f"`{name}` is not a layout name", where,
-                                         "name a layout (a folder of layouts/), not a path")])
+                                         "name a layout (letters, digits, `-` and `_`), such as `ebook` or `print`; "
+                                         "a project's own layouts live in its layouts/ folder")])
     folders = layout_folders(root)
     for index in range(start, len(folders)):
         candidate = folders[index] / name

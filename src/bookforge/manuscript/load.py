@@ -20,7 +20,6 @@ from bookforge.errors import (
 from bookforge.manuscript.images import load_images
 from bookforge.manuscript.model import (
     FILE_REFS,
-    LAYOUT_NAME,
     BackMatterRef,
     Book,
     BookFile,
@@ -83,7 +82,6 @@ def read_book(root: Path) -> tuple[Book | None, Mapping[str, Edition] | None, li
                 for path, key, relative in _named_files(doc.data)[:MAX_CONTENTS * 2]}
     if book_file is not None:
         _check_exclusions(book_file, doc, problems)
-        _check_layout_names(book_file, doc, problems)
         _check_isbns(book_file, doc, problems)
     remote = isinstance(doc.data, dict) and doc.data.get("remote_images") is True
     images = load_images(root, [chapter for chapter in chapters.values() if chapter is not None], problems, remote)
@@ -134,16 +132,6 @@ def _check_contents_length(doc: YamlDocument, problems: list[Diagnostic]) -> Non
         problems.append(Diagnostic("too-many-parts", f"`contents` names {len(contents)} items; at most "
                                    f"{MAX_CONTENTS} are allowed", doc.where(("contents", MAX_CONTENTS)),
                                    "put several chapters into one file"))
-
-
-def _check_layout_names(book_file: BookFile, doc: YamlDocument, problems: list[Diagnostic]) -> None:
-    """A layout is named, never given as a path: `../../x` must not reach a folder outside the project."""
-    for name, edition in book_file.editions.items():
-        if not LAYOUT_NAME.fullmatch(edition.layout):
-            problems.append(Diagnostic("bad-layout-name", f"`{edition.layout}` is not a layout name",
-                                       doc.where(("editions", name, "layout")),
-                                       "name a layout (letters, digits, `-` and `_`), such as `ebook` or `print`; "
-                                       "a project's own layouts live in its layouts/ folder"))
 
 
 def _check_isbns(book_file: BookFile, doc: YamlDocument, problems: list[Diagnostic]) -> None:
