@@ -60,7 +60,10 @@ class Cache:
 
     def read(self, relative: str, *, fresh: bool | None = None) -> bytes | None:
         """The body of the entry at `relative` (below build/.cache) if this user's bookforge wrote it, else None."""
-        data = read_own_file(self.folder / relative, MAX_ENTRY)
+        path = self.folder / relative
+        if not is_own_folder(self.output, path.parent):  # no link is followed, for reading either
+            return None
+        data = read_own_file(path, MAX_ENTRY)
         if data is None:
             return None
         header = _HEADER.match(data)
