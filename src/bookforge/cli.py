@@ -147,16 +147,15 @@ def _print_report(report) -> None:
 @main.command()
 @project_option
 def clean(project: Path) -> None:
-    """Remove build/: every output, the build cache and the report."""
-    import shutil
-
+    """Remove build/: every output, the build cache and the report (not while a build is writing there)."""
+    from bookforge.build.lock import remove_output
     from bookforge.build.orchestrate import BUILD_DIR
 
     target = project / BUILD_DIR
     if not (project / "manuscript").is_dir():
         raise click.UsageError(f"{project.resolve()} is not a book project (it has no manuscript/ folder)")
-    if target.exists():
-        shutil.rmtree(target)
+    if target.exists() or target.is_symlink():
+        remove_output(target)
         click.echo(f"removed {_shown(target)}")
     else:
         click.echo("nothing to clean")

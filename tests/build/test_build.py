@@ -163,11 +163,13 @@ def test_the_ebook_cover_is_drawn_once_and_kept(ebook_built):
     """Drawing the cover takes WeasyPrint; an edit elsewhere takes the drawn cover from the fragment store."""
     import base64
 
+    from bookforge.build.cache import FRAGMENTS_DIR, Cache
+
     project, _ = ebook_built
-    store = project / "build" / ".cache" / "fragments"
-    (kept,) = list(store.glob("*/cover-*.html"))
+    store = Cache(project / "build").store(FRAGMENTS_DIR)
+    (kept,) = [key for key in store if key.startswith("cover-")]
     marker = b"\xff\xd8 a cover from the store"
-    kept.write_text(base64.b64encode(marker).decode())
+    store[kept] = base64.b64encode(marker).decode()  # as bookforge stores it: a file put there otherwise is not read
     edit_scene(project, "gazing at the stars", "gazing at the far stars")
     (ebook,) = build(project, ["ebook"])
     with zipfile.ZipFile(ebook.path) as epub:

@@ -8,8 +8,16 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-from bookforge.build.cache import CHUNKS_DIR, FragmentStore, edition_inputs
-from bookforge.build.output import CACHE_DIR, file_slug, write_atomically
+from bookforge.build.cache import (
+    CHUNKS_DIR,
+    FRAGMENTS_DIR,
+    Cache,
+    FragmentStore,
+    edition_inputs,
+    load_page_map,
+    store_page_map,
+)
+from bookforge.build.output import file_slug, write_atomically
 from bookforge.build.report import EditionResult
 from bookforge.build.writers import WRITERS, Job, PrintWriter
 from bookforge.errors import BookforgeError
@@ -17,55 +25,59 @@ from bookforge.manuscript.model import Book, edition_parts, reading_text
 from bookforge.print import pagemap
 from bookforge.project import Project
 
-PAGE_MAPS = "pagemaps"
-
 
 def build_edition(project: Project, name: str, output: Path, modified: datetime, *, strict: bool = False,
-                  page_hint: int | None = None, workers: int = 1) -> EditionResult:
-    """Build one edition; a print edition's chunks may be laid out in `workers` processes."""
+                  page_hint: int | None = None, workers: int = 1, run: str | None = None,
+                  fresh: bool = False) -> EditionResult:
+    """Build one edition; a print edition's chunks may be laid out in `workers` processes.
+
+    `run` names the build this edition is part of; with `fresh` (--force) the cache gives only what this build
+    put there.
+    """
     started = time.perf_counter()
     edition, fmt = project.editions[name], project.format(name)
     source = project.page_list_sources.get(name)
-    job = Job(project, name, modified, FragmentStore(output / CACHE_DIR / "fragments"), chunk_store(output, name),
+    cache = Cache(output, run, fresh)
+    job = Job(project, name, modified, cache.store(FRAGMENTS_DIR), chunk_store(output, name, cache),
               page_hint=page_hint, workers=workers, map_pages=name in project.page_list_sources.values(),
-              page_starts=print_page_starts(project, source, output, modified) if source else None)
+              page_starts=print_page_starts(project, source, cache, modified) if source else None)
     made = WRITERS[edition.format].write(job)
     if job.map_pages:
-        _store_page_starts(project, name, output, made.page_starts)
+        _store_page_starts(project, name, cache, made.page_starts)
     if strict and made.warnings:
         raise BookforgeError(made.warnings)
     slug = file_slug(made.rendition.title)
     path = output / name / f"{slug}.{fmt.extension}"
-    write_atomically(path, made.data)
+    write_atomically(path, made.data, root=output)
     cover = output / name / f"{slug}-cover.pdf" if made.cover is not None else None
     if cover is not None:
-        write_atomically(cover, made.cover)
+        write_atomically(cover, made.cover, root=output)
     return EditionResult(name=name, format=edition.format, path=path, size=len(made.data), pages=made.pages,
                          documents=len(edition_parts(project.book, name)), words=word_count(project.book, name),
                          seconds=time.perf_counter() - started, rebuilt=True, warnings=made.warnings,
                          rendered_parts=made.rendered_parts, cover=cover, chunks=made.chunks)
 
 
-def chunk_store(output: Path, name: str) -> FragmentStore:
+def chunk_store(output: Path, name: str, cache: Cache | None = None) -> FragmentStore:
     """Where print edition `name`'s laid-out chunks are kept between builds."""
-    return FragmentStore(output / CACHE_DIR / CHUNKS_DIR / name, suffix=".json")
+    return (cache or Cache(output)).store(f"{CHUNKS_DIR}/{name}", suffix=".json")
 
 
-def print_page_starts(project: Project, name: str, output: Path, modified: datetime) -> tuple[pagemap.PageStart, ...]:
+def print_page_starts(project: Project, name: str, cache: Cache, modified: datetime) -> tuple[pagemap.PageStart, ...]:
     """Where each page of print edition `name` starts: from its last build when that is current, else laid out now."""
     key = edition_inputs(project.book, name, project.layouts[name], os.environ.get("SOURCE_DATE_EPOCH", ""))
-    starts = pagemap.load(output / CACHE_DIR / PAGE_MAPS / f"{name}.json", key)
+    starts = load_page_map(cache, name, key)
     if starts is None:
-        job = Job(project, name, modified, FragmentStore(output / CACHE_DIR / "fragments"), chunk_store(output, name),
+        job = Job(project, name, modified, cache.store(FRAGMENTS_DIR), chunk_store(cache.output, name, cache),
                   map_pages=True)
         result, _, _ = PrintWriter.lay_out(job)
-        starts = _store_page_starts(project, name, output, result.page_starts)
+        starts = _store_page_starts(project, name, cache, result.page_starts)
     return starts
 
 
-def _store_page_starts(project: Project, name: str, output: Path, starts: tuple) -> tuple:
+def _store_page_starts(project: Project, name: str, cache: Cache, starts: tuple) -> tuple:
     key = edition_inputs(project.book, name, project.layouts[name], os.environ.get("SOURCE_DATE_EPOCH", ""))
-    write_atomically(output / CACHE_DIR / PAGE_MAPS / f"{name}.json", pagemap.dump(starts, key))
+    store_page_map(cache, name, key, tuple(starts))
     return starts
 
 

@@ -17,13 +17,14 @@ from concurrent.futures import (
 from datetime import datetime, timezone
 from pathlib import Path
 
-from bookforge.build.cache import BuildState, Record, edition_inputs, file_sha256
+from bookforge.build.cache import BuildState, Cache, Record, edition_inputs, file_sha256
 from bookforge.build.edition import build_edition
 from bookforge.build.lock import build_lock
 from bookforge.build.output import write_atomically
 from bookforge.build.report import REPORT_FILE, BuildReport, EditionResult
 from bookforge.build.writers import estimated_pages
 from bookforge.errors import BookforgeError, Diagnostic
+from bookforge.own_files import not_followed
 from bookforge.project import Project, load_project
 
 BUILD_DIR = "build"
@@ -37,15 +38,19 @@ def build(root: Path | Project, editions: tuple[str, ...] | list[str] = (), outp
           on_event: Event = lambda what, name: None) -> BuildReport:
     """Build the named editions (all when none are named) into `output` (default: the project's build/).
 
-    An edition whose inputs have not changed since the last build, and whose output is still there, is kept.
+    An edition whose inputs have not changed since the last build, and whose output is still there, is kept. With
+    `force`, nothing the cache held is read for the editions named: they are made from the manuscript alone.
     """
     started = time.perf_counter()
     project = root if isinstance(root, Project) else load_project(root)
+    if output is None and (project.root / BUILD_DIR).is_symlink():
+        raise BookforgeError([not_followed(project.root / BUILD_DIR)])
     output = (output or project.root / BUILD_DIR).resolve()
     names = project.select(editions)
     modified = source_date()
-    with build_lock(output):
-        state = BuildState(output)
+    with build_lock(output, tuple(project.editions)):
+        cache = Cache(output, fresh=force)
+        state = BuildState(cache)
         inputs = _inputs(project, names)
         results: dict[str, EditionResult] = {}
         for name in names:
@@ -54,9 +59,9 @@ def build(root: Path | Project, editions: tuple[str, ...] | list[str] = (), outp
                 results[name] = _reused(project, name, output, record)
                 on_event("reused", name)
         todo = [name for name in names if name not in results]
-        hints = {name: state.records[name].pages for name in todo if name in state.records}
+        hints = {} if force else {name: state.records[name].pages for name in todo if name in state.records}
         problems: list[Diagnostic] = []
-        for outcome in _build_all(project, todo, output, modified, jobs, strict, hints, on_event):
+        for outcome in _build_all(project, todo, output, modified, jobs, strict, hints, on_event, cache):
             if isinstance(outcome, BookforgeError):
                 problems.extend(outcome.diagnostics)
                 continue
@@ -67,7 +72,7 @@ def build(root: Path | Project, editions: tuple[str, ...] | list[str] = (), outp
             raise PartialBuildError(problems, tuple(name for name in names if name in results))
         report = BuildReport(tuple(results[name] for name in names), time.perf_counter() - started,
                              tuple(note for note in (state.note,) if note))
-        write_atomically(output / REPORT_FILE, report.to_json(output).encode())
+        write_atomically(output / REPORT_FILE, report.to_json(output).encode(), root=output)
     return report
 
 
@@ -96,7 +101,7 @@ def _inputs(project: Project, names: list[str]) -> dict[str, str]:
 
 
 def _build_all(project: Project, names: list[str], output: Path, modified: datetime, jobs: int, strict: bool,
-               hints: dict[str, int | None], on_event: Event) -> Iterator[EditionResult | BookforgeError]:
+               hints: dict[str, int | None], on_event: Event, cache: Cache) -> Iterator[EditionResult | BookforgeError]:
     """Editions in dependency order, the longest first, at most `jobs` at a time; yields each result or problems.
 
     Longest first, because the build takes as long as its slowest worker; an ebook that reads a print edition's page
@@ -121,10 +126,11 @@ def _build_all(project: Project, names: list[str], output: Path, modified: datet
                 on_event("start", name)
                 if parallel:
                     future = pool.submit(_build_in_worker, str(project.root), name, str(output), modified, strict,
-                                         hints.get(name), chunk_workers)
+                                         hints.get(name), chunk_workers, cache.run, cache.fresh)
                 else:
                     future = pool.submit(build_edition, project, name, output, modified, strict=strict,
-                                         page_hint=hints.get(name), workers=chunk_workers)
+                                         page_hint=hints.get(name), workers=chunk_workers, run=cache.run,
+                                         fresh=cache.fresh)
                 running[future] = name
             done, _ = wait(running, return_when=FIRST_COMPLETED)
             for future in done:
@@ -162,9 +168,9 @@ class PartialBuildError(BookforgeError):
 
 
 def _build_in_worker(root: str, name: str, output: str, modified: datetime, strict: bool,
-                     page_hint: int | None, chunk_workers: int) -> EditionResult:
+                     page_hint: int | None, chunk_workers: int, run: str, fresh: bool) -> EditionResult:
     return build_edition(load_project(Path(root)), name, Path(output), modified, strict=strict, page_hint=page_hint,
-                         workers=chunk_workers)
+                         workers=chunk_workers, run=run, fresh=fresh)
 
 
 def _reused(project: Project, name: str, output: Path, record: Record) -> EditionResult:
@@ -175,6 +181,7 @@ def _reused(project: Project, name: str, output: Path, record: Record) -> Editio
 
 def _record(result: EditionResult, output: Path, inputs: str) -> Record:
     return Record(inputs=inputs, output=result.path.relative_to(output).as_posix(),
-                  sha256=file_sha256(result.path) or "", size=result.size, pages=result.pages,
+                  sha256=file_sha256(result.path) or "0" * 64, size=result.size, pages=result.pages,
                   documents=result.documents, words=result.words,
-                  cover=result.cover.relative_to(output).as_posix() if result.cover else None)
+                  cover=result.cover.relative_to(output).as_posix() if result.cover else None,
+                  cover_sha256=file_sha256(result.cover) if result.cover else None)

@@ -7,46 +7,55 @@ import contextlib
 import errno
 import os
 import re
-import tempfile
 import unicodedata
 from pathlib import Path
 
 from bookforge.errors import Diagnostic, Location
+from bookforge.formats import FORMATS
+from bookforge.own_files import is_own_folder, write_atomically  # noqa: F401 (the build's writes go through here)
+from bookforge.print.proof import OWN_IMAGES, PROOF_DIR
 
 CACHE_DIR = ".cache"
 SLUG_MAX = 80
+# write_atomically's temporary files: `.NAME.XXXXXXXX.tmp`, NAME being the file it was to become.
+_TEMPORARY = re.compile(r"^\.(?P<target>.+)\.[a-z0-9_]{8}\.tmp$")
+# What bookforge writes in the folders of an output folder that it shares with whatever else is there (`-o DIR`):
+# its report at the top, the outputs in each edition's folder, the proof's pictures in its folder.
+_OWN_TARGETS = {
+    "top": re.compile(r"report\.json"),
+    "edition": re.compile(r"[a-z0-9-]+\.(%s)" % "|".join(re.escape(f.extension) for f in FORMATS.values())),
+    "proof": re.compile(f"{OWN_IMAGES.pattern}|index\\.html"),
+}
 
 
-def write_atomically(path: Path, data: bytes) -> None:
-    """Write beside the target and rename over it: readers see the old file or the new one, never half of one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as stream:
-            stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temporary)
-        raise
+def remove_stale_temporaries(output: Path, editions: tuple[str, ...] | list[str] = ()) -> None:
+    """Temporary files left by a build that was killed; called with the build lock held, so none is in use.
 
-
-# write_atomically's temporary files: `.NAME.XXXXXXXX.tmp`.
-_TEMPORARY = re.compile(r"^\..+\.[a-z0-9_]{8}\.tmp$")
-
-
-def remove_stale_temporaries(output: Path) -> None:
-    """Temporary files left by a build that was killed; called with the build lock held, so none is in use."""
+    Only bookforge's own: in build/.cache (all bookforge's) any of write_atomically's; at the top of the output
+    folder and in the folders of `editions` (and their proofs), only those of the files bookforge writes there.
+    Nothing is deleted through a symbolic link, and a link is never taken for a temporary file.
+    """
+    folders: list[tuple[Path, re.Pattern | None]] = [(output, _OWN_TARGETS["top"])]
+    for name in editions:
+        if re.fullmatch(r"[a-z0-9][a-z0-9-]*", name):
+            folders += [(output / name, _OWN_TARGETS["edition"]), (output / name / PROOF_DIR, _OWN_TARGETS["proof"])]
     cache = output / CACHE_DIR
-    folders = [output, *(p for p in output.iterdir() if p.is_dir() and not p.is_symlink())]
-    folders += [p for p in cache.rglob("*") if p.is_dir() and not p.is_symlink()] if cache.is_dir() else []
-    for folder in folders:
-        for path in folder.glob(".*.tmp"):
-            if _TEMPORARY.match(path.name) and path.is_file():
-                path.unlink(missing_ok=True)
+    if is_own_folder(output, cache):
+        for top, subfolders, _ in os.walk(cache):  # os.walk does not enter linked folders
+            folders.append((Path(top), None))
+    for folder, targets in folders:
+        if folder != output and not is_own_folder(output, folder):
+            continue
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue
+        for entry in entries:
+            match = _TEMPORARY.match(entry.name)
+            if match and entry.is_file(follow_symlinks=False) and (
+                    targets is None or targets.fullmatch(match["target"])):
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(entry.path)
 
 
 def file_system_problem(exc: OSError, output: Path) -> Diagnostic:

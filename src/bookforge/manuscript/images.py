@@ -3,11 +3,14 @@ http(s) address), and checked from their bytes."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import http.client
 import io
 import ipaddress
 import re
 import socket
+import threading
 import urllib.parse
 import urllib.request
 import warnings
@@ -20,7 +23,7 @@ from bookforge.errors import Diagnostic, Location, did_you_mean
 from bookforge.manuscript.model import Chapter, Figure, ImageFile
 
 REMOTE_TIMEOUT = 20
-"""Seconds to wait for a remote image (with `remote_images: true`)."""
+"""Seconds a remote image may take in all, from connecting to the last byte (with `remote_images: true`)."""
 ASSETS_DIR = "assets"
 MAX_IMAGE_BYTES = 10 * 1024 * 1024
 """One image file (the stores' own limits are larger; a book of such images would not be)."""
@@ -158,15 +161,87 @@ def fetch_remote_image(url: str, where: Location | None) -> tuple[bytes | None, 
     if not addresses or not all(address.is_global for address in addresses):
         return None, Diagnostic("remote-image", f"`{url}` points at a loopback, private or reserved address", where,
                                 "a manuscript may not make bookforge reach this machine or its network")
-    opener = urllib.request.build_opener(_NoRedirects)
     try:
-        with opener.open(url, timeout=REMOTE_TIMEOUT) as response:
-            data = response.read(MAX_IMAGE_BYTES + 1)
-    except (OSError, ValueError) as exc:
+        data = _download(url, REMOTE_TIMEOUT)
+    except TimeoutError:
+        return None, Diagnostic("remote-image", f"`{url}` did not arrive within {REMOTE_TIMEOUT} s", where,
+                                "download the image into assets/ and name that file instead")
+    except (OSError, ValueError, http.client.HTTPException) as exc:
         return None, Diagnostic("remote-image", f"`{url}` could not be fetched: {exc}", where)
     if len(data) > MAX_IMAGE_BYTES:
         return None, _too_large(url, len(data), where)
     return data, None
+
+
+def _download(url: str, seconds: float) -> bytes:
+    """The body of `url` (at most MAX_IMAGE_BYTES + 1 bytes; a redirect is refused), or TimeoutError when the whole
+    fetch takes longer than `seconds`: a socket timeout only bounds each read, which a server sending a byte now
+    and then never reaches. The fetch runs in a thread of its own; at the deadline its connection is shut."""
+    opened = _Connections()
+    opener = urllib.request.build_opener(_NoRedirects, _HTTP(opened), _HTTPS(opened))
+    outcome: dict[str, object] = {}
+
+    def fetch() -> None:
+        try:
+            with opener.open(url, timeout=seconds) as response:
+                outcome["data"] = response.read(MAX_IMAGE_BYTES + 1)
+        except BaseException as exc:  # handed to the caller
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=fetch, name="bookforge-remote-image", daemon=True)
+    thread.start()
+    thread.join(seconds)
+    if thread.is_alive():
+        opened.shut()  # the thread ends at its next read, and gives up its socket
+        raise TimeoutError(f"no complete answer within {seconds:g} s")
+    if "error" in outcome:
+        raise outcome["error"]  # type: ignore[misc]
+    return outcome["data"]  # type: ignore[return-value]
+
+
+class _Connections:
+    """The HTTP connections of one fetch, to be shut when its time is up."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._open: list[http.client.HTTPConnection] = []
+        self._shut = False
+
+    def factory(self, cls: type[http.client.HTTPConnection]):
+        def make(host: str, **kwargs) -> http.client.HTTPConnection:
+            connection = cls(host, **kwargs)
+            with self._lock:
+                if self._shut:
+                    raise TimeoutError("the time for this fetch is up")
+                self._open.append(connection)
+            return connection
+        return make
+
+    def shut(self) -> None:
+        with self._lock:
+            self._shut = True
+            for connection in self._open:
+                if connection.sock is not None:
+                    with contextlib.suppress(OSError):  # the plain socket's shutdown: also under TLS
+                        socket.socket.shutdown(connection.sock, socket.SHUT_RDWR)
+
+
+class _HTTP(urllib.request.HTTPHandler):
+    def __init__(self, opened: _Connections):
+        super().__init__()
+        self.opened = opened
+
+    def http_open(self, req):
+        return self.do_open(self.opened.factory(http.client.HTTPConnection), req)
+
+
+class _HTTPS(urllib.request.HTTPSHandler):
+    def __init__(self, opened: _Connections):
+        super().__init__()
+        self.opened = opened
+
+    def https_open(self, req):
+        return self.do_open(self.opened.factory(http.client.HTTPSConnection), req, context=self._context)
 
 
 def _identify(data: bytes) -> tuple[str | None, int | None, int | None]:

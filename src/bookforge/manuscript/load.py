@@ -233,9 +233,31 @@ def _existing_files_hint(manuscript: Path, relative: str) -> str:
     return f"{close} ({listed})" if close and close.startswith("did you mean") else listed
 
 
+# Ids bookforge gives other things beside the parts' ids, in the same EPUB package or document: the package's
+# (ebooklib's `id`, `nav`, `ncx`; the cover's `cover` and `cover-image`; `subtitle`, `creatorN`; resources'
+# `r-...`), the page list's markers (`page-...`), Kobo's wrappers, and what the templates make of a part's id
+# (`ID-title`, `ID-entry-N`, `ID-entry-N-title`). A part id never has one of these forms, so no two ids meet.
+_TAKEN = re.compile(r"id|nav|ncx|cover|cover-image|subtitle|creator\d+|page|book-columns|book-inner|.*-title|"
+                    r".*-entry-\d+")
+_TAKEN_PREFIX = re.compile(r"(r|page)-")
+
+
 def _unique(base: str, seen: set[str]) -> str:
-    candidate, n = base, 2
+    """A part id: `base` (or `base-2`, `base-3`...) made free of the forms above, and not given before."""
+    candidate, n = _free(base), 2
     while candidate in seen:
-        candidate, n = f"{base}-{n}", n + 1
+        candidate, n = _free(f"{base}-{n}"), n + 1
     seen.add(candidate)
     return candidate
+
+
+def _free(ident: str) -> str:
+    """`ident`, or `part-ident` / `ident-part` when it has a form bookforge gives other ids (`x-title` ->
+    `x-title-part`); neither `part-...` nor `...-part` is such a form."""
+    while True:
+        if _TAKEN_PREFIX.match(ident):
+            ident = f"part-{ident}"
+        elif _TAKEN.fullmatch(ident):
+            ident = f"{ident}-part"
+        else:
+            return ident

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -10,13 +11,37 @@ from bookforge.preview.pages import Response
 
 
 class PreviewServer(ThreadingHTTPServer):
-    """HTTP on 127.0.0.1 only; port 0 picks a free port (see `url`)."""
+    """HTTP on 127.0.0.1 only; port 0 picks a free port (see `url`).
+
+    A connection that sends nothing for `idle_timeout` seconds is closed, and at most `max_connections` are served
+    at once (one more is closed at once): idle or half-sent requests cannot pile up until the process runs out of
+    file descriptors. The pages' event streams send every 10 s, so they stay open.
+    """
 
     daemon_threads = True
 
-    def __init__(self, preview: Preview, port: int = 8000):
+    def __init__(self, preview: Preview, port: int = 8000, *, idle_timeout: float = 30,
+                 max_connections: int = 64):
         self.preview = preview
+        self.idle_timeout = idle_timeout
+        self._slots = threading.BoundedSemaphore(max_connections)
         super().__init__(("127.0.0.1", port), _Handler)
+
+    def process_request(self, request, client_address) -> None:
+        if not self._slots.acquire(blocking=False):
+            self.shutdown_request(request)
+            return
+        try:
+            super().process_request(request, client_address)
+        except BaseException:
+            self._slots.release()
+            raise
+
+    def process_request_thread(self, request, client_address) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self._slots.release()
 
     @property
     def url(self) -> str:
@@ -25,6 +50,10 @@ class PreviewServer(ThreadingHTTPServer):
 
 class _Handler(BaseHTTPRequestHandler):
     server: PreviewServer
+
+    def setup(self) -> None:
+        self.timeout = self.server.idle_timeout  # StreamRequestHandler sets it on the socket
+        super().setup()
 
     def do_GET(self) -> None:  # noqa: N802 (the name http.server calls)
         # Only pages opened as localhost: another site cannot reach the book through DNS rebinding.
@@ -62,8 +91,8 @@ class _Handler(BaseHTTPRequestHandler):
                 self.wfile.flush()
                 sent = key
                 generation = preview.wait(generation, timeout=10)
-        except (BrokenPipeError, ConnectionResetError):
-            pass  # the page was closed or reloaded
+        except (BrokenPipeError, ConnectionResetError, TimeoutError):
+            pass  # the page was closed or reloaded, or stopped reading
 
     def log_message(self, format: str, *args) -> None:
         pass  # quiet: the command line reports builds, not requests

@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import html
+import io
+import os
+import re
 from dataclasses import dataclass
 from itertools import zip_longest
 from pathlib import Path
 
+from bookforge.own_files import is_own_folder, own_folder, write_atomically
 from bookforge.print.raster import page_images
 
 PROOF_DIR = "proof"
 GAP = 12  # pixels of table between the two pages of a spread, and around it
+OWN_IMAGES = re.compile(r"(spread-\d{3,}|cover)\.png")
+"""The pictures make_proof writes: the only files it deletes."""
 
 
 @dataclass(frozen=True)
@@ -24,11 +30,14 @@ class Spread:
 def make_proof(pdf: Path, folder: Path, dpi: int = 60, cover: Path | None = None) -> Path:
     """Write spread-NNN.png (and cover.png) into `folder` with index.html; returns the contact sheet's path.
 
-    Pages are drawn a spread at a time, so a long book at a high resolution is never held in memory whole.
+    Pages are drawn a spread at a time, so a long book at a high resolution is never held in memory whole. The
+    folder is bookforge's own (build/EDITION/proof): a symbolic link there is refused, never followed; of what is in
+    it, only the pictures a proof writes are replaced, each file written whole (see own_files).
     """
-    folder.mkdir(parents=True, exist_ok=True)
-    for old in folder.glob("*.png"):
-        old.unlink()
+    own_folder(folder.parent, folder)
+    for entry in list(os.scandir(folder)) if is_own_folder(folder.parent, folder) else []:
+        if OWN_IMAGES.fullmatch(entry.name) and not entry.is_dir(follow_symlinks=False):
+            os.unlink(entry.path)  # a link of that name goes itself; what it points to stays
     pages = page_images(pdf, dpi=dpi)
     first = next(pages, None)
     made = [_spread(folder, 1, [None, first], (None, 1))] if first is not None else []
@@ -38,16 +47,22 @@ def make_proof(pdf: Path, folder: Path, dpi: int = 60, cover: Path | None = None
     cover_image = None
     if cover is not None and cover.exists():
         cover_image = folder / "cover.png"
-        _compose([next(page_images(cover, dpi=dpi, trim=False))]).save(cover_image)
+        _save(_compose([next(page_images(cover, dpi=dpi, trim=False))]), cover_image)
     index = folder / "index.html"
-    index.write_text(_contact_sheet(pdf.name, made, cover_image), encoding="utf-8")
+    write_atomically(index, _contact_sheet(pdf.name, made, cover_image).encode("utf-8"), root=folder)
     return index
 
 
 def _spread(folder: Path, number: int, images: list, pages: tuple[int | None, int | None]) -> Spread:
     path = folder / f"spread-{number:03d}.png"
-    _compose(images).save(path)
+    _save(_compose(images), path)
     return Spread(*pages, path)
+
+
+def _save(image, path: Path) -> None:
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    write_atomically(path, buffer.getvalue(), root=path.parent)
 
 
 def _compose(pages: list):
