@@ -80,18 +80,20 @@ def _timed_build(root: Path, edition: str, env: dict) -> float:
     return time.perf_counter() - started
 
 
-def _kill_repeatedly(root: Path, edition: str, output: Path, times: int, budget: float) -> int:
-    """SIGKILL `bookforge build EDITION` at random moments; after each, the last good output is byte for byte there."""
+def _kill_repeatedly(root: Path, edition: str, output: Path, times: int, budget: float) -> tuple[int, int]:
+    """SIGKILL `bookforge build EDITION` at random moments; after each, the last good output is byte for byte there.
+    Returns (builds killed, builds started): as many as `budget` seconds allow, at most `times`."""
     good = output.read_bytes()
     env = {**os.environ, "SOURCE_DATE_EPOCH": os.environ["SOURCE_DATE_EPOCH"]}
     # The quickest of two builds: the first can be slowed by a cold start, and a kill aimed past the end kills nothing.
     full = min(_timed_build(root, edition, env) for _ in range(2))
     rng = random.Random(7)
-    killed = 0
+    killed = attempts = 0
     deadline = time.perf_counter() + budget
     for attempt in range(times):
         if time.perf_counter() > deadline:
             break
+        attempts += 1
         started = time.perf_counter()
         process = subprocess.Popen(_build_command(root, edition), env=env, stdout=subprocess.DEVNULL,
                                    stderr=subprocess.DEVNULL)
@@ -106,7 +108,7 @@ def _kill_repeatedly(root: Path, edition: str, output: Path, times: int, budget:
             killed += process.returncode == -signal.SIGKILL
         assert output.read_bytes() == good, f"attempt {attempt}: the output changed or was truncated"
         assert _leftovers(output.parent, {output.name, output.name.replace(".pdf", "-cover.pdf")}) == []
-    return killed
+    return killed, attempts
 
 
 @pytest.mark.slow
@@ -114,9 +116,11 @@ def test_killing_epub_builds_at_random_moments_never_loses_the_last_good_book(tm
     root = tiny_project(tmp_path / "project")
     (result,) = build(root, ["ebook"])
 
-    killed = _kill_repeatedly(root, "ebook", result.path, times=50, budget=90)
+    killed, attempts = _kill_repeatedly(root, "ebook", result.path, times=50, budget=90)
 
-    assert killed >= 35  # the rest finished before their kill came, which is fine too
+    # A busy machine allows fewer attempts in the budget; of those, most must be killed mid-build (the rest finished
+    # before their kill came, which is fine too).
+    assert attempts >= 20 and killed >= 0.7 * attempts, (killed, attempts)
     subprocess.run(_build_command(root, "ebook"), check=True)
     assert [p.name for p in result.path.parent.iterdir()] == [result.path.name]  # stale temporaries were removed
     assert epubcheck(result.path) == []
