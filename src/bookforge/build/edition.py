@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import threading
 import time
 from datetime import datetime
 from pathlib import Path
@@ -16,19 +17,23 @@ from bookforge.errors import BookforgeError
 from bookforge.manuscript.model import Book, edition_parts, reading_text
 from bookforge.print import pagemap
 from bookforge.project import Project
+from bookforge.render.rendition import CHUNK_SIZE
 
 PAGE_MAPS = "pagemaps"
 
 
 def build_edition(project: Project, name: str, output: Path, modified: datetime, *, strict: bool = False,
-                  page_hint: int | None = None, workers: int = 1) -> EditionResult:
-    """Build one edition; a print edition's chunks may be laid out in `workers` processes."""
+                  page_hint: int | None = None, workers: int = 1, chunk_size: int = CHUNK_SIZE,
+                  cancel: threading.Event | None = None) -> EditionResult:
+    """Build one edition; a print edition's chunks (of `chunk_size` characters) may be laid out in `workers`
+    processes; `cancel` set stops its layout between chunks."""
     started = time.perf_counter()
     edition, fmt = project.editions[name], project.format(name)
     source = project.page_list_sources.get(name)
     job = Job(project, name, modified, FragmentStore(output / CACHE_DIR / "fragments"), chunk_store(output, name),
-              page_hint=page_hint, workers=workers, map_pages=name in project.page_list_sources.values(),
-              page_starts=print_page_starts(project, source, output, modified) if source else None)
+              page_hint=page_hint, workers=workers, chunk_size=chunk_size, cancel=cancel,
+              map_pages=name in project.page_list_sources.values(),
+              page_starts=print_page_starts(project, source, output, modified, chunk_size, cancel) if source else None)
     made = WRITERS[edition.format].write(job)
     if job.map_pages:
         _store_page_starts(project, name, output, made.page_starts)
@@ -51,13 +56,14 @@ def chunk_store(output: Path, name: str) -> FragmentStore:
     return FragmentStore(output / CACHE_DIR / CHUNKS_DIR / name, suffix=".json")
 
 
-def print_page_starts(project: Project, name: str, output: Path, modified: datetime) -> tuple[pagemap.PageStart, ...]:
+def print_page_starts(project: Project, name: str, output: Path, modified: datetime, chunk_size: int = CHUNK_SIZE,
+                      cancel: threading.Event | None = None) -> tuple[pagemap.PageStart, ...]:
     """Where each page of print edition `name` starts: from its last build when that is current, else laid out now."""
     key = edition_inputs(project.book, name, project.layouts[name], os.environ.get("SOURCE_DATE_EPOCH", ""))
     starts = pagemap.load(output / CACHE_DIR / PAGE_MAPS / f"{name}.json", key)
     if starts is None:
         job = Job(project, name, modified, FragmentStore(output / CACHE_DIR / "fragments"), chunk_store(output, name),
-                  map_pages=True)
+                  map_pages=True, chunk_size=chunk_size, cancel=cancel)
         result, _, _ = PrintWriter.lay_out(job)
         starts = _store_page_starts(project, name, output, result.page_starts)
     return starts

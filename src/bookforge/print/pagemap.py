@@ -8,13 +8,12 @@ makes the offset blind to what differs between the two (white space, hyphens add
 
 from __future__ import annotations
 
-import json
 import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from lxml import etree
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 XHTML = "http://www.w3.org/1999/xhtml"
 EPUB = "http://www.idpf.org/2007/ops"
@@ -28,8 +27,13 @@ FLOW_PARENTS = {"section", "article", "div", "body", "aside", "nav", "header", "
 SNIPPET = 24  # letters and digits kept of each page's first words, to check a marker's place
 
 
-@dataclass(frozen=True)
-class PageStart:
+class Record(BaseModel):
+    """A typed record kept between builds (as JSON): anything else in its place is rejected, not half read."""
+
+    model_config = ConfigDict(frozen=True, strict=True, extra="forbid")
+
+
+class PageStart(Record):
     """Where one printed page starts."""
 
     label: str
@@ -98,7 +102,8 @@ def page_starts(pages: Sequence, root, labels: Sequence[str] | None = None) -> t
             seen[block] = seen.get(block, 0) + count
         if first is not None:
             anchor, path = _address(first[0], parents)
-            starts.append(PageStart(label, anchor, path, first[1], alnum(snippet)[:SNIPPET]))
+            starts.append(PageStart(label=label, anchor=anchor, path=path, offset=first[1],
+                                    text=alnum(snippet)[:SNIPPET]))
     return tuple(starts)
 
 
@@ -139,8 +144,7 @@ def _address(element, parents: dict) -> tuple[str, tuple[int, ...]]:
     return element.get("id") or "", tuple(reversed(path))
 
 
-@dataclass(frozen=True)
-class PageCounter:
+class PageCounter(Record):
     """The page counter on one laid-out page, and the folio printed there."""
 
     value: int
@@ -175,7 +179,7 @@ def page_counters(pages: Sequence) -> list[PageCounter]:
                     if kind == "counter()" and argument[0] == "page":
                         counter_style = argument[1]
                         folio = "".join(b.text for b in box.descendants() if isinstance(b, boxes.TextBox)).strip()
-        counters.append(PageCounter(value, folio or None, counter_style, reset is not None))
+        counters.append(PageCounter(value=value, printed=folio or None, style=counter_style, reset=reset is not None))
     return counters
 
 
@@ -224,20 +228,24 @@ def format_counter(value: int, style: str) -> str:
 
 # -- stored with the print edition's build, for the ebook's ---------------------------------------------------------
 
+class PageMap(Record):
+    """A print edition's page starts, and a hash of the inputs they were laid out from."""
+
+    inputs: str
+    pages: tuple[PageStart, ...]
+
+
 def dump(starts: Iterable[PageStart], key: str) -> bytes:
-    return json.dumps({"inputs": key, "pages": [asdict(s) for s in starts]}, ensure_ascii=False).encode()
+    return PageMap(inputs=key, pages=tuple(starts)).model_dump_json().encode()
 
 
 def load(path: Path, key: str) -> tuple[PageStart, ...] | None:
     """The stored page starts when they were made from the same inputs, else None."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        if data["inputs"] != key:
-            return None
-        return tuple(PageStart(p["label"], p["anchor"], tuple(p["path"]), p["offset"], p["text"])
-                     for p in data["pages"])
-    except (OSError, ValueError, KeyError, TypeError):
+        stored = PageMap.model_validate_json(path.read_bytes())
+    except (OSError, ValidationError):
         return None
+    return stored.pages if stored.inputs == key else None
 
 
 # -- the EPUB side: markers in the XHTML documents ------------------------------------------------------------------
