@@ -226,6 +226,20 @@ def test_a_layout_that_needs_the_whole_book_is_laid_out_whole(generated, tmp_pat
     assert shown in text.replace("\xa0", " ")
 
 
+def test_a_stylesheet_that_only_mentions_the_page_count_is_laid_out_in_chunks(generated, tmp_path):
+    """`counter(pages)` in a comment or a string is no page count: the edition is still laid out in chunks."""
+    project = tmp_path / "book"
+    shutil.copytree(generated, project)
+    styles = project / "layouts" / "paperback" / "styles"
+    styles.mkdir(exist_ok=True)
+    (styles / "mentions.css").write_text('/* "of " counter(pages) would need the whole book */\n'
+                                         '.part.body .chapter-title::after { content: " counter(pages)"; }\n')
+    (result,) = build(project, ["paperback"], chunk_size=SMALL)
+    assert result.chunks is not None and result.chunks.total == CHAPTERS + 1
+    text = "".join(page.extract_text() for page in pypdf.PdfReader(result.path).pages)
+    assert "counter(pages)" in text
+
+
 def test_a_layout_whose_chapters_run_on_is_laid_out_whole(generated, tmp_path):
     """Chapters that do not start a page of their own cannot be cut apart: the edition is laid out in one piece."""
     project = tmp_path / "book"
