@@ -33,8 +33,9 @@ from dataclasses import dataclass
 from pydantic import ValidationError
 
 from bookforge.print import pagemap
+from bookforge.print.fontmerge import Subsetter, subset_font
 from bookforge.print.join import join
-from bookforge.print.records import ChunkLayout, Entry, Plan
+from bookforge.print.records import ChunkLayout, Entry, FontProgram, Plan
 from bookforge.print.wholecss import needs_whole_book
 from bookforge.render.rendition import PrintChunk, Rendition
 from bookforge.stores import retain, tool_fingerprint
@@ -151,10 +152,28 @@ def lay_out(rendition: Rendition, typesetter, store: MutableMapping[str, str], w
         store[whole_key] = str(reason)
         return None
     store[plan_key] = Plan(targets=targets, entries=tuple(entries)).model_dump_json()
-    retain(store, used | {plan_key})  # not the chunks of earlier versions of the book, or of earlier passes
     data, pages, warnings, starts = join(layouts, rendition.fonts, typesetter.modified,
-                                         tuple(rendition.book.metadata.subjects or ()))
+                                         tuple(rendition.book.metadata.subjects or ()),
+                                         _stored_subsets(store, fingerprint, used))
+    retain(store, used | {plan_key})  # not the chunks of earlier versions of the book, or of earlier passes
     return data, pages, warnings, starts, ChunkCounts(len(laid_out), len(chunks), ahead_count)
+
+
+def _stored_subsets(store: MutableMapping[str, str], fingerprint: str, used: set[str]) -> Subsetter:
+    """subset_font, its programs kept in `store` (their keys added to `used`): an edit seldom adds a glyph."""
+
+    def subset(data: bytes, glyphs: list[int]) -> bytes:
+        made_from = f"{fingerprint}\0{hashlib.sha256(data).hexdigest()}\0{glyphs}"
+        key = "font-" + hashlib.sha256(made_from.encode()).hexdigest()
+        used.add(key)
+        try:
+            return FontProgram.model_validate_json(store[key]).program
+        except (KeyError, ValidationError):
+            program = subset_font(data, glyphs)
+            store[key] = FontProgram(program=program, sha256=hashlib.sha256(program).hexdigest()).model_dump_json()
+            return program
+
+    return subset
 
 
 def _shifted(planned: list[Entry | None], start: Entry) -> list[Entry | None]:

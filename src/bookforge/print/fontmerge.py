@@ -10,7 +10,7 @@ from __future__ import annotations
 import io
 import re
 import zlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 
 # What WeasyPrint's own subsetting leaves out (weasyprint/pdf/fonts.py): layout tables (the PDF has positioned
 # glyphs), bitmaps and colour glyphs, signatures.
@@ -19,9 +19,13 @@ PROGRAMS = ("/FontFile2", "/FontFile3")
 BFCHAR = re.compile(rb"<([0-9a-fA-F]{4})>\s*<([0-9a-fA-F]*)>")
 
 
-def merge_subsets(pdf, fonts: Mapping[str, bytes]) -> int:
-    """Give each face one subset for the whole of `pdf` (a pikepdf.Pdf), made from its file in `fonts` (the
-    layout's font files); returns how many faces were merged.
+Subsetter = Callable[[bytes, list[int]], bytes]
+"""(font file, glyph ids) -> the font file cut down to those glyphs, each at its id: `subset_font`, or a cache."""
+
+
+def merge_subsets(pdf, fonts: Mapping[str, bytes], subset: Subsetter | None = None) -> int:
+    """Give each face one subset for the whole of `pdf` (a pikepdf.Pdf), made by `subset` from its file in `fonts`
+    (the layout's font files); returns how many faces were merged.
 
     A face is merged only when its subsets are WeasyPrint's kind (Type 0, Identity-H, glyph ids kept) and its file
     is found among `fonts` (same PostScript name, revision and glyph advances); any other font is left as it is.
@@ -38,7 +42,7 @@ def merge_subsets(pdf, fonts: Mapping[str, bytes]) -> int:
     for members in groups.values():
         if len(members) < 2:
             continue
-        one = _merged(pdf, members, sources)
+        one = _merged(pdf, members, sources, subset or subset_font)
         if one is not None:
             replaced.update((member.objgen, one) for member in members)
             merged += 1
@@ -69,7 +73,7 @@ def _resources(pdf) -> Iterator:
             seen.add(resources.objgen)
         yield resources
         for kind in ("/XObject", "/Pattern"):
-            for _, item in (resources.get(kind) or {}).items():
+            for item in (resources.get(kind) or {}).values():
                 if item.is_indirect and item.objgen in seen:
                     continue
                 if item.is_indirect:
@@ -82,7 +86,7 @@ def _fonts(pdf) -> list:
     """The fonts of `pdf`, each once, in the order of the pages that first use them."""
     fonts, seen = [], set()
     for resources in _resources(pdf):
-        for _, font in (resources.get("/Font") or {}).items():
+        for font in (resources.get("/Font") or {}).values():
             if font.objgen not in seen:
                 seen.add(font.objgen)
                 fonts.append(font)
@@ -119,7 +123,7 @@ def _identity(font) -> tuple:
     return font["name"].getDebugName(6), round(font["head"].fontRevision, 3), font["head"].unitsPerEm
 
 
-def _merged(pdf, members: list, sources: list[_Source]):
+def _merged(pdf, members: list, sources: list[_Source], subset: Subsetter):
     """One Type 0 font for every subset in `members`, or None if they cannot be merged."""
     import pikepdf
     from fontTools.ttLib import TTFont, TTLibError
@@ -137,12 +141,12 @@ def _merged(pdf, members: list, sources: list[_Source]):
     descriptor = cid_font.FontDescriptor
     program_key = next(k for k in PROGRAMS if k in descriptor)
     try:
-        subset = TTFont(io.BytesIO(descriptor[program_key].read_bytes()), lazy=True)
-        identity = _identity(subset)
+        embedded = TTFont(io.BytesIO(descriptor[program_key].read_bytes()), lazy=True)
+        identity = _identity(embedded)
         source = next((s for s in sources if _identity(s.font) == identity and "fvar" not in s.font), None)
-        if source is None or not _same_advances(subset, source.font, _widths(cid_font.W)):
+        if source is None or not _same_advances(embedded, source.font, _widths(cid_font.W)):
             return None
-        program = _subset(source.data, sorted(widths))
+        program = subset(source.data, sorted(widths))
     except (TTLibError, KeyError, AssertionError, ValueError):
         return None
     stream = pikepdf.Stream(pdf, zlib.compress(program, 9))
@@ -176,26 +180,30 @@ def _merged(pdf, members: list, sources: list[_Source]):
     return pdf.make_indirect(new_font)
 
 
-def _same_advances(subset, source, glyphs: Mapping[int, float]) -> bool:
-    """Whether the chunk's subset has the source's glyphs at the same ids (it kept them: the advances agree)."""
-    ours, theirs = subset["hmtx"].metrics, source["hmtx"].metrics
-    our_order, their_order = subset.getGlyphOrder(), source.getGlyphOrder()
+def _same_advances(embedded, source, glyphs: Mapping[int, float]) -> bool:
+    """Whether a chunk's subset has the source's glyphs at the same ids (it kept them: the advances agree)."""
+    ours, theirs = embedded["hmtx"].metrics, source["hmtx"].metrics
+    our_order, their_order = embedded.getGlyphOrder(), source.getGlyphOrder()
     used = [glyph for glyph in glyphs if glyph < len(our_order)]
     return bool(used) and all(glyph < len(their_order) and
                               ours[our_order[glyph]][0] == theirs[their_order[glyph]][0] for glyph in used)
 
 
-def _subset(data: bytes, glyphs: list[int]) -> bytes:
+def subset_font(data: bytes, glyphs: list[int]) -> bytes:
     """The font file cut down to `glyphs`, each at its id (as WeasyPrint subsets)."""
     from fontTools import subset
     from fontTools.ttLib import TTFont
 
+    # No closure over the layout tables: the PDF draws the glyphs it names, nothing they could become.
     options = subset.Options(retain_gids=True, passthrough_tables=True, ignore_missing_glyphs=True, hinting=False,
-                             desubroutinize=True, notdef_outline=False)
+                             desubroutinize=True, notdef_outline=False, layout_closure=False)
     options.drop_tables += DROPPED_TABLES
     subsetter = subset.Subsetter(options)
     subsetter.populate(gids=glyphs)
-    font = TTFont(io.BytesIO(data), recalcTimestamp=False)
+    font = TTFont(io.BytesIO(data), recalcTimestamp=False, lazy=True)
+    for tag in DROPPED_TABLES:  # before they are read (GSUB and GPOS take most of the time)
+        if tag in font:
+            del font[tag]
     subsetter.subset(font)
     out = io.BytesIO()
     font.save(out)

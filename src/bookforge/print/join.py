@@ -11,14 +11,15 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from bookforge.print import pagemap
-from bookforge.print.fontmerge import PROGRAMS, merge_subsets
+from bookforge.print.fontmerge import PROGRAMS, Subsetter, merge_subsets
 from bookforge.print.records import ChunkLayout
 
 
 def join(layouts: Sequence[ChunkLayout], fonts: Mapping[str, bytes], modified: datetime,
-         keywords: Sequence[str]):
+         keywords: Sequence[str], subset: Subsetter | None = None):
     """(PDF bytes, pages, warnings, page starts) of the book: the chunks in order, with `fonts` (the layout's font
-    files) to make each face's one subset from, and the date and keywords of the book's metadata."""
+    files) to make each face's one subset from (through `subset`), and the date and keywords of the book's
+    metadata."""
     import pikepdf
 
     merged = pikepdf.new()
@@ -57,7 +58,7 @@ def join(layouts: Sequence[ChunkLayout], fonts: Mapping[str, bytes], modified: d
             for name, page, location in sorted(names):
                 entries += [pikepdf.String(name), pikepdf.Array([merged.pages[page].obj, *location])]
             merged.Root.Names = pikepdf.Dictionary(Dests=pikepdf.Dictionary(Names=pikepdf.Array(entries)))
-        merge_subsets(merged, fonts)
+        merge_subsets(merged, fonts, subset)
         _share_streams(merged)
         _retag_subsets(merged)
         with merged.open_outline() as outline:
@@ -160,7 +161,7 @@ def _retag_subsets(merged) -> None:
     by_name: dict[str, dict[tuple[int, int], tuple]] = {}
     for page in merged.pages:
         fonts = page.obj.get("/Resources", {}).get("/Font", {})
-        for _, font in fonts.items():
+        for font in fonts.values():
             descendants = font.get("/DescendantFonts")
             target = descendants[0] if descendants else font
             descriptor = target.get("/FontDescriptor")

@@ -45,6 +45,21 @@ class ChunkLayout(Record):
         return self
 
 
+class FontProgram(Record):
+    """A face's subset for the whole book (fontmerge.py), kept while the book uses the same glyphs."""
+
+    model_config = ConfigDict(ser_json_bytes="base64", val_json_bytes="base64")
+
+    program: bytes
+    sha256: str
+
+    @model_validator(mode="after")
+    def _intact(self) -> FontProgram:
+        if hashlib.sha256(self.program).hexdigest() != self.sha256:
+            raise ValueError("the stored font program is damaged")
+        return self
+
+
 class Plan(Record):
     """What the last build found: each link target's page counter, and where each chunk started (None: unknown)."""
 

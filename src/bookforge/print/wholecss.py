@@ -3,6 +3,8 @@ comment or a string that mentions it does not count."""
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import tinycss2
 from tinycss2 import ast
 
@@ -82,7 +84,7 @@ def _values(tokens) -> str | None:
 def _page_selector(prelude) -> str | None:
     """`@page :nth(3)`: a page by its place in the document (`:nth(2 of chapter)` counts in a named page group,
     which a chunk has whole)."""
-    for before, token in zip(prelude, prelude[1:]):
+    for before, token in pairwise(prelude):
         if (isinstance(token, ast.FunctionBlock) and token.lower_name == "nth" and
                 isinstance(before, ast.LiteralToken) and before.value == ":" and
                 not any(isinstance(t, ast.IdentToken) and t.lower_value == "of" for t in token.arguments)):
