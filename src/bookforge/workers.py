@@ -13,10 +13,11 @@ import time
 from concurrent.futures import Future, ProcessPoolExecutor
 
 STOP_SECONDS = 5.0  # how long an ended worker has to exit before it is killed
+PR_SET_PDEATHSIG = 1  # Linux prctl(2): a signal for this process when its parent dies
 
 
 class Cancelled(Exception):
-    """The build was cancelled (its `cancel` event was set): nothing was written."""
+    """The build was cancelled (its `cancel` event was set): what it had not finished is not written."""
 
 
 def check(cancel: threading.Event | None) -> None:
@@ -28,10 +29,11 @@ def check(cancel: threading.Event | None) -> None:
 class Workers:
     """A process pool whose processes end with it, however the build ends.
 
-    Use it as a context manager. On leaving it, work not started is cancelled; work still running is not waited
-    for: its processes are ended (its result is not wanted, or the build is failing). Every process is gone when
-    `close()` returns. Each worker ignores Ctrl-C (the terminal sends it to the whole process group: the build
-    ends its workers itself) and dies with the process that started it, even if that one is killed outright.
+    Use it as a context manager, in one thread. On leaving it, work not started is cancelled; work still running
+    is not waited for: its processes are ended (its result is not wanted, or the build is failing). Every process
+    is gone when `close()` returns. Each worker ignores Ctrl-C (the terminal sends it to the whole process group:
+    the build ends its workers itself) and dies with the process that started it, even if that one is killed
+    outright (on Linux, with the thread that started it: hence one thread).
     """
 
     def __init__(self, processes: int):
@@ -91,7 +93,6 @@ def _started(parent: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if sys.platform.startswith("linux"):
         try:
-            PR_SET_PDEATHSIG = 1
             ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
         except (OSError, AttributeError):
             _watch(parent)
