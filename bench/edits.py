@@ -1,11 +1,13 @@
 """How much of a print edition an author's small edits lay out again: random one-word insertions, one at a time.
 
     .venv/bin/python bench/edits.py [--words 85000] [--edits 20] [--edit-words 1] [--jobs 1] [--edition paperback]
+                                    [--same-date]
 
 In this process, on a generated book laid out in chunks: the cold layout, then after each edit (`--edit-words`
-words put before a "the" somewhere in a random chapter) the time and how many chunks were laid out again. An edit moves
-the chapters after it (and makes them all be laid out again) only when its chapter's page count crosses an even
-number, since chapters open on right-hand pages; this counts how often that happens.
+words put before a "the" somewhere in a random chapter) the time and how many chunks were laid out again. Each
+layout has a date of its own, as builds without SOURCE_DATE_EPOCH do (`--same-date`: one date for all). An edit
+moves the chapters after it (and makes them all be laid out again) only when its chapter's page count crosses an
+even number, since chapters open on right-hand pages; this counts how often that happens.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import random
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -37,15 +39,19 @@ def main() -> None:
     parser.add_argument("--edit-words", type=int, default=1, help="words each edit adds")
     parser.add_argument("--jobs", type=int, default=1, help="processes that may lay chunks out ahead")
     parser.add_argument("--edition", default="paperback")
+    parser.add_argument("--same-date", action="store_true", help="lay every version out with one date")
     args = parser.parse_args()
     project = make(Path(tempfile.mkdtemp(prefix="bookforge-edits-")) / "book", args.words, 30)
     store = {}
+    layouts = []
 
     def lay_out():
         book = load_book(project)
         rendition = render(book, args.edition, load_project(Path(book.root)).layouts[args.edition], page_count=400)
+        modified = MODIFIED + (timedelta() if args.same_date else timedelta(minutes=len(layouts)))
+        layouts.append(modified)
         started = time.perf_counter()
-        result = write_pdf(rendition, MODIFIED, chunk_store=store, chunk_workers=args.jobs)
+        result = write_pdf(rendition, modified, chunk_store=store, chunk_workers=args.jobs)
         return result, time.perf_counter() - started
 
     result, cold = lay_out()

@@ -15,7 +15,6 @@ from pathlib import Path
 import pytest
 
 from bookforge import check
-
 from tests.books import REPO
 from tests.conftest import copy_project
 

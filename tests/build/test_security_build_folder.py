@@ -16,7 +16,6 @@ from bookforge.build.lock import LOCK_FILE, build_lock
 from bookforge.build.orchestrate import build
 from bookforge.errors import BookforgeError
 from bookforge.print.proof import make_proof
-
 from tests.books import REPO
 
 PRECIOUS = b"someone's own file\n"

@@ -8,8 +8,18 @@ from pathlib import Path
 import pytest
 
 from bookforge.errors import BookforgeError
-from bookforge.manuscript.load import MAX_BOOK_ENTRIES, MAX_CHAPTER_ENTRIES, MAX_CONTENTS, MAX_MANUSCRIPT_BYTES
-from bookforge.manuscript.yamlfile import MAX_DEPTH, MAX_FILE_BYTES, MAX_TEXT_CHARS, parse_yaml
+from bookforge.manuscript.load import (
+    MAX_BOOK_ENTRIES,
+    MAX_CHAPTER_ENTRIES,
+    MAX_CONTENTS,
+    MAX_MANUSCRIPT_BYTES,
+)
+from bookforge.manuscript.yamlfile import (
+    MAX_DEPTH,
+    MAX_FILE_BYTES,
+    MAX_TEXT_CHARS,
+    parse_yaml,
+)
 from tests.books import TINY_CHAPTER, load_problems, tiny_project
 
 # Before: a 50 MB file was parsed (17 s, 750 MB for the EPUB alone); 10,000 entries made a 2,505-page PDF in

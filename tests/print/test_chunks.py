@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import importlib
+import collections
 import io
 import json
 import shutil
+import time
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -28,11 +29,13 @@ MODIFIED = datetime(2026, 1, 1, tzinfo=timezone.utc)
 CHAPTERS = 8
 
 
-@pytest.fixture
-def small_chunks(monkeypatch):
-    """One chunk per chapter (the default groups ~20 pages), so that these short books have many."""
-    # `bookforge.render` the attribute is the function; the module is in sys.modules.
-    monkeypatch.setattr(importlib.import_module("bookforge.render.rendition"), "CHUNK_SIZE", 1)
+SMALL = 1
+"""A chunk for each chapter (the default groups ~20 pages), so that these short books have many."""
+
+
+def _render(project: Path, edition: str = "paperback"):
+    book = load_book(project)
+    return render(book, edition, load_project(Path(book.root)).layouts[edition], page_count=100, chunk_size=SMALL)
 
 
 @pytest.fixture(scope="module")
@@ -65,8 +68,7 @@ def _boxes(reader: pypdf.PdfReader) -> list[tuple]:
 
 
 def _compare(project: Path, edition: str) -> None:
-    book = load_book(project)
-    rendition = render(book, edition, load_project(Path(book.root)).layouts[edition], page_count=100)
+    rendition = _render(project, edition)
     assert len(rendition.chunks) > 2
     whole = write_pdf(rendition, MODIFIED, map_pages=True)
     chunked = write_pdf(rendition, MODIFIED, map_pages=True, chunk_store={})
@@ -85,14 +87,16 @@ def _compare(project: Path, edition: str) -> None:
         destinations
     assert _links(other) == _links(one)
     assert chunked.page_starts == whole.page_starts
+    assert dict(other.metadata) == dict(one.metadata)  # the date and keywords: no chunk has them, the join writes them
+    assert len(chunked.data) <= 1.1 * len(whole.data)  # one font program per face, object streams
 
 
 @pytest.mark.parametrize("edition", ["paperback", "large-print", "pocket"])
-def test_chunked_layout_is_the_same_book_as_the_whole_document(generated, edition, small_chunks):
+def test_chunked_layout_is_the_same_book_as_the_whole_document(generated, edition):
     _compare(generated, edition)
 
 
-def test_chunks_keep_press_settings_the_same(generated, tmp_path, small_chunks):
+def test_chunks_keep_press_settings_the_same(generated, tmp_path):
     """PDF/X-4 with bleed, crop marks (a bleed box per side of the spread) and raised initials; and running heads
     on the blank pages, which show the chapter before: a string set in the chunk before."""
     project = tmp_path / "book"
@@ -102,52 +106,88 @@ def test_chunks_keep_press_settings_the_same(generated, tmp_path, small_chunks):
     styles.mkdir(exist_ok=True)
     (styles / "blank-heads.css").write_text("@page :blank { @top-center { content: string(chapter-head); } }\n")
     _compare(project, "paperback")
-    book = load_book(project)
-    rendition = render(book, "paperback", load_project(Path(book.root)).layouts["paperback"], page_count=100)
-    pages = pypdf.PdfReader(io.BytesIO(write_pdf(rendition, MODIFIED, chunk_store={}).data)).pages
+    rendition = _render(project)
+    data = write_pdf(rendition, MODIFIED, chunk_store={}).data
+    pages = pypdf.PdfReader(io.BytesIO(data)).pages
     assert any(page.extract_text().strip().startswith("Chapter") and len(page.extract_text()) < 12
                for page in pages)  # a blank page with its head
+    import pikepdf
+
+    with pikepdf.open(io.BytesIO(data)) as pdf, pdf.open_metadata() as xmp:  # PDF/X's XMP: the book's dates
+        assert {xmp[name] for name in ("xmp:CreateDate", "xmp:ModifyDate", "xmp:MetadataDate")} == \
+            {"2026-01-01T00:00:00Z"}
+        assert xmp["pdf:Keywords"] == ", ".join(load_book(project).metadata.subjects)
 
 
-def test_editing_one_scene_lays_out_its_chunk_only_and_gives_a_cold_builds_bytes(generated, tmp_path, small_chunks,
-                                                                                  monkeypatch):
+def _mod_date(path: Path) -> datetime:
+    stamp = pypdf.PdfReader(path).metadata["/ModDate"]
+    return datetime.strptime(stamp[2:16], "%Y%m%d%H%M%S").replace(tzinfo=timezone.utc)
+
+
+@pytest.mark.parametrize("dates", [("1764000000", "1800000000"), (None, None)],
+                         ids=["two-dates", "no-source-date-epoch"])
+def test_editing_one_scene_lays_out_its_chunk_only_and_gives_a_cold_builds_bytes(generated, tmp_path, monkeypatch,
+                                                                                  dates):
+    """Whatever the date (the build's own, without SOURCE_DATE_EPOCH), an edit lays out the chunk it is in: no
+    chunk holds the date, which the join writes into the PDF's metadata."""
     project = tmp_path / "book"
     shutil.copytree(generated, project)
-    (cold,) = build(project, ["paperback"])
+
+    def date(epoch: str | None) -> None:
+        if epoch is None:
+            monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+        else:
+            monkeypatch.setenv("SOURCE_DATE_EPOCH", epoch)
+
+    date(dates[0])
+    (cold,) = build(project, ["paperback"], chunk_size=SMALL)
     chunks = cold.chunks.total
     assert cold.chunks == ChunkCounts(chunks, chunks) and chunks == CHAPTERS + 1
+    cold_date = _mod_date(cold.path)
     chapter = project / "manuscript" / "05-chapter.yaml"
     text = chapter.read_text(encoding="utf-8")
     word = next(w for w in ("the ", "and ", "for ") if w in text)
     chapter.write_text(text.replace(word, word.upper(), 1), encoding="utf-8")  # same letters, same pages
-    # Another day: the date is in the PDF's metadata, which is the first chunk's, and in no page.
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1800000000")
-    (edited,) = build(project, ["paperback"])
-    assert edited.chunks == ChunkCounts(2, chunks)
+    while dates[1] is None and datetime.now(timezone.utc).replace(microsecond=0) <= cold_date:
+        time.sleep(0.1)  # another second: the next build's date differs
+    date(dates[1])
+    (edited,) = build(project, ["paperback"], chunk_size=SMALL)
+    assert edited.chunks == ChunkCounts(1, chunks)
     assert json.loads((project / "build" / "report.json").read_text())["editions"][0]["chunks"] == \
-        {"laid_out": 2, "total": chunks, "ahead": 0}
-    assert pypdf.PdfReader(edited.path).metadata["/ModDate"].startswith("D:20270115")
-    # Only the last build's chunks are kept: one file each, and the contents' page numbers.
-    assert len(chunk_store(project / "build", "paperback")) == chunks + 1
-    # The PDF does not depend on what the cache held: a build from nothing gives the same bytes.
-    (fresh,) = build(project, ["paperback"], tmp_path / "fresh")
+        {"laid_out": 1, "total": chunks, "ahead": 0}
+    modified = _mod_date(edited.path)
+    assert modified > cold_date
+    if dates[1] is not None:
+        assert modified == datetime.fromtimestamp(int(dates[1]), timezone.utc)
+    # Only the last build's records are kept: one for each chunk, the plan (the contents' page numbers), one font
+    # program for each face.
+    kept = collections.Counter(key.split("-")[0] for key in chunk_store(project / "build", "paperback"))
+    assert kept == {"chunk": chunks, "plan": 1, "font": len(_font_programs(edited.path.read_bytes()))}
+    # The PDF does not depend on what the cache held: a build from nothing on that date gives the same bytes.
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(int(modified.timestamp())))
+    (fresh,) = build(project, ["paperback"], tmp_path / "fresh", chunk_size=SMALL)
     assert fresh.chunks == ChunkCounts(chunks, chunks)
     assert fresh.path.read_bytes() == edited.path.read_bytes()
 
 
-def test_a_damaged_chunk_in_the_cache_is_laid_out_again(generated, tmp_path, small_chunks):
+def test_a_damaged_chunk_in_the_cache_is_laid_out_again(generated, tmp_path):
+    """A stored chunk that is not what was stored, or not of its type, is rejected whole: laid out again."""
     project = tmp_path / "book"
     shutil.copytree(generated, project)
-    (first,) = build(project, ["paperback"])
+    (first,) = build(project, ["paperback"], chunk_size=SMALL)
     store = chunk_store(project / "build", "paperback")
-    key = next(key for key in store if key.startswith("chunk-"))
-    record = json.loads(store[key])
-    record["pdf"] = record["pdf"][:-40] + "A" * 40
-    store[key] = json.dumps(record)
+    keys = sorted(key for key in store if key.startswith("chunk-"))[:4]
+    records = [json.loads(store[key]) for key in keys]
+    records[0]["pdf"] = records[0]["pdf"][:-40] + "A" * 40  # still base64, other bytes
+    records[1]["counters"][0]["value"] = str(records[1]["counters"][0]["value"])  # "3" is not a page counter
+    del records[2]["anchors"]
+    records[3]["exit"]["side"] = "top"
+    for key, record in zip(keys, records):
+        store[key] = json.dumps(record)
     good = first.path.read_bytes()
     first.path.unlink()  # made again, from the cache (--force would read nothing from it)
-    (again,) = build(project, ["paperback"])
-    assert again.chunks == ChunkCounts(1, first.chunks.total)
+    (again,) = build(project, ["paperback"], chunk_size=SMALL)
+    assert again.chunks == ChunkCounts(4, first.chunks.total)
     assert again.path.read_bytes() == good
 
 
@@ -164,19 +204,33 @@ def test_a_damaged_chunk_in_the_cache_is_laid_out_again(generated, tmp_path, sma
     # Another chunk's text: a proxy has only the page number.
     (".table-of-contents a::after { content: \" \" target-text(attr(href url)); }\n", "Chapter 1 Chapter 1"),
 ], ids=["chapter-counter", "page-count", "nth-page", "footnotes", "target-text"])
-def test_a_layout_that_needs_the_whole_book_is_laid_out_whole(generated, tmp_path, small_chunks, css, shown):
+def test_a_layout_that_needs_the_whole_book_is_laid_out_whole(generated, tmp_path, css, shown):
     project = tmp_path / "book"
     shutil.copytree(generated, project)
     styles = project / "layouts" / "paperback" / "styles"
     styles.mkdir(exist_ok=True)
     (styles / "whole.css").write_text(css)
-    (result,) = build(project, ["paperback"])
+    (result,) = build(project, ["paperback"], chunk_size=SMALL)
     assert result.chunks is None
     text = "".join(page.extract_text() for page in pypdf.PdfReader(result.path).pages)
     assert shown in text.replace("\xa0", " ")
 
 
-def test_a_layout_whose_chapters_run_on_is_laid_out_whole(generated, tmp_path, small_chunks):
+def test_a_stylesheet_that_only_mentions_the_page_count_is_laid_out_in_chunks(generated, tmp_path):
+    """`counter(pages)` in a comment or a string is no page count: the edition is still laid out in chunks."""
+    project = tmp_path / "book"
+    shutil.copytree(generated, project)
+    styles = project / "layouts" / "paperback" / "styles"
+    styles.mkdir(exist_ok=True)
+    (styles / "mentions.css").write_text('/* "of " counter(pages) would need the whole book */\n'
+                                         '.part.body .chapter-title::after { content: " counter(pages)"; }\n')
+    (result,) = build(project, ["paperback"], chunk_size=SMALL)
+    assert result.chunks is not None and result.chunks.total == CHAPTERS + 1
+    text = "".join(page.extract_text() for page in pypdf.PdfReader(result.path).pages)
+    assert "counter(pages)" in text
+
+
+def test_a_layout_whose_chapters_run_on_is_laid_out_whole(generated, tmp_path):
     """Chapters that do not start a page of their own cannot be cut apart: the edition is laid out in one piece."""
     project = tmp_path / "book"
     shutil.copytree(generated, project)
@@ -184,8 +238,7 @@ def test_a_layout_whose_chapters_run_on_is_laid_out_whole(generated, tmp_path, s
     styles.mkdir(exist_ok=True)
     (styles / "run-on.css").write_text(".part.body { break-before: auto; padding-top: 0.5in; }\n"
                                        ".main-matter > .part:first-child { break-before: right; }\n")
-    book = load_book(project)
-    rendition = render(book, "paperback", load_project(Path(book.root)).layouts["paperback"], page_count=100)
+    rendition = _render(project)
     result = write_pdf(rendition, MODIFIED, chunk_store={})
     assert result.chunks is None
     assert result.data == write_pdf(rendition, MODIFIED).data
@@ -204,7 +257,7 @@ def test_the_build_says_how_many_chunks_it_laid_out(sample_project, cli):
     assert "(laid out 1 of 2 chunks)" in result.output
 
 
-def test_a_book_template_that_makes_pages_of_its_own_is_laid_out_whole(generated, tmp_path, small_chunks):
+def test_a_book_template_that_makes_pages_of_its_own_is_laid_out_whole(generated, tmp_path):
     """Wrappers around the chapters in an author's book.html break pages in every chunk, around shells too."""
     project = tmp_path / "book"
     shutil.copytree(generated, project)
@@ -220,65 +273,79 @@ def test_a_book_template_that_makes_pages_of_its_own_is_laid_out_whole(generated
     styles.mkdir(exist_ok=True)
     (styles / "wrap.css").write_text(".chapter-wrap { break-before: right; }\n"
                                      ".main-matter .part.body { break-before: auto; }\n")
-    (result,) = build(project, ["paperback"])
+    (result,) = build(project, ["paperback"], chunk_size=SMALL)
     assert result.chunks is None
     # Found once, remembered: the next build does not try again (and the cache holds nothing else).
     store = chunk_store(project / "build", "paperback")
     assert [key.split("-")[0] for key in store] == ["whole"]
-    (again,) = build(project, ["paperback"], force=True)
+    (again,) = build(project, ["paperback"], force=True, chunk_size=SMALL)
     assert again.chunks is None and again.path.read_bytes() == result.path.read_bytes()
 
 
-def test_each_chunks_font_subset_has_a_name_of_its_own(generated, small_chunks):
-    """Different subsets of one font in one PDF need different tags (ISO 32000-1, 9.6.4)."""
+def _font_programs(data: bytes) -> dict[str, set[bytes]]:
+    """Font name -> the programs embedded under that name."""
     import pikepdf
 
-    book = load_book(generated)
-    rendition = render(book, "paperback", load_project(Path(book.root)).layouts["paperback"], page_count=100)
-    data = write_pdf(rendition, MODIFIED, chunk_store={}).data
     programs: dict[str, set[bytes]] = {}
     with pikepdf.open(io.BytesIO(data)) as pdf:
         for page in pdf.pages:
             for _, font in page.obj.Resources.Font.items():
                 descriptor = font.DescendantFonts[0].FontDescriptor
                 program = next(descriptor[k] for k in ("/FontFile", "/FontFile2", "/FontFile3") if k in descriptor)
-                programs.setdefault(str(font.BaseFont), set()).add(program.read_raw_bytes())
-    assert len(programs) > 4  # several subsets of each of the four faces
+                programs.setdefault(str(font.BaseFont), set()).add(program.read_bytes())
+    return programs
+
+
+def test_each_face_has_one_font_program_as_in_the_whole_book(generated):
+    """The chunks' subsets of a face are merged at the join: one program per face, under the name the whole book
+    gives it, no larger than the whole book's."""
+    rendition = _render(generated)
+    chunked = _font_programs(write_pdf(rendition, MODIFIED, chunk_store={}).data)
+    whole = _font_programs(write_pdf(rendition, MODIFIED).data)
+    assert chunked.keys() == whole.keys() and len(whole) >= 3
+    assert all(len(programs) == 1 for programs in chunked.values())
+    assert sum(len(p) for ps in chunked.values() for p in ps) <= 1.05 * sum(len(p) for ps in whole.values() for p in ps)
+
+
+def test_subsets_that_cannot_be_merged_have_names_of_their_own(generated, monkeypatch):
+    """Different subsets of one font in one PDF need different tags (ISO 32000-1, 9.6.4)."""
+    monkeypatch.setattr("bookforge.print.join.merge_subsets", lambda pdf, fonts, subset: 0)
+    programs = _font_programs(write_pdf(_render(generated), MODIFIED, chunk_store={}).data)
+    assert len(programs) > 4  # several subsets of each face
     assert all(len(versions) == 1 for versions in programs.values())
 
 
-def test_a_layout_can_ask_to_be_laid_out_whole(generated, tmp_path, small_chunks):
+def test_a_layout_can_ask_to_be_laid_out_whole(generated, tmp_path):
     project = tmp_path / "book"
     shutil.copytree(generated, project)
     set_layout(project, chunked=False)
-    (result,) = build(project, ["paperback"])
+    (result,) = build(project, ["paperback"], chunk_size=SMALL)
     assert result.chunks is None and result.pages > CHAPTERS
 
 
-def test_after_a_change_of_style_the_chunks_are_laid_out_in_parallel(generated, tmp_path, small_chunks):
+def test_after_a_change_of_style_the_chunks_are_laid_out_in_parallel(generated, tmp_path):
     """Each chunk starts where it did in the last build, so all of them are laid out at once, in two processes;
     the PDF is the one a serial build from nothing makes."""
     project = tmp_path / "book"
     shutil.copytree(generated, project)
-    (first,) = build(project, ["paperback"])
+    (first,) = build(project, ["paperback"], chunk_size=SMALL)
     set_layout(project, accent_colour="#8a3b12")  # the ornaments' colour: every chunk's CSS, no page moves
-    (restyled,) = build(project, ["paperback"], jobs=2)
+    (restyled,) = build(project, ["paperback"], jobs=2, chunk_size=SMALL)
     total = first.chunks.total
     assert restyled.chunks == ChunkCounts(total, total, ahead=total)
-    (serial,) = build(project, ["paperback"], tmp_path / "serial", jobs=1)
+    (serial,) = build(project, ["paperback"], tmp_path / "serial", jobs=1, chunk_size=SMALL)
     assert serial.chunks == ChunkCounts(total, total, ahead=0)
     assert restyled.path.read_bytes() == serial.path.read_bytes()
 
 
-def test_an_edit_that_moves_the_chapters_after_it_lays_them_out_ahead(generated, tmp_path, small_chunks):
+def test_an_edit_that_moves_the_chapters_after_it_lays_them_out_ahead(generated, tmp_path):
     """When a chapter grows by a page, the later chunks start shifted alike: with two processes they are laid out
     ahead from that guess, and the PDF is the serial build's."""
     project = tmp_path / "book"
     shutil.copytree(generated, project)
 
     def lay_out(store: dict[str, str], workers: int):
-        book = load_book(project)
-        rendition = render(book, "paperback", load_project(Path(book.root)).layouts["paperback"], page_count=100)
+        rendition = _render(project)
         return write_pdf(rendition, MODIFIED, chunk_store=store, chunk_workers=workers)
 
     before = {}

@@ -18,14 +18,26 @@ from collections.abc import Iterator, MutableMapping
 from pathlib import Path, PurePosixPath
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    ValidationError,
+)
 
 from bookforge.build.cache_key import cache_key
 from bookforge.build.output import CACHE_DIR
 from bookforge.layout.chain import Layout
 from bookforge.manuscript.model import Book, edition_parts, figures
-from bookforge.own_files import READ_FLAGS, is_own_folder, read_own_file, write_atomically
-from bookforge.print.pagemap import PageStart
+from bookforge.own_files import (
+    READ_FLAGS,
+    is_own_folder,
+    read_own_file,
+    write_atomically,
+)
+from bookforge.render.places import PageStart
 from bookforge.stores import digest, folder_files, tool_fingerprint
 
 CHUNKS_DIR = "chunks"

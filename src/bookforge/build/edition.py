@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import threading
 import time
 from datetime import datetime
 from pathlib import Path
@@ -24,12 +25,15 @@ from bookforge.errors import BookforgeError
 from bookforge.manuscript.model import Book, edition_parts, reading_text
 from bookforge.print import pagemap
 from bookforge.project import Project
+from bookforge.render.rendition import CHUNK_SIZE
 
 
 def build_edition(project: Project, name: str, output: Path, modified: datetime, *, strict: bool = False,
                   page_hint: int | None = None, workers: int = 1, run: str | None = None,
-                  fresh: bool = False) -> EditionResult:
-    """Build one edition; a print edition's chunks may be laid out in `workers` processes.
+                  fresh: bool = False, chunk_size: int = CHUNK_SIZE,
+                  cancel: threading.Event | None = None) -> EditionResult:
+    """Build one edition; a print edition's chunks (of `chunk_size` characters) may be laid out in `workers`
+    processes; `cancel` set stops its layout between chunks.
 
     `run` names the build this edition is part of; with `fresh` (--force) the cache gives only what this build
     put there.
@@ -39,8 +43,9 @@ def build_edition(project: Project, name: str, output: Path, modified: datetime,
     source = project.page_list_sources.get(name)
     cache = Cache(output, run, fresh)
     job = Job(project, name, modified, cache.store(FRAGMENTS_DIR), chunk_store(output, name, cache),
-              page_hint=page_hint, workers=workers, map_pages=name in project.page_list_sources.values(),
-              page_starts=print_page_starts(project, source, cache, modified) if source else None)
+              page_hint=page_hint, workers=workers, chunk_size=chunk_size, cancel=cancel,
+              map_pages=name in project.page_list_sources.values(),
+              page_starts=print_page_starts(project, source, cache, modified, chunk_size, cancel) if source else None)
     made = WRITERS[edition.format].write(job)
     if job.map_pages:
         _store_page_starts(project, name, cache, made.page_starts)
@@ -63,13 +68,14 @@ def chunk_store(output: Path, name: str, cache: Cache | None = None) -> Fragment
     return (cache or Cache(output)).store(f"{CHUNKS_DIR}/{name}", suffix=".json")
 
 
-def print_page_starts(project: Project, name: str, cache: Cache, modified: datetime) -> tuple[pagemap.PageStart, ...]:
+def print_page_starts(project: Project, name: str, cache: Cache, modified: datetime, chunk_size: int = CHUNK_SIZE,
+                      cancel: threading.Event | None = None) -> tuple[pagemap.PageStart, ...]:
     """Where each page of print edition `name` starts: from its last build when that is current, else laid out now."""
     key = edition_inputs(project.book, name, project.layouts[name], os.environ.get("SOURCE_DATE_EPOCH", ""))
     starts = load_page_map(cache, name, key)
     if starts is None:
         job = Job(project, name, modified, cache.store(FRAGMENTS_DIR), chunk_store(cache.output, name, cache),
-                  map_pages=True)
+                  map_pages=True, chunk_size=chunk_size, cancel=cancel)
         result, _, _ = PrintWriter.lay_out(job)
         starts = _store_page_starts(project, name, cache, result.page_starts)
     return starts

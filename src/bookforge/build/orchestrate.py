@@ -3,17 +3,13 @@ parallel), write the report."""
 
 from __future__ import annotations
 
-import multiprocessing
+import contextlib
 import os
+import threading
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import (
-    FIRST_COMPLETED,
-    Executor,
-    Future,
-    ProcessPoolExecutor,
-    wait,
-)
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -26,20 +22,25 @@ from bookforge.build.writers import estimated_pages
 from bookforge.errors import BookforgeError, Diagnostic
 from bookforge.own_files import not_followed
 from bookforge.project import Project, load_project
+from bookforge.render.rendition import CHUNK_SIZE
+from bookforge.workers import Workers, check
 
 BUILD_DIR = "build"
+CANCEL_POLL_SECONDS = 0.2
 
 Event = Callable[[str, str], None]
 """on_event(what, edition): what is "start", "done" or "reused"."""
 
 
 def build(root: Path | Project, editions: tuple[str, ...] | list[str] = (), output: Path | None = None, *,
-          jobs: int = 1, strict: bool = False, force: bool = False,
-          on_event: Event = lambda what, name: None) -> BuildReport:
+          jobs: int = 1, strict: bool = False, force: bool = False, on_event: Event = lambda what, name: None,
+          chunk_size: int = CHUNK_SIZE, cancel: threading.Event | None = None) -> BuildReport:
     """Build the named editions (all when none are named) into `output` (default: the project's build/).
 
     An edition whose inputs have not changed since the last build, and whose output is still there, is kept. With
-    `force`, nothing the cache held is read for the editions named: they are made from the manuscript alone.
+    `force`, nothing the cache held is read for the editions named: they are made from the manuscript alone. A
+    print edition is laid out in chunks of `chunk_size` characters of HTML. Setting `cancel` (from another thread)
+    stops the build soon after with workers.Cancelled; however the build ends, no process it started is left.
     """
     started = time.perf_counter()
     project = root if isinstance(root, Project) else load_project(root)
@@ -61,12 +62,15 @@ def build(root: Path | Project, editions: tuple[str, ...] | list[str] = (), outp
         todo = [name for name in names if name not in results]
         hints = {} if force else {name: state.records[name].pages for name in todo if name in state.records}
         problems: list[Diagnostic] = []
-        for outcome in _build_all(project, todo, output, modified, jobs, strict, hints, on_event, cache):
-            if isinstance(outcome, BookforgeError):
-                problems.extend(outcome.diagnostics)
-                continue
-            results[outcome.name] = outcome
-            state.records[outcome.name] = _record(outcome, output, inputs[outcome.name])
+        settings = _Settings(jobs, strict, chunk_size, cancel)
+        with contextlib.closing(_build_all(project, todo, output, modified, settings, hints, on_event,
+                                           cache)) as outcomes:
+            for outcome in outcomes:
+                if isinstance(outcome, BookforgeError):
+                    problems.extend(outcome.diagnostics)
+                    continue
+                results[outcome.name] = outcome
+                state.records[outcome.name] = _record(outcome, output, inputs[outcome.name])
         state.save()
         if problems:
             raise PartialBuildError(problems, tuple(name for name in names if name in results))
@@ -100,13 +104,25 @@ def _inputs(project: Project, names: list[str]) -> dict[str, str]:
     return inputs
 
 
-def _build_all(project: Project, names: list[str], output: Path, modified: datetime, jobs: int, strict: bool,
+@dataclass(frozen=True)
+class _Settings:
+    """How to build: in `jobs` processes, `strict`, in chunks of `chunk_size`, stopped by `cancel`."""
+
+    jobs: int
+    strict: bool
+    chunk_size: int
+    cancel: threading.Event | None
+
+
+def _build_all(project: Project, names: list[str], output: Path, modified: datetime, settings: _Settings,
                hints: dict[str, int | None], on_event: Event, cache: Cache) -> Iterator[EditionResult | BookforgeError]:
     """Editions in dependency order, the longest first, at most `jobs` at a time; yields each result or problems.
 
     Longest first, because the build takes as long as its slowest worker; an ebook that reads a print edition's page
-    map starts as soon as that edition is done.
+    map starts as soon as that edition is done. Whatever ends the build (an error, Ctrl-C, `cancel`), the editions
+    still being made are stopped and their processes (with theirs) are gone when this returns.
     """
+    jobs, cancel = settings.jobs, settings.cancel
     expected = {name: (hints.get(name) or estimated_pages(project.book, name, project.layouts[name].settings))
                 if project.format(name).paged else 0 for name in names}
     depends = {name: source for name, source in project.page_list_sources.items() if name in names and source in names}
@@ -114,25 +130,28 @@ def _build_all(project: Project, names: list[str], output: Path, modified: datet
     parallel = jobs > 1 and len(names) > 1
     # With one print edition to lay out (the others are ebooks, quick), its chunks may use the cores.
     chunk_workers = jobs if sum(project.format(name).paged for name in names) == 1 else 1
-    # "spawn": the preview server has threads, and a forked child of a threaded process can deadlock.
-    with (ProcessPoolExecutor(max_workers=min(jobs, len(names)), mp_context=multiprocessing.get_context("spawn"))
-          if parallel else _InlineExecutor()) as pool:
+    with Workers(min(jobs, len(names))) if parallel else _InlineExecutor() as pool:
         running: dict[Future, str] = {}
         while waiting or running:
+            check(cancel)
             ready = [name for name in waiting if depends.get(name) not in waiting and depends.get(name) not in
                      running.values()]
             for name in ready[: max(1, jobs) - len(running)]:
                 waiting.remove(name)
                 on_event("start", name)
                 if parallel:
-                    future = pool.submit(_build_in_worker, str(project.root), name, str(output), modified, strict,
-                                         hints.get(name), chunk_workers, cache.run, cache.fresh)
+                    future = pool.submit(_build_in_worker, str(project.root), name, str(output), modified,
+                                         settings.strict, hints.get(name), chunk_workers, settings.chunk_size,
+                                         cache.run, cache.fresh)
                 else:
-                    future = pool.submit(build_edition, project, name, output, modified, strict=strict,
-                                         page_hint=hints.get(name), workers=chunk_workers, run=cache.run,
+                    future = pool.submit(build_edition, project, name, output, modified, strict=settings.strict,
+                                         page_hint=hints.get(name), workers=chunk_workers,
+                                         chunk_size=settings.chunk_size, cancel=cancel, run=cache.run,
                                          fresh=cache.fresh)
                 running[future] = name
-            done, _ = wait(running, return_when=FIRST_COMPLETED)
+            # A cancelled build is noticed within CANCEL_POLL_SECONDS (the editions' processes cannot see `cancel`).
+            done, _ = wait(running, timeout=CANCEL_POLL_SECONDS if cancel is not None else None,
+                           return_when=FIRST_COMPLETED)
             for future in done:
                 name = running.pop(future)
                 try:
@@ -168,9 +187,10 @@ class PartialBuildError(BookforgeError):
 
 
 def _build_in_worker(root: str, name: str, output: str, modified: datetime, strict: bool,
-                     page_hint: int | None, chunk_workers: int, run: str, fresh: bool) -> EditionResult:
+                     page_hint: int | None, chunk_workers: int, chunk_size: int, run: str,
+                     fresh: bool) -> EditionResult:
     return build_edition(load_project(Path(root)), name, Path(output), modified, strict=strict, page_hint=page_hint,
-                         workers=chunk_workers, run=run, fresh=fresh)
+                         workers=chunk_workers, chunk_size=chunk_size, run=run, fresh=fresh)
 
 
 def _reused(project: Project, name: str, output: Path, record: Record) -> EditionResult:

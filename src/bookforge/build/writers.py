@@ -7,6 +7,7 @@ other module compares format names.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import MutableMapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -19,10 +20,10 @@ from bookforge.formats import FORMATS
 from bookforge.layout.geometry import estimate_pages, gutter_for
 from bookforge.manuscript.model import Book, edition_parts, reading_text
 from bookforge.print.chunks import ChunkCounts
-from bookforge.render.places import PageStart
 from bookforge.print.writer import PdfResult, write_pdf
 from bookforge.project import Project
-from bookforge.render.rendition import Rendition, render
+from bookforge.render.places import PageStart
+from bookforge.render.rendition import CHUNK_SIZE, Rendition, render
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,10 @@ class Job:
     """The page count of the last build (print), which picks the gutter band for the first layout."""
     workers: int = 1
     """Processes a print edition's chunks may be laid out in."""
+    chunk_size: int = CHUNK_SIZE
+    """Characters of HTML in a print edition's chunk (render's `chunk_size`)."""
+    cancel: threading.Event | None = None
+    """Set, it stops a print edition's layout between chunks (workers.Cancelled)."""
     map_pages: bool = False
     """Print: record where each page starts, for an ebook that carries this edition's page list."""
     page_starts: tuple[PageStart, ...] | None = None
@@ -101,9 +106,10 @@ class PrintWriter:
         counted = job.page_hint or estimated_pages(book, name, layout.settings)
 
         def pdf(page_count: int) -> tuple[PdfResult, Rendition]:
-            rendition = render(book, name, layout, page_count=page_count, fragments=job.fragments)
+            rendition = render(book, name, layout, page_count=page_count, fragments=job.fragments,
+                               chunk_size=job.chunk_size)
             return write_pdf(rendition, job.modified, map_pages=job.map_pages, chunk_store=job.chunks,
-                             chunk_workers=job.workers), rendition
+                             chunk_workers=job.workers, cancel=job.cancel), rendition
 
         result, rendition = pdf(counted)
         rendered = rendition.rendered_parts

@@ -24,6 +24,7 @@ from bookforge.preview.pages import HTML, PAGE_DPI, STATIC, XHTML, Response
 from bookforge.print.raster import page_images
 from bookforge.project import Project, load_project
 from bookforge.render.rendition import render
+from bookforge.workers import Cancelled
 
 WATCHED = ("manuscript", "layouts", "assets")
 
@@ -90,7 +91,7 @@ class Preview:
             self._lock.notify_all()
         for thread in self._threads:
             if thread.is_alive():
-                thread.join(timeout=2)  # a PDF being laid out is not interrupted; the thread is a daemon
+                thread.join(timeout=2)  # a PDF being laid out stops at its next chunk; the thread is a daemon
 
     # -- building -------------------------------------------------------------------------------------------------
 
@@ -129,7 +130,10 @@ class Preview:
                 continue  # an edit made meanwhile goes before the slow print editions
             for name in pending[:1]:
                 assert project is not None
-                self._publish({name: self._timed(project, name)})
+                try:
+                    self._publish({name: self._timed(project, name)})
+                except Cancelled:  # closed while a print edition was laid out
+                    return
 
     def _reload(self) -> Project | None:
         """Load the book and render its reflowable editions (fast); their pages and the index change together."""
@@ -155,6 +159,8 @@ class Preview:
         started = time.perf_counter()
         try:
             built = self._make(project, name)
+        except Cancelled:
+            raise
         except BookforgeError as exc:
             built = Built(problems=exc.diagnostics)
         except Exception:
@@ -181,7 +187,7 @@ class Preview:
     def _make_print(self, project: Project, name: str) -> Built:
         """The print edition made as `bookforge build` makes it (gutter passes included), shown as pages."""
         job = Job(project, name, self._started, self._fragments, self._chunks.setdefault(name, {}),
-                  page_hint=self._page_counts.get(name), cover_wrap=False)
+                  page_hint=self._page_counts.get(name), cover_wrap=False, cancel=self._stop)
         made = WRITERS[project.editions[name].format].write(job)
         self._page_counts[name] = made.pages
         images = _page_images(made.data, PAGE_DPI)

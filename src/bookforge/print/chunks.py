@@ -1,5 +1,5 @@
-"""A print edition laid out in chunks (the front matter, then runs of parts: render.CHUNK_SIZE), each kept between
-builds, and joined.
+"""A print edition laid out in chunks (the front matter, then runs of parts of `chunk_size` characters: render.py),
+each kept between builds, and joined (join.py).
 
 WeasyPrint lays out ~18 pages a second and cannot lay out part of a document again. A chunk whose HTML and
 starting state are those of the last build is taken from build/.cache as a PDF, so an edit to one scene lays out
@@ -12,93 +12,39 @@ whole book (tests/test_chunks.py compares them page by page):
 - an element of another chunk that it refers to (the contents' page numbers and links) is a *proxy*: an empty
   element with that id, alone on a page whose counter is the target's. Proxy pages are dropped; the links then reach
   the real element's named destination in the joined PDF. A target's page is known once its chunk is laid out, so
-  the chunks are laid out again (from the cache but for what changed) until every proxy has its target's number.
-What cannot be carried from chunk to chunk makes the edition lay out whole: counters other than the page's, the
-page count, page selectors by place (`:nth(3)`), running elements, the PDF/UA structure tree, a part that does not
-start a page.
+  the chunks are laid out again (from the cache but for what changed) until every proxy has its target's number;
+- no chunk holds the date or the keywords: the join writes the book's metadata.
+What cannot be carried from chunk to chunk makes the edition lay out whole (wholecss.py): counters other than the
+page's, the page count, page selectors by place (`:nth(3)`), running elements, footnotes, the PDF/UA structure
+tree, a part that does not start a page.
 """
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import html
-import io
 import json
-import multiprocessing
 import re
-import warnings as warnings_module
-from collections.abc import MutableMapping, Sequence
-from concurrent.futures import BrokenExecutor, Future, ProcessPoolExecutor
-from dataclasses import asdict, dataclass
+import threading
+from collections.abc import MutableMapping
+from concurrent.futures import BrokenExecutor, Future
+from dataclasses import dataclass
 
-from bookforge.errors import Diagnostic, Location
+from pydantic import ValidationError
+
 from bookforge.print import pagemap
+from bookforge.print.fontmerge import Subsetter, subset_font
+from bookforge.print.join import join
+from bookforge.print.records import ChunkLayout, Entry, FontProgram, Plan
+from bookforge.print.wholecss import needs_whole_book
 from bookforge.render.rendition import PrintChunk, Rendition
 from bookforge.stores import retain, tool_fingerprint
+from bookforge.workers import Workers, check
 
 MAX_PASSES = 4
 PROXY_PAGE = "bookforge-proxy-{}"
-# Counters that belong to one element or one page, which therefore need not carry from chunk to chunk.
-LOCAL_COUNTERS = {"page", "pages", "list-item", "none"}
-COUNTER_PROPERTY = re.compile(r"counter-(?:reset|increment|set)\s*:\s*([^;}!]*)", re.IGNORECASE)
-# What only the whole document knows: its page count (`counter(pages)`), a page's place in it (`@page :nth(3)`),
-# footnote numbers (WeasyPrint counts `float: footnote` itself), another chunk's text (`target-text()`), running
-# elements.
-WHOLE_BOOK_CSS = re.compile(r"counters?\(\s*pages\b|:nth\((?![^)]*\bof\b)|float\s*:\s*footnote|target-text\("
-                            r"|running\(|element\(", re.IGNORECASE)
 LINK = re.compile(r'href="#([^"]+)"')
 ID = re.compile(r'\sid="([^"]+)"')
-
-
-@dataclass(frozen=True)
-class Entry:
-    """Where the chunk before this one ended: the side and page counter of its last page, the named strings."""
-
-    side: str
-    counter: int
-    strings: tuple[tuple[str, str], ...]
-
-
-@dataclass(frozen=True)
-class ChunkLayout:
-    """One chunk laid out: its PDF and what joining it to the others needs. Kept in the store as JSON."""
-
-    pdf: bytes
-    counters: tuple[pagemap.PageCounter, ...]
-    anchors: dict[str, int]
-    """Element id -> page index in this chunk."""
-    bookmarks: tuple[tuple[int, bool], ...]
-    """(level, closed) of each bookmark, in the order of the PDF's outline."""
-    starts: tuple[tuple[int, pagemap.PageStart], ...]
-    """(page index, where it starts) for the print page list."""
-    exit: Entry
-    warnings: tuple[Diagnostic, ...]
-
-    def dump(self) -> str:
-        return json.dumps({
-            "pdf": base64.b64encode(self.pdf).decode(), "sha256": hashlib.sha256(self.pdf).hexdigest(),
-            "counters": [asdict(c) for c in self.counters],
-            "anchors": self.anchors, "bookmarks": self.bookmarks,
-            "starts": [(index, asdict(start)) for index, start in self.starts], "exit": asdict(self.exit),
-            "warnings": [(w.code, w.message, str(w.location) if w.location else None, w.hint, w.severity)
-                         for w in self.warnings]})
-
-    @classmethod
-    def load(cls, text: str) -> ChunkLayout:
-        data = json.loads(text)
-        pdf = base64.b64decode(data["pdf"])
-        if hashlib.sha256(pdf).hexdigest() != data["sha256"]:
-            raise ValueError("the stored PDF is damaged")
-        exit_ = data["exit"]
-        return cls(
-            pdf=pdf, counters=tuple(pagemap.PageCounter(**c) for c in data["counters"]),
-            anchors=data["anchors"], bookmarks=tuple((level, closed) for level, closed in data["bookmarks"]),
-            starts=tuple((index, pagemap.PageStart(s["label"], s["anchor"], tuple(s["path"]), s["offset"], s["text"]))
-                         for index, s in data["starts"]),
-            exit=Entry(exit_["side"], exit_["counter"], tuple(tuple(pair) for pair in exit_["strings"])),
-            warnings=tuple(Diagnostic(code, message, Location(where) if where else None, hint, severity=severity)
-                           for code, message, where, hint, severity in data["warnings"]))
 
 
 class CannotChunk(Exception):
@@ -110,14 +56,7 @@ def can_lay_out(rendition: Rendition) -> bool:
     settings = rendition.layout.settings
     if len(rendition.chunks) < 2 or not settings["chunked"] or settings["pdf_variant"] == "pdf/ua-1":
         return False
-    for _, css in rendition.stylesheets:
-        if WHOLE_BOOK_CSS.search(css):
-            return False
-        for declaration in COUNTER_PROPERTY.findall(css):
-            names = {word.lower() for word in re.findall(r"[A-Za-z_][\w-]*", declaration)}
-            if names - LOCAL_COUNTERS:
-                return False
-    return True
+    return not any(needs_whole_book(css) for _, css in rendition.stylesheets)
 
 
 @dataclass(frozen=True)
@@ -129,20 +68,24 @@ class ChunkCounts:
     """Of those laid out, how many other processes laid out ahead of their turn (see `_Ahead`)."""
 
 
-def lay_out(rendition: Rendition, typesetter, store: MutableMapping[str, str], workers: int = 1):
+def lay_out(rendition: Rendition, typesetter, store: MutableMapping[str, str], workers: int = 1,
+            cancel: threading.Event | None = None):
     """(PDF bytes, pages, warnings, page starts, ChunkCounts) of the edition laid out in chunks, or None if it
     cannot be.
 
-    `typesetter` is pdf.Typesetter; `store` keeps each chunk's layout by a hash of all it is made from. With
+    `typesetter` is writer.Typesetter; `store` keeps each chunk's layout by a hash of all it is made from. With
     `workers` > 1, chunks whose layout is missing are laid out ahead in that many processes, each from where it
     started in the last build (right after a change of style), or, once a chunk ends elsewhere than it did, from
-    there shifted alike (right after an edit that added a page).
+    there shifted alike (right after an edit that added a page). `cancel` set stops it between chunks (Cancelled).
     """
     chunks = rendition.chunks
     owner = {ident: i for i, chunk in enumerate(chunks) for ident in ID.findall(chunk.own_html)}
     references = [sorted({t for t in LINK.findall(chunk.own_html) if owner.get(t, i) != i})
                   for i, chunk in enumerate(chunks)]
-    fingerprint = hashlib.sha256(f"{tool_fingerprint()}\0{typesetter.fingerprint()}".encode()).hexdigest()
+    # Every chunk is laid out without the date and the keywords, which the join writes: an edit on another day
+    # lays out the chunk it is in, not the front matter too.
+    undated = typesetter.undated()
+    fingerprint = hashlib.sha256(f"{tool_fingerprint()}\0{undated.fingerprint()}".encode()).hexdigest()
     # Where each chunk started and what page each link target had in the last build: a first guess, found right
     # (or corrected) by the passes below, whatever changed since.
     plan_key = "plan-" + hashlib.sha256(rendition.edition_name.encode()).hexdigest()
@@ -153,13 +96,11 @@ def lay_out(rendition: Rendition, typesetter, store: MutableMapping[str, str], w
     targets, entries = _plan(store, plan_key, len(chunks))
     used, laid_out, ahead_count = set(), set(), 0  # the last pass's keys; indexes of the chunks laid out
 
-    def key_of(index: int, content: str) -> str:
-        # The joined PDF's metadata (dates, keywords) is the first chunk's.
-        dated = repr(_metadata(typesetter)) if index == 0 else ""
-        return "chunk-" + hashlib.sha256(f"{fingerprint}\0{dated}\0{content}".encode()).hexdigest()
+    def key_of(content: str) -> str:
+        return "chunk-" + hashlib.sha256(f"{fingerprint}\0{content}".encode()).hexdigest()
 
     try:
-        with _Ahead(typesetter, workers) as ahead:
+        with _Ahead(undated, workers) as ahead:
 
             def guess_from(start: int) -> None:
                 """Lay out ahead the chunks from `start` on that are not in the store, where `entries` has them."""
@@ -169,22 +110,23 @@ def lay_out(rendition: Rendition, typesetter, store: MutableMapping[str, str], w
                         continue
                     proxies = {target: targets.get(target, 1) for target in references[index]}
                     content = _document(chunks[index], entries[index], proxies)
-                    guesses.append((key_of(index, content), content, entries[index] is not None, set(proxies)))
+                    guesses.append((key_of(content), content, entries[index] is not None, set(proxies)))
                 ahead.lay_out([guess for guess in guesses if guess[0] not in store])
 
             for _ in range(MAX_PASSES):
                 guess_from(0)
                 layouts, entry, used = [], None, set()
                 for index, (chunk, wanted) in enumerate(zip(chunks, references)):
+                    check(cancel)
                     proxies = {target: targets.get(target, 1) for target in wanted}
                     content = _document(chunk, entry, proxies)
-                    key = key_of(index, content)
+                    key = key_of(content)
                     layout = _stored(store, key)
                     if layout is None:
                         layout = ahead.take(key)
                         ahead_count += layout is not None
-                        layout = layout or _typeset(content, entry is not None, set(proxies), typesetter)
-                        store[key] = layout.dump()
+                        layout = layout or _typeset(content, entry is not None, set(proxies), undated)
+                        store[key] = layout.model_dump_json()
                         laid_out.add(index)
                     used.add(key)
                     layouts.append(layout)
@@ -209,10 +151,29 @@ def lay_out(rendition: Rendition, typesetter, store: MutableMapping[str, str], w
         retain(store, {whole_key})
         store[whole_key] = str(reason)
         return None
-    store[plan_key] = json.dumps({"targets": targets, "entries": [asdict(e) if e else None for e in entries]},
-                                 sort_keys=True)
+    store[plan_key] = Plan(targets=targets, entries=tuple(entries)).model_dump_json()
+    data, pages, warnings, starts = join(layouts, rendition.fonts, typesetter.modified,
+                                         tuple(rendition.book.metadata.subjects or ()),
+                                         _stored_subsets(store, fingerprint, used))
     retain(store, used | {plan_key})  # not the chunks of earlier versions of the book, or of earlier passes
-    return *_join(layouts), ChunkCounts(len(laid_out), len(chunks), ahead_count)
+    return data, pages, warnings, starts, ChunkCounts(len(laid_out), len(chunks), ahead_count)
+
+
+def _stored_subsets(store: MutableMapping[str, str], fingerprint: str, used: set[str]) -> Subsetter:
+    """subset_font, its programs kept in `store` (their keys added to `used`): an edit seldom adds a glyph."""
+
+    def subset(data: bytes, glyphs: list[int]) -> bytes:
+        made_from = f"{fingerprint}\0{hashlib.sha256(data).hexdigest()}\0{glyphs}"
+        key = "font-" + hashlib.sha256(made_from.encode()).hexdigest()
+        used.add(key)
+        try:
+            return FontProgram.model_validate_json(store[key]).program
+        except (KeyError, ValidationError):
+            program = subset_font(data, glyphs)
+            store[key] = FontProgram(program=program, sha256=hashlib.sha256(program).hexdigest()).model_dump_json()
+            return program
+
+    return subset
 
 
 def _shifted(planned: list[Entry | None], start: Entry) -> list[Entry | None]:
@@ -225,51 +186,45 @@ def _shifted(planned: list[Entry | None], start: Entry) -> list[Entry | None]:
     if planned[0] is None:
         return planned
     shift = first_right(start) - first_right(planned[0])
-    return [start] + [Entry(e.side, e.counter + shift, e.strings) if e else None for e in planned[1:]]
+    return [start] + [e.model_copy(update={"counter": e.counter + shift}) if e else None for e in planned[1:]]
 
 
 def _plan(store: MutableMapping[str, str], key: str, count: int) -> tuple[dict[str, int], list[Entry | None]]:
     """The last build's link targets' page counters and chunks' starting states, or nothing if it does not fit."""
     try:
-        plan = json.loads(store[key])
-        targets = {str(k): int(v) for k, v in plan["targets"].items()}
-        entries = [Entry(e["side"], int(e["counter"]), tuple(tuple(pair) for pair in e["strings"])) if e else None
-                   for e in plan["entries"]]
-        if len(entries) == count and entries[0] is None:
-            return targets, entries
-        return targets, [None] * count
-    except (KeyError, ValueError, TypeError, AttributeError):
+        plan = Plan.model_validate_json(store[key])
+    except (KeyError, ValidationError):
         return {}, [None] * count
+    if len(plan.entries) == count and plan.entries[0] is None:
+        return dict(plan.targets), list(plan.entries)
+    return dict(plan.targets), [None] * count
 
 
 class _Ahead:
     """Chunks laid out in other processes before their turn, from a guess of where they start.
 
     A chunk's layout depends on where the one before it ended, so the build takes the chunks in order; a guess
-    that proves right saves that wait, a wrong one is dropped (the build then lays the chunk out itself).
+    that proves right saves that wait, a wrong one is dropped (the build then lays the chunk out itself). On
+    leaving, the guesses not taken are cancelled or ended, not waited for, and the processes are gone.
     """
 
     MINIMUM = 3  # fewer missing chunks are not worth starting processes for (~1.5 s: WeasyPrint's import)
 
     def __init__(self, typesetter, workers: int):
         self.typesetter, self.workers = typesetter, workers
-        self.pool: ProcessPoolExecutor | None = None
+        self.pool = Workers(workers)
         self.futures: dict[str, Future] = {}
 
     def __enter__(self) -> _Ahead:
         return self
 
     def __exit__(self, *exc) -> None:
-        if self.pool is not None:
-            self.pool.shutdown(wait=True, cancel_futures=True)
+        self.pool.close()
 
     def lay_out(self, guesses: list[tuple[str, str, bool, set[str]]]) -> None:
         guesses = [guess for guess in guesses if guess[0] not in self.futures]
-        if self.workers < 2 or (self.pool is None and len(guesses) < self.MINIMUM):
+        if self.workers < 2 or (not self.pool.started and len(guesses) < self.MINIMUM):
             return
-        if self.pool is None:
-            # "spawn": the preview server has threads, and a forked child of a threaded process can deadlock.
-            self.pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"))
         try:
             for key, content, has_prelude, proxies in guesses:
                 self.futures[key] = self.pool.submit(_typeset, content, has_prelude, proxies, self.typesetter)
@@ -284,16 +239,11 @@ class _Ahead:
             return None
 
 
-def _metadata(typesetter) -> tuple:
-    """What the PDF's metadata has that the chunk's HTML does not (the title and authors are in its <head>)."""
-    return typesetter.modified.isoformat(), typesetter.rendition.book.metadata.subjects
-
-
 def _stored(store: MutableMapping[str, str], key: str) -> ChunkLayout | None:
     """The chunk laid out by an earlier build, if the store has it and it checks out."""
     try:
-        return ChunkLayout.load(store[key])
-    except (KeyError, ValueError, TypeError, AttributeError):
+        return ChunkLayout.model_validate_json(store[key])
+    except (KeyError, ValidationError):
         return None
 
 
@@ -356,10 +306,11 @@ def _typeset(content: str, has_prelude: bool, proxies: set[str], typesetter) -> 
         for ident in page.anchors:
             anchors.setdefault(ident, i)
     return ChunkLayout(
-        pdf=data, counters=tuple(counters[first:]), anchors=anchors,
+        pdf=data, sha256=hashlib.sha256(data).hexdigest(), counters=tuple(counters[first:]), anchors=anchors,
         bookmarks=tuple((level, state == "closed") for page in kept for level, _, _, state in page.bookmarks),
         starts=tuple((int(start.label), start) for start in starts),
-        exit=Entry(pages[last - 1]._page_box.page_type.side, counters[-1].value, tuple(sorted(strings.items()))),
+        exit=Entry(side=pages[last - 1]._page_box.page_type.side, counter=counters[-1].value,
+                   strings=tuple(sorted(strings.items()))),
         warnings=tuple(warnings + more))
 
 
@@ -375,202 +326,3 @@ def _has_content(page) -> bool:
         return any(visit(child) for child in getattr(box, "children", ()))
 
     return visit(page._page_box)
-
-
-def _join(layouts: Sequence[ChunkLayout]):
-    """One PDF from the chunks' PDFs: their pages, named destinations and bookmarks; the first one's catalog."""
-    import pikepdf
-
-    merged = pikepdf.new()
-    sources, names, bookmarks, counters, starts, warnings = [], [], [], [], [], []
-    try:
-        for layout in layouts:
-            source = pikepdf.open(io.BytesIO(layout.pdf))
-            sources.append(source)
-            offset, count = len(merged.pages), len(layout.counters)
-            index = {page.obj.objgen: i for i, page in enumerate(source.pages)}
-            with warnings_module.catch_warnings():  # the named destinations are carried over below
-                warnings_module.simplefilter("ignore", pikepdf.exceptions.PageCopyWarning)
-                merged.pages.extend(source.pages[:count])
-            tree = source.Root.get("/Names", {}).get("/Dests", {}).get("/Names", [])
-            for i in range(0, len(tree), 2):
-                page = index[tree[i + 1][0].objgen]
-                if page < count:  # not a proxy
-                    names.append((str(tree[i]), offset + page, list(tree[i + 1][1:])))
-            outline = list(_preorder(source))
-            if len(outline) != len(layout.bookmarks):
-                raise AssertionError("a chunk's outline does not match its bookmarks")
-            for (level, closed), (title, dest) in zip(layout.bookmarks, outline):
-                bookmarks.append((level, (title, offset + index[dest[0].objgen], list(dest[1:]), closed)))
-            starts.extend((len(counters) + i, start) for i, start in layout.starts)
-            counters.extend(layout.counters)
-            warnings.extend(w for w in layout.warnings if w not in warnings)
-        first = sources[0]
-        for key, value in first.Root.items():
-            if key not in ("/Type", "/Pages", "/Names", "/Outlines", "/StructTreeRoot"):
-                merged.Root[key] = merged.copy_foreign(value) if value.is_indirect else _copied(merged, value)
-        if "/Info" in first.trailer:
-            merged.trailer.Info = merged.copy_foreign(first.trailer.Info)
-        if names:
-            entries = []
-            for name, page, location in sorted(names):
-                entries += [pikepdf.String(name), pikepdf.Array([merged.pages[page].obj, *location])]
-            merged.Root.Names = pikepdf.Dictionary(Dests=pikepdf.Dictionary(Names=pikepdf.Array(entries)))
-        _share_streams(merged)
-        _retag_subsets(merged)
-        with merged.open_outline() as outline:
-            outline.root.extend(_outline_items(merged, _nest(bookmarks)))
-        version = first.pdf_version
-        out = io.BytesIO()
-        # The /ID: a hash of the content (qpdf's deterministic one), so the same book gives the same bytes.
-        merged.save(out, min_version=version, force_version=version, deterministic_id=True,
-                    object_stream_mode=pikepdf.ObjectStreamMode.preserve)
-    finally:
-        for source in sources:
-            source.close()
-        merged.close()
-    labels = pagemap.labels_of(counters)
-    page_starts = tuple(pagemap.PageStart(labels[i], s.anchor, s.path, s.offset, s.text) for i, s in starts)
-    return out.getvalue(), len(counters), warnings, page_starts
-
-
-def _share_streams(merged) -> None:
-    """Every chunk brought its own copy of the colour profiles and images (and of its font subsets): keep one of
-    each that is the same. Only streams whose dictionary refers to no other object are compared (an image with
-    a soft mask is kept as it is)."""
-    import pikepdf
-
-    seen: dict[bytes, pikepdf.Object] = {}
-    visited: set[tuple[int, int]] = set()
-
-    def key(stream) -> bytes | None:
-        items = sorted((k, v) for k, v in stream.stream_dict.items() if k != "/Length")
-        if any(isinstance(v, (pikepdf.Dictionary, pikepdf.Array, pikepdf.Stream)) and _refers(v) for _, v in items):
-            return None
-        # Numbers come out of pikepdf as Python numbers, everything else as PDF objects that can write themselves.
-        syntax = b"".join(k.encode() + b" " + (v.unparse() if hasattr(v, "unparse") else repr(v).encode()) + b"\n"
-                          for k, v in items)
-        return hashlib.sha256(syntax + b"\0" + stream.read_raw_bytes()).digest()
-
-    def visit(container) -> None:
-        if container.is_indirect:
-            if container.objgen in visited:
-                return
-            visited.add(container.objgen)
-        entries = container.items() if isinstance(container, pikepdf.Dictionary) else enumerate(container)
-        for name, value in list(entries):
-            if isinstance(value, pikepdf.Stream) and value.is_indirect:
-                digest = key(value)
-                first = seen.setdefault(digest, value) if digest is not None else value
-                if first.objgen != value.objgen:
-                    container[name] = first
-                    continue
-                visit(value.stream_dict)
-            elif isinstance(value, (pikepdf.Dictionary, pikepdf.Array)):
-                visit(value)
-
-    for page in merged.pages:
-        if "/Resources" in page.obj:
-            visit(page.obj.Resources)
-    visit(merged.Root)
-
-
-def _refers(value) -> bool:
-    """Whether a direct dictionary or array holds a reference to another object."""
-    import pikepdf
-
-    if value.is_indirect:
-        return True
-    children = value.values() if isinstance(value, pikepdf.Dictionary) else value
-    return any(isinstance(child, (pikepdf.Dictionary, pikepdf.Array, pikepdf.Stream)) and _refers(child)
-               for child in children)
-
-
-def _retag_subsets(merged) -> None:
-    """WeasyPrint tags a font subset after the font (`ABCDEF+Source-Serif-Pro`), so every chunk's subset has the
-    same name; different subsets in one PDF must have different tags (ISO 32000-1, 9.6.4), or a printer that
-    caches fonts by name may draw the wrong glyphs. Each gets a tag from a hash of its own bytes."""
-    import pikepdf
-
-    done: set[tuple[int, int]] = set()
-    for page in merged.pages:
-        fonts = page.obj.get("/Resources", {}).get("/Font", {})
-        for _, font in fonts.items():
-            if font.objgen in done:
-                continue
-            done.add(font.objgen)
-            descendants = font.get("/DescendantFonts")
-            target = descendants[0] if descendants else font
-            descriptor = target.get("/FontDescriptor")
-            name = str(font.get("/BaseFont", ""))
-            if descriptor is None or not re.match(r"^/[A-Z]{6}\+", name):
-                continue
-            program = next((descriptor[k] for k in ("/FontFile", "/FontFile2", "/FontFile3") if k in descriptor),
-                           None)
-            if program is None:
-                continue
-            digest = hashlib.sha256(program.read_raw_bytes()).digest()
-            renamed = pikepdf.Name("/" + "".join(chr(65 + byte % 26) for byte in digest[:6]) + name[7:])
-            font.BaseFont = target.BaseFont = descriptor.FontName = renamed
-
-
-def _copied(merged, value):
-    """A direct object from another PDF, the indirect objects in it copied."""
-    import pikepdf
-
-    if isinstance(value, pikepdf.Array):
-        return pikepdf.Array([merged.copy_foreign(v) if v.is_indirect else _copied(merged, v) for v in value])
-    if isinstance(value, pikepdf.Dictionary):
-        return pikepdf.Dictionary({k: merged.copy_foreign(v) if v.is_indirect else _copied(merged, v)
-                                   for k, v in value.items()})
-    return value
-
-
-def _preorder(source):
-    """(title, destination array) of every outline item, in document order."""
-    def visit(item):
-        while item is not None:
-            yield str(item.Title), item.Dest
-            if "/First" in item:
-                yield from visit(item.First)
-            item = item.get("/Next")
-
-    outlines = source.Root.get("/Outlines")
-    if outlines is not None and "/First" in outlines:
-        yield from visit(outlines.First)
-
-
-def _nest(bookmarks: list[tuple[int, object]]) -> list:
-    """Bookmarks nested by level as WeasyPrint nests them: a skipped level nests one deeper, not two."""
-    root: list = []
-    skipped: list[int] = []
-    last_by_depth = [root]
-    previous = 0
-    for level, payload in bookmarks:
-        if level > previous:
-            skipped.append(level - previous - 1)
-        else:
-            temp = level
-            while temp < previous:
-                temp += 1 + skipped.pop()
-            if temp > previous:
-                skipped.append(temp - previous - 1)
-        previous = level
-        depth = level - sum(skipped)
-        children: list = []
-        last_by_depth[depth - 1].append((payload, children))
-        del last_by_depth[depth:]
-        last_by_depth.append(children)
-    return root
-
-
-def _outline_items(merged, nodes: list) -> list:
-    import pikepdf
-
-    items = []
-    for (title, page, location, closed), children in nodes:
-        item = pikepdf.OutlineItem(title, pikepdf.Array([merged.pages[page].obj, *location]))
-        item.children.extend(_outline_items(merged, children))
-        item.is_closed = closed
-        items.append(item)
-    return items

@@ -3,12 +3,9 @@ EPUB's markers are put there by epub/pagelist.py), and the page labels (folios) 
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import asdict, dataclass
-from pathlib import Path
+from collections.abc import Iterator, Sequence
 
-from bookforge.render.places import SNIPPET, PageStart, alnum
+from bookforge.render.places import SNIPPET, PageStart, Record, alnum
 
 # Generated text that only the print edition has (leaders and page numbers in the contents, list numbers).
 GENERATED = ("::before", "::after", "::marker")
@@ -37,7 +34,8 @@ def page_starts(pages: Sequence, root, labels: Sequence[str] | None = None) -> t
             seen[block] = seen.get(block, 0) + count
         if first is not None:
             anchor, path = _address(first[0], parents)
-            starts.append(PageStart(label, anchor, path, first[1], alnum(snippet)[:SNIPPET]))
+            starts.append(PageStart(label=label, anchor=anchor, path=path, offset=first[1],
+                                    text=alnum(snippet)[:SNIPPET]))
     return tuple(starts)
 
 
@@ -78,8 +76,7 @@ def _address(element, parents: dict) -> tuple[str, tuple[int, ...]]:
     return element.get("id") or "", tuple(reversed(path))
 
 
-@dataclass(frozen=True)
-class PageCounter:
+class PageCounter(Record):
     """The page counter on one laid-out page, and the folio printed there."""
 
     value: int
@@ -114,7 +111,7 @@ def page_counters(pages: Sequence) -> list[PageCounter]:
                     if kind == "counter()" and argument[0] == "page":
                         counter_style = argument[1]
                         folio = "".join(b.text for b in box.descendants() if isinstance(b, boxes.TextBox)).strip()
-        counters.append(PageCounter(value, folio or None, counter_style, reset is not None))
+        counters.append(PageCounter(value=value, printed=folio or None, style=counter_style, reset=reset is not None))
     return counters
 
 
@@ -161,21 +158,3 @@ def format_counter(value: int, style: str) -> str:
             text = chr(ord("a") + rest) + text
         return text.upper() if style.startswith("upper") else text
     return str(value)
-
-
-# -- stored with the print edition's build, for the ebook's ---------------------------------------------------------
-
-def dump(starts: Iterable[PageStart], key: str) -> bytes:
-    return json.dumps({"inputs": key, "pages": [asdict(s) for s in starts]}, ensure_ascii=False).encode()
-
-
-def load(path: Path, key: str) -> tuple[PageStart, ...] | None:
-    """The stored page starts when they were made from the same inputs, else None."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        if data["inputs"] != key:
-            return None
-        return tuple(PageStart(p["label"], p["anchor"], tuple(p["path"]), p["offset"], p["text"])
-                     for p in data["pages"])
-    except (OSError, ValueError, KeyError, TypeError):
-        return None

@@ -8,9 +8,10 @@ import importlib.metadata
 import logging
 import mimetypes
 import os
+import threading
 from collections.abc import Iterator, MutableMapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
 
 from bookforge.errors import BookforgeError, Diagnostic, Location
@@ -24,6 +25,8 @@ BOOK_URL = "https://book.invalid/"
 CMYK_PROFILES = (Path("/usr/share/color/icc/ghostscript/default_cmyk.icc"),)
 OUTPUT_INTENT = "color/output-intent.icc"
 TO_UNICODE_START = b"/CIDInit /ProcSet findresource begin"  # the first line of WeasyPrint's ToUnicode maps
+UNDATED = datetime(2000, 1, 1, tzinfo=timezone.utc)
+"""The date of a layout that holds none (a chunk's: the join writes the book's)."""
 
 
 @dataclass(frozen=True)
@@ -38,19 +41,20 @@ class PdfResult:
 
 
 def write_pdf(rendition: Rendition, modified: datetime, bound: bool = True, map_pages: bool = False,
-              chunk_store: MutableMapping[str, str] | None = None, chunk_workers: int = 1) -> PdfResult:
+              chunk_store: MutableMapping[str, str] | None = None, chunk_workers: int = 1,
+              cancel: threading.Event | None = None) -> PdfResult:
     """Lay out and write the PDF; fails with located problems where the edition's PDF variant would be broken.
 
     `bound` pages (an interior) have no bleed on their inside edge; a cover (`bound=False`) bleeds on all four.
     With a `chunk_store`, an interior is laid out in chunks kept there between builds (chunks.py), when its layout
-    allows (in `chunk_workers` processes); else as one document.
+    allows (in `chunk_workers` processes; `cancel` set stops it between chunks); else as one document.
     """
     (document,) = rendition.documents
     where = Location(f"{rendition.layout.chain[0].folder} (edition `{rendition.edition_name}`"
                      f"{'' if bound else ', cover'})")
     _raise_errors(preflight.check_html(rendition, where))
     typesetter = Typesetter(rendition, modified, bound, where)
-    joined = (chunks.lay_out(rendition, typesetter, chunk_store, chunk_workers)
+    joined = (chunks.lay_out(rendition, typesetter, chunk_store, chunk_workers, cancel)
               if bound and chunk_store is not None and chunks.can_lay_out(rendition) else None)
     counts = None
     if joined is not None:
@@ -69,12 +73,13 @@ class Typesetter:
     """WeasyPrint set up for one rendition: it fetches only the rendition's own resources (from memory), its log
     becomes diagnostics, and its dates come from SOURCE_DATE_EPOCH."""
 
-    def __init__(self, rendition: Rendition, modified: datetime, bound: bool, where: Location):
+    def __init__(self, rendition: Rendition, modified: datetime, bound: bool, where: Location,
+                 keywords: bool = True):
         # WeasyPrint takes ~1 s to import: only builds that make a PDF pay for it.
         import weasyprint
 
-        self.weasyprint, self.rendition, self.modified, self.bound, self.where = (
-            weasyprint, rendition, modified, bound, where)
+        self.weasyprint, self.rendition, self.modified, self.bound, self.where, self.keywords = (
+            weasyprint, rendition, modified, bound, where, keywords)
         self.variant = rendition.layout.settings["pdf_variant"] or None
         resources = {path: css.encode("utf-8") for path, css in rendition.stylesheets} | dict(rendition.fonts)
         resources |= {path: image.data for path, image in rendition.images.items()}
@@ -85,7 +90,11 @@ class Typesetter:
 
     def __reduce__(self):
         """To another process (chunks laid out ahead): the rendition, from which it sets itself up again."""
-        return Typesetter, (self.rendition, self.modified, self.bound, self.where)
+        return Typesetter, (self.rendition, self.modified, self.bound, self.where, self.keywords)
+
+    def undated(self) -> Typesetter:
+        """The same, for layouts that hold no date and no keywords (chunks: the join writes the book's)."""
+        return Typesetter(self.rendition, UNDATED, self.bound, self.where, keywords=False)
 
     def fingerprint(self) -> str:
         """What, besides a document's HTML, its pages are made from: every resource, the settings, the tools (not
@@ -105,7 +114,7 @@ class Typesetter:
         with _collect_logs(self.where) as warnings, _fixed_font_dates():
             html = self.weasyprint.HTML(string=content, base_url=BOOK_URL + href, url_fetcher=self.fetcher)
             rendered = html.render()
-        _set_metadata(rendered.metadata, self.rendition, self.modified)
+        _set_metadata(rendered.metadata, self.rendition, self.modified, self.keywords)
         return rendered, html.etree_element, warnings
 
     def write(self, rendered, first_recto: bool = True) -> tuple[bytes, list[Diagnostic]]:
@@ -150,11 +159,12 @@ def _cmyk_profile(rendition: Rendition) -> bytes:
         layout.origins.get("pdf_variant"), "install Debian's `libgs-common` (scripts/install-system-deps.sh does)")])
 
 
-def _set_metadata(metadata, rendition: Rendition, modified: datetime) -> None:
-    """Dates from SOURCE_DATE_EPOCH (PDF/X would stamp the wall clock), keywords from the book's subjects."""
+def _set_metadata(metadata, rendition: Rendition, modified: datetime, keywords: bool = True) -> None:
+    """Dates from SOURCE_DATE_EPOCH (PDF/X would stamp the wall clock), keywords from the book's subjects (join.py
+    writes the same for a PDF joined from chunks)."""
     stamp = modified.strftime("%Y-%m-%dT%H:%M:%SZ")
     metadata.created = metadata.modified = stamp
-    metadata.keywords = list(rendition.book.metadata.subjects or ())
+    metadata.keywords = list(rendition.book.metadata.subjects or ()) if keywords else []
     metadata.generator = "bookforge"
 
 

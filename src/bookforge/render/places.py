@@ -8,13 +8,18 @@ come before the place. Counting only letters and digits makes the offset blind t
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from pydantic import BaseModel, ConfigDict
 
 SNIPPET = 24  # letters and digits kept of each page's first words, to check a marker's place
 
 
-@dataclass(frozen=True)
-class PageStart:
+class Record(BaseModel):
+    """A typed record kept between builds (as JSON): anything else in its place is rejected, not half read."""
+
+    model_config = ConfigDict(frozen=True, strict=True, extra="forbid")
+
+
+class PageStart(Record):
     """Where one printed page starts."""
 
     label: str

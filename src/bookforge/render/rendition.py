@@ -43,6 +43,10 @@ ROLE_SEMANTICS = {
 }
 
 
+CHUNK_SIZE = 60_000
+"""Characters of HTML in a print edition's chunk, by default (render's `chunk_size`)."""
+
+
 @dataclass(frozen=True)
 class RenderedDocument:
     """One output document: an EPUB content document, or the whole book as one HTML for print."""
@@ -103,12 +107,13 @@ class Rendition:
 
 
 def render(book: Book, edition_name: str, layout: Layout, page_count: int | None = None,
-           fragments: MutableMapping[str, str] | None = None) -> Rendition:
+           fragments: MutableMapping[str, str] | None = None, chunk_size: int = CHUNK_SIZE) -> Rendition:
     """Render one edition.
 
     `page_count`, known after a first print layout, sizes an `auto` gutter. `fragments` holds the HTML of
     parts rendered before, by a hash of everything that went into them: a part found there is not rendered
-    again (the orchestrator keeps it on disk between builds).
+    again (the orchestrator keeps it on disk between builds). A print edition is also cut into chunks of at least
+    `chunk_size` characters of HTML (see `_chunk_bounds`).
     """
     meta, lang = book.metadata, book.metadata.language
     env = _environment(layout)
@@ -135,7 +140,8 @@ def render(book: Book, edition_name: str, layout: Layout, page_count: int | None
             chunks = tuple(PrintChunk(tuple(p["id"] for p in parts[start:end]),
                                       book_html(_shelled(parts, start, end)),
                                       "".join(p["html"] for p in parts[start:end]))
-                           for start, end in _chunk_bounds([len(p["html"]) for p in parts], max(first_body, 1)))
+                           for start, end in _chunk_bounds([len(p["html"]) for p in parts], max(first_body, 1),
+                                                            chunk_size))
         except ValueError:  # a part template that makes more than one element: the book is laid out whole
             chunks = ()
     else:
@@ -148,14 +154,15 @@ def render(book: Book, edition_name: str, layout: Layout, page_count: int | None
     return _rendition(book, edition_name, layout, documents, stylesheets, labels, rendered, chunks)
 
 
-def _chunk_bounds(sizes: list[int], front: int) -> list[tuple[int, int]]:
+def _chunk_bounds(sizes: list[int], front: int, chunk_size: int) -> list[tuple[int, int]]:
     """[start, end) of each chunk: the first `front` parts (short, and they refer to the rest), then the others in
-    runs of at least CHUNK_SIZE characters of HTML (a chunk costs ~0.1 s more than its pages; ~20 pages here).
-    An edit moves a run's end only if it takes the run across that size at its last part."""
+    runs of at least `chunk_size` characters of HTML (a chunk costs ~0.1 s more than its pages; CHUNK_SIZE is ~20
+    pages here; 1 makes a chunk of each part). An edit moves a run's end only if it takes the run across that size
+    at its last part."""
     bounds, start = [(0, min(front, len(sizes)))], front
     while start < len(sizes):
         end, size = start, 0
-        while end < len(sizes) and size < CHUNK_SIZE:
+        while end < len(sizes) and size < chunk_size:
             size += sizes[end]
             end += 1
         bounds.append((start, end))
@@ -224,7 +231,6 @@ def _render_parts(env: SandboxedEnvironment, layout: Layout, context: dict[str, 
     return tuple(rendered)
 
 
-CHUNK_SIZE = 60_000
 GENERATED_TITLES = {"title-page": "title_page", "copyright-page": "copyright", "table-of-contents": "contents"}
 
 
