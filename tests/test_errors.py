@@ -35,6 +35,7 @@ TESTED_ELSEWHERE = {
     "cannot-write": "tests/build/test_output.py (a read-only folder)",
     "cannot-read": "tests/build/test_output.py (a permission lost mid-build)",
     "disk-full": "tests/build/test_output.py (a file size limit)",
+    "not-followed": "tests/build/test_security_build_folder.py (links in build/)",
     "bookforge-bug": "tests/preview/test_preview.py (a failure inside bookforge)",
 }
 

@@ -100,6 +100,7 @@ CODES: dict[str, str] = {
     "cannot-read": "a file could not be read while building",
     "cannot-write": "the output folder cannot be written: make it writable, or write elsewhere with `-o DIR`",
     "disk-full": "the disk is full; the last build's files were kept",
+    "not-followed": "a symbolic link (or a file) where bookforge keeps a folder or file of its own: remove it",
     "bookforge-bug": "bookforge itself failed (the preview shows the traceback): please report it",
     # Other commands
     "folder-not-empty": "`bookforge new` writes only into a new or empty folder",
