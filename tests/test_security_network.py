@@ -14,7 +14,8 @@ import pytest
 
 from bookforge.build import cache_key
 from bookforge.manuscript import images
-from bookforge.preview.live import Preview, PreviewServer
+from bookforge.preview.live import Preview
+from bookforge.preview.server import PreviewServer
 
 TRICKLE = 0.3  # seconds between two bytes: far below any per-read timeout
 
