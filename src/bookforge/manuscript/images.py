@@ -45,9 +45,7 @@ def load_images(root: Path, chapters: list[Chapter], problems: list[Diagnostic],
     images: dict[str, ImageFile] = {}
     refused: dict[str, Diagnostic] = {}
     for chapter in chapters:
-        for entry in chapter.entries:
-            if not isinstance(entry, Figure):
-                continue
+        for entry in chapter.figures():  # figure entries, then images in the chapter's prose
             if entry.alt is None and not entry.decorative:
                 problems.append(Diagnostic("missing-alt", "this figure has no `alt` text", entry.location,
                                            "describe what the image shows in `alt:`, for readers who cannot see it; "

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
+import typing
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, ClassVar, Literal, Union
 
 from pydantic import (
     BaseModel,
@@ -15,6 +16,7 @@ from pydantic import (
     PrivateAttr,
     StringConstraints,
     Tag,
+    create_model,
 )
 
 from bookforge.errors import Location
@@ -91,32 +93,98 @@ ENTRY_TYPES: dict[str, type[Model]] = {"scene": Scene, "note": Note, "figure": F
 """Entry types by the `type:` an author writes; a new type is a model here and a template in the layout."""
 
 
-class Chapter(Model):
-    """One manuscript file: a chapter (or front or back matter) with an optional introduction and typed entries."""
+class ProseBlock(Model):
+    """Prose between entries: `- text: >-` and paragraphs, with no `type`."""
 
-    title: Line
-    """The chapter title, as shown in the table of contents and the chapter opening."""
+    text: Prose
+    """Paragraphs of Markdown, with the whole vocabulary of prose (README, "Prose")."""
+
+
+def _block_kind(value: Any) -> str:
+    if isinstance(value, ProseBlock) or (isinstance(value, dict) and set(value) == {"text"}):
+        return "prose"
+    return "entry"
+
+
+Block = Annotated[Union[Annotated[ProseBlock, Tag("prose")], Annotated[Entry, Tag("entry")]],
+                  Discriminator(_block_kind)]
+"""An item of a chapter's `entries`: a typed entry, or prose (`- text: ...`)."""
+
+
+class Chapter(Model):
+    """One manuscript file: a chapter (or front or back matter), with prose and typed entries in reading order."""
+
+    title: Line | None = None
+    """The chapter title, as shown in the table of contents and the chapter opening; front and back matter
+    (`foreword: FILE`...) are titled by their type when it is left out, and a dedication or epigraph shows none."""
     short_title: Line | None = None
     """A shorter title for running heads, when the full one is long."""
     introduction: Prose | None = None
     """Text before the first entry."""
-    entries: tuple[Entry, ...] = ()
-    """The chapter's entries in reading order; each has a `type`."""
+    text: Prose | None = None
+    """The chapter's prose, in Markdown: paragraphs, scene breaks (`* * *`), footnotes (`[^1]`), quotations, verse
+    (`::: verse`), lists, tables, figures (`![alt](images/x.png)`)... (README, "Prose"); before the entries."""
+    entries: tuple[Block, ...] = ()
+    """The chapter's entries in reading order; each has a `type`, or is prose (`- text: ...`) between them."""
     _source: str = PrivateAttr(default="")
+    _prose_figures: tuple[Figure, ...] = PrivateAttr(default=())
 
     @property
     def source(self) -> str:
         """The manuscript file this chapter was read from, relative to the project."""
         return self._source
 
+    @property
+    def typed_entries(self) -> tuple[Model, ...]:
+        """The entries that have a `type` (not the prose between them)."""
+        return tuple(entry for entry in self.entries if not isinstance(entry, ProseBlock))
+
+    def figures(self) -> tuple[Figure, ...]:
+        """Every figure: `type: figure` entries and images written in the prose, in reading order of the fields."""
+        return tuple(e for e in self.entries if isinstance(e, Figure)) + self._prose_figures
+
+    def prose_texts(self) -> list[str]:
+        """The text a reader reads outside the typed entries."""
+        return [text for text in (self.introduction, self.text) if text] + [
+            entry.text for entry in self.entries if isinstance(entry, ProseBlock)]
+
+    def copied(self, **update: Any) -> Chapter:
+        """A copy with `update`, keeping where it was read from."""
+        chapter = self.model_copy(update=update)
+        chapter._source, chapter._prose_figures = self._source, self._prose_figures
+        chapter._location, chapter._field_locations = self._location, self._field_locations
+        return chapter
+
+
+CREATOR_ROLES = ("author", "editor", "translator", "illustrator", "photographer", "foreword", "introduction",
+                 "narrator", "contributor")
+
 
 class Creator(Model):
     name: Line
     """The person's name as printed."""
-    role: Literal["author", "editor", "translator", "illustrator", "contributor"] = "author"
-    """What the person did."""
+    role: Literal[CREATOR_ROLES] = "author"  # type: ignore[valid-type]
+    """What the person did: `author`, `editor`, `translator`, `illustrator`, `photographer`, `foreword` (wrote
+    it), `introduction` (wrote it), `narrator`, `contributor`. Only authors are on the cover; the title page
+    names the others as a publisher does ("Illustrated by ...")."""
     file_as: Line | None = None
     """The name as sorted in a catalogue, e.g. `Hernández, José`."""
+
+
+class Series(Model):
+    name: Line
+    """The series' name, e.g. `The Wind Trilogy`."""
+    number: Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\d+(\.\d+)?$")] | None = None
+    """This book's place in it: `2`, or `2.5` for a novella between books two and three."""
+
+
+class OtherBook(Model):
+    title: Line
+    """The title, as on its cover."""
+    series: Line | None = None
+    """The series it belongs to, if any: books of a series are listed under its name."""
+    url: Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^https://\S+$")] | None = None
+    """Where to buy it (`https://...`): a link in the ebook only, never printed."""
 
 
 class Metadata(Model):
@@ -138,56 +206,119 @@ class Metadata(Model):
     """A short description for catalogues and the back of the book."""
     subjects: tuple[Line, ...] = ()
     """Subject headings or keywords."""
+    series: Series | None = None
+    """The series the book belongs to: in the EPUB's metadata (`belongs-to-collection`) and on the title page."""
+    also_by: tuple[OtherBook, ...] = ()
+    """The author's other books, for an `also-by` page in `contents`."""
 
 
-class ChapterRef(Model):
+class FileRef(Model):
+    """An item of `contents` that names a manuscript file (`KEY: FILE`), a chapter or front or back matter."""
+
+    KEY: ClassVar[str] = ""
+    toc: bool | None = None
+    """Whether the table of contents lists it: by default chapters and titled front and back matter are listed,
+    a dedication and an epigraph are not."""
+
+    @property
+    def file(self) -> str:
+        return getattr(self, self.KEY.replace("-", "_"))
+
+
+class ChapterRef(FileRef):
+    KEY: ClassVar[str] = "chapter"
     chapter: Line
-    """A chapter file, relative to `manuscript/`."""
+    """A chapter file, relative to `manuscript/`: YAML, or Markdown (`.md`) with YAML front matter."""
 
 
-class FrontMatterRef(Model):
+class FrontMatterRef(FileRef):
+    KEY: ClassVar[str] = "frontmatter"
     frontmatter: Line
-    """A front-matter file (foreword, preface), relative to `manuscript/`."""
+    """A front-matter file of no particular type, relative to `manuscript/`."""
 
 
-class BackMatterRef(Model):
+class BackMatterRef(FileRef):
+    KEY: ClassVar[str] = "backmatter"
     backmatter: Line
-    """A back-matter file (afterword, about this book), relative to `manuscript/`."""
+    """A back-matter file of no particular type (an appendix), relative to `manuscript/`."""
 
 
-GeneratedPage = Literal["title-page", "copyright-page", "table-of-contents"]
-FILE_REFS: dict[str, type[Model]] = {"chapter": ChapterRef, "frontmatter": FrontMatterRef, "backmatter": BackMatterRef}
+MATTER: dict[str, str] = {
+    "dedication": "A dedication: its text alone, on a right-hand page, with no heading.",
+    "epigraph": "The book's epigraph: a quotation and its source (a last line starting with `—`), on a page of its own.",
+    "foreword": "A foreword, usually by someone other than the author.",
+    "preface": "The author's preface.",
+    "introduction": "An introduction.",
+    "prologue": "A prologue: the story's opening, before the first chapter.",
+    "epilogue": "An epilogue: the story's close, after the last chapter.",
+    "afterword": "An afterword.",
+    "acknowledgements": "The acknowledgements.",
+    "about-the-author": "About the author.",
+    "colophon": "A colophon: how the book was made.",
+}
+"""Front and back matter by type (`foreword: FILE`): each has its heading, semantics and template in the layouts."""
+UNTITLED_MATTER = ("dedication", "epigraph")
+"""Types that show no heading."""
+BODY_MATTER = ("prologue", "epilogue")
+"""Types that belong to the story: the main matter's page numbers run through them."""
+
+
+def _matter_ref(key: str, description: str) -> type[FileRef]:
+    name = "".join(word.title() for word in key.split("-")) + "Ref"
+    model = create_model(name, __base__=FileRef,
+                         **{key.replace("-", "_"): (Line, Field(alias=key, description=description + " A file "
+                                                                "relative to `manuscript/`."))})
+    model.KEY = key
+    return model
+
+
+FILE_REFS: dict[str, type[FileRef]] = {"chapter": ChapterRef, "frontmatter": FrontMatterRef,
+                                       "backmatter": BackMatterRef,
+                                       **{key: _matter_ref(key, text) for key, text in MATTER.items()}}
+GeneratedPage = Literal["half-title", "title-page", "copyright-page", "table-of-contents", "also-by"]
+GENERATED_PAGES: tuple[str, ...] = typing.get_args(GeneratedPage)
 
 
 def _content_kind(value: Any) -> str | None:
     if isinstance(value, str):
         return "page"
-    if isinstance(value, dict) and len(value) == 1:
-        key = next(iter(value))
-        return key if key in FILE_REFS else None
-    if isinstance(value, (ChapterRef, FrontMatterRef, BackMatterRef)):
-        return next(iter(type(value).model_fields))
+    if isinstance(value, dict):
+        keys = [key for key in value if key in FILE_REFS or key == "part"]
+        return keys[0] if len(keys) == 1 else None
+    if isinstance(value, FileRef):
+        return value.KEY
+    if isinstance(value, Division):
+        return "part"
     return None
 
 
-_FILE_MESSAGE = "one of `chapter: FILE`, `frontmatter: FILE`, `backmatter: FILE`"
-ContentItem = Annotated[
-    Union[
-        Annotated[GeneratedPage, Tag("page")],
-        Annotated[ChapterRef, Tag("chapter")],
-        Annotated[FrontMatterRef, Tag("frontmatter")],
-        Annotated[BackMatterRef, Tag("backmatter")],
-    ],
-    Discriminator(_content_kind, custom_error_type="content_item",
-                  custom_error_message=f"expected `title-page`, `copyright-page`, `table-of-contents`, or {_FILE_MESSAGE}"),
-]
+_FILE_MESSAGE = "`chapter: FILE`, a type of front or back matter (`foreword: FILE`...), `frontmatter: FILE`, " \
+                "`backmatter: FILE`"
+_FILE_UNION = tuple(Annotated[model, Tag(key)] for key, model in FILE_REFS.items())
 FileItem = Annotated[
-    Union[
-        Annotated[ChapterRef, Tag("chapter")],
-        Annotated[FrontMatterRef, Tag("frontmatter")],
-        Annotated[BackMatterRef, Tag("backmatter")],
-    ],
+    Union[_FILE_UNION],  # type: ignore[valid-type]
     Discriminator(_content_kind, custom_error_type="content_item", custom_error_message=f"expected {_FILE_MESSAGE}"),
+]
+
+
+class Division(Model):
+    """`part: TITLE`: a part of the book, whose chapters (its `contents`) follow a part title page."""
+
+    part: Line
+    """The part's title, e.g. `The Crossing`."""
+    label: Line | None = None
+    """A line over the title, e.g. `Part One`."""
+    text: Prose | None = None
+    """Text on the part's title page (an epigraph, a few lines of introduction)."""
+    contents: tuple[FileItem, ...] = Field(min_length=1)
+    """The part's chapters, in reading order: `chapter: FILE` and, for a story, `prologue`/`epilogue: FILE`."""
+
+
+ContentItem = Annotated[
+    Union[(Annotated[GeneratedPage, Tag("page")], *_FILE_UNION, Annotated[Division, Tag("part")])],  # type: ignore
+    Discriminator(_content_kind, custom_error_type="content_item",
+                  custom_error_message="expected a generated page (" + ", ".join(f"`{page}`" for page in
+                  GENERATED_PAGES) + f"), {_FILE_MESSAGE}, or `part: TITLE` with its `contents`"),
 ]
 EntryTypeName = Literal["scene", "note", "figure"]
 LAYOUT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
@@ -231,17 +362,26 @@ class BookFile(Model):
 
 @dataclass(frozen=True)
 class Part:
-    """One item of the book in reading order: a generated page or a manuscript file."""
+    """One item of the book in reading order: a generated page, a manuscript file, or a part's title page."""
 
     id: str
     """Unique in the book; names the EPUB document and the link target."""
-    kind: Literal["title-page", "copyright-page", "table-of-contents", "chapter"]
+    kind: str
+    """A generated page (`title-page`...), `chapter` (also `frontmatter:` and `backmatter:` files), a type of
+    front or back matter (`dedication`...), or `part` (the title page of a part of the book)."""
     role: Literal["front", "body", "back"]
     chapter: Chapter | None = None
+    """The text: a manuscript file's, or a part's title and text."""
     file: str | None = None
     """The manuscript file as book.yaml names it."""
     location: Location | None = None
     """Where book.yaml names this part."""
+    in_toc: bool = True
+    """Whether the table of contents and the navigation list it."""
+    division: str | None = None
+    """The id of the part of the book (`kind: part`) this one belongs to."""
+    label: str | None = None
+    """A part's line over its title (`Part One`)."""
 
 
 @dataclass(frozen=True)
@@ -277,9 +417,8 @@ class Book:
 
 
 def figures(parts: tuple[Part, ...]) -> tuple[Figure, ...]:
-    """The figures of these parts, in reading order."""
-    return tuple(entry for part in parts if part.chapter is not None
-                 for entry in part.chapter.entries if isinstance(entry, Figure))
+    """The figures of these parts (entries and images in prose), in reading order."""
+    return tuple(figure for part in parts if part.chapter is not None for figure in part.chapter.figures())
 
 
 def edition_parts(book: Book, name: str) -> tuple[Part, ...]:
@@ -295,12 +434,16 @@ def edition_parts(book: Book, name: str) -> tuple[Part, ...]:
         return tuple(ordered)
     result = []
     for part in ordered:
-        if part.chapter is not None and part.chapter.entries:
-            entries = tuple(e for e in part.chapter.entries if e.type in edition.entry_types)
-            if not entries and not part.chapter.introduction:
+        if part.chapter is not None and part.chapter.typed_entries:
+            # Prose between entries stays; typed entries are kept by type.
+            entries = tuple(e for e in part.chapter.entries
+                            if isinstance(e, ProseBlock) or e.type in edition.entry_types)
+            if len(entries) == len(part.chapter.entries):
+                result.append(part)
+                continue
+            if not any(not isinstance(e, ProseBlock) for e in entries) and not (part.chapter.introduction
+                                                                                 or part.chapter.text):
                 continue  # nothing of this chapter is in the edition
-            chapter = part.chapter.model_copy(update={"entries": entries})
-            chapter._source = part.chapter.source
-            part = replace(part, chapter=chapter)
+            part = replace(part, chapter=part.chapter.copied(entries=entries))
         result.append(part)
     return tuple(result)
