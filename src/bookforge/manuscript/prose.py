@@ -198,13 +198,20 @@ def _notes(state: StateCore) -> None:
             for child in token.children or ():
                 if child.type == "footnote_ref" and child.meta["label"] not in order:
                     order.append(child.meta["label"])
+    unused = [label for label in definitions if label not in order]
     for label in order:
         if label not in definitions:
+            close = did_you_mean(label, unused) if unused else None
+            if close and close.startswith("did you mean"):  # a misspelt label: one mistake, one problem
+                meant = close.split("`")[1]
+                unused.remove(meant)
+                hint = f"is it the note written `[^{meant}]:`? give the reference and the note the same label"
+            else:
+                hint = f"add its text on a line of its own after the paragraph: `[^{label}]: The note.`"
             problems.append(Problem("undefined-footnote", f"the footnote `[^{label}]` is not defined in this text",
-                                    f"add its text on a line of its own after the paragraph: `[^{label}]: The note.`",
-                                    f"[^{label}]"))
+                                    hint, f"[^{label}]"))
     for label in definitions:
-        if label not in order:
+        if label in unused:
             problems.append(Problem("unused-footnote", f"the footnote `[^{label}]` is never referred to, so its text "
                                     "would be left out", f"put `[^{label}]` in the text where the note belongs",
                                     f"[^{label}]:"))
@@ -273,7 +280,8 @@ def _check_inline(token: Token, problems: list[Problem]) -> None:
                                     "paragraph of its own (a blank line before and after): it becomes a figure",
                                     f"]({child.attrGet('src')}"))
         elif child.type == "link_open" and not SAFE_LINK.match(str(child.attrGet("href") or "")):
-            problems.append(Problem("bad-link", f"a link to `{child.attrGet('href')}`", "links go to `https://` or "
+            problems.append(Problem("bad-link", f"`{child.attrGet('href')}` is not an address a book can link to",
+                                    "links go to `https://` or "
                                     "`mailto:` addresses, or to `#` and an id in the book", f"]({child.attrGet('href')}"))
         elif child.type == "span_open":
             _check_attributes(child, SPAN_CLASSES, problems)
@@ -427,7 +435,7 @@ def _check_value(text: str, path: tuple, doc: YamlDocument, problems: list[Diagn
             continue  # reported above
         figure = Figure(type="figure", src=image.src, alt=image.alt or None, caption=image.caption,
                         decorative=image.decorative)
-        where = _locate(doc, f"({image.src}", start, path)
+        where = _locate(doc, f"]({image.src}", start, path, skip=2)  # at the file's name
         figure._location, figure._field_locations = where, {"src": where}
         figures.append(figure)
     return figures
@@ -444,11 +452,12 @@ def _index_of(doc: YamlDocument, where: Location) -> int:
     return index + max(where.column - 1, 0)
 
 
-def _locate(doc: YamlDocument, snippet: str, start: int, path: tuple) -> Location:
-    """Where `snippet` is first written at or after the value's start; the value's own place if it is not found (a
-    folded line can split it)."""
+def _locate(doc: YamlDocument, snippet: str, start: int, path: tuple, skip: int = 0) -> Location:
+    """Where `snippet` is first written at or after the value's start (plus `skip` characters); the value's own
+    place if it is not found (a folded line can split it)."""
     found = doc.source.find(snippet, start) if doc.source else -1
     if found == -1:
         return doc.where(path)
+    found += skip
     line_start = doc.source.rfind("\n", 0, found) + 1
     return Location(doc.file, doc.source.count("\n", 0, found) + 1, found - line_start + 1)

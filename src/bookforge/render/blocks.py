@@ -192,7 +192,7 @@ def _image(self, tokens, idx, options, env) -> str:
     if title:
         caption = env["md"].renderInline(str(title), {"inline": True}) if "md" in env else html.escape(str(title))
         result += f"\n<figcaption>{caption.strip()}</figcaption>"
-    return result
+    return result + "\n"
 
 
 def _as_span(match: re.Match) -> str:
@@ -219,7 +219,9 @@ def _note_ref(self, tokens, idx, options, env) -> str:
     body = self.render(definitions[label], options, env).strip()
     if current.floating:
         body = _BLOCK_TAGS.sub(_as_span, body)
-        return f'<span class="footnote" id="{note.id}" data-note="{number}">{body}</span>'
+        # The empty anchor marks the reference's page (print/notes.py checks the note is printed there).
+        return (f'<span class="noteref-anchor" id="{note.ref}"></span><span class="footnote" id="{note.id}" '
+                f'data-note="{number}">{body}</span>')
     back = (f'<a class="note-number" href="{note.href if current.notes_href else "#" + note.ref}" '
             f'role="doc-backlink">{number}</a>\u00a0')
     note.html = body.replace("<p>", "<p>" + back, 1) if body.startswith("<p>") else f"<p>{back}</p>{body}"
