@@ -116,7 +116,7 @@ class Typesetter:
                                       finisher=_finisher(self.rendition.layout.settings, self.variant, self.bound,
                                                          first_recto))
         warnings.extend(_fallback_fonts(rendered, self.rendition, self.where))
-        warnings.extend(notes_apart(rendered.pages, self.where))
+        warnings.extend(notes_apart(rendered.pages, self.rendition, self.where))
         return data, warnings
 
 
