@@ -51,9 +51,9 @@ def test_printed_footnotes_stand_where_they_are_referred_to():
     with blocks.scope(prefix="sea", paged=True) as scope:
         html = prose("The chain complained.[^c]\n\n[^c]: Sailors say so.\n\n    The families say *remembers*.", "en")
 
-    assert html == ('<p>The chain complained.<span class="footnote" id="sea-note-1" data-note="1"><span '
-                    'class="note-p">Sailors say so.</span>\n<span class="note-p">The families say <em>remembers</em>.'
-                    '</span></span></p>')
+    assert html == ('<p>The chain complained.<span class="noteref-anchor" id="sea-noteref-1"></span><span '
+                    'class="footnote" id="sea-note-1" data-note="1"><span class="note-p">Sailors say so.</span>\n'
+                    '<span class="note-p">The families say <em>remembers</em>.</span></span></p>')
     assert scope.notes == []
 
 

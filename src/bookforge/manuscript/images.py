@@ -17,7 +17,7 @@ from pathlib import Path
 from lxml import etree
 
 from bookforge.errors import Diagnostic, Location, did_you_mean
-from bookforge.manuscript.model import Chapter, Figure, ImageFile
+from bookforge.manuscript.model import Chapter, ImageFile
 
 REMOTE_TIMEOUT = 20
 """Seconds to wait for a remote image (with `remote_images: true`)."""

@@ -32,7 +32,7 @@ from bookforge.manuscript.model import (
     FileRef,
     Part,
 )
-from bookforge.manuscript.prose import check_prose
+from bookforge.manuscript.textcheck import check_prose
 from bookforge.manuscript.validate import validate
 from bookforge.manuscript.yamlfile import MAX_FILE_BYTES, YamlDocument, read_yaml
 
@@ -92,8 +92,8 @@ def read_book(root: Path) -> tuple[Book | None, Mapping[str, Edition] | None, li
         check_prose(book_file.metadata, ("metadata",), doc, problems)
     remote = isinstance(doc.data, dict) and doc.data.get("remote_images") is True
     divisions = _divisions(book_file, doc, problems) if book_file is not None else {}
-    images = load_images(root, [chapter for chapter in [*chapters.values(), *divisions.values()] if chapter is not None],
-                         problems, remote)
+    texts = [chapter for chapter in [*chapters.values(), *divisions.values()] if chapter is not None]
+    images = load_images(root, texts, problems, remote)
     if book_file is None or problems:
         return None, book_file.editions if book_file is not None else None, problems
 
@@ -309,8 +309,8 @@ def _load_chapter(root: Path, relative: str, named_at: Location, problems: list[
 
 
 def _existing_files_hint(manuscript: Path, relative: str) -> str:
-    existing = sorted(p.name for p in manuscript.iterdir()
-                      if p.suffix.lower() in (".yaml", *SUFFIXES) and p.name != BOOK_FILE) if manuscript.is_dir() else []
+    files = manuscript.iterdir() if manuscript.is_dir() else ()
+    existing = sorted(p.name for p in files if p.suffix.lower() in (".yaml", *SUFFIXES) and p.name != BOOK_FILE)
     if not existing:
         return f"{MANUSCRIPT_DIR}/ holds no manuscript files yet"
     listed = f"{MANUSCRIPT_DIR}/ holds " + ", ".join(f"`{name}`" for name in existing)

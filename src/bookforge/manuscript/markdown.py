@@ -53,7 +53,8 @@ def parse_markdown(raw: bytes, shown_as: str) -> YamlDocument:
     if lines and lines[0].rstrip() == "---":
         close = next((n for n in range(1, len(lines)) if _FENCE.match(lines[n])), None)
         if close is None:
-            raise BookforgeError([Diagnostic("front-matter", "the front matter is never closed", Location(shown_as, 1, 1),
+            raise BookforgeError([Diagnostic("front-matter", "the front matter is never closed",
+                                             Location(shown_as, 1, 1),
                                              "end it with a line `---`, before the chapter's text")])
         # The opening `---` starts a YAML document: line numbers are the file's own.
         doc = parse_yaml("\n".join(lines[:close]).encode("utf-8"), shown_as)

@@ -150,14 +150,19 @@ def explain_syntax_error(exc: yaml.MarkedYAMLError, text: str, file: str) -> Dia
         if stripped.startswith("#"):
             indent = len(lines[number]) - len(stripped)
             above = number - 1
-            while above >= 0 and (not lines[above].strip() or len(lines[above]) - len(lines[above].lstrip(" ")) >= indent):
+            while above >= 0 and (not lines[above].strip() or _indent(lines[above]) >= indent):
                 above -= 1
             key = _KEY_LINE.match(lines[above]) if above >= 0 else None
-            if key and lines[above][key.end():].strip() and not lines[above][key.end():].lstrip().startswith(("#", "|", ">")):
+            value = lines[above][key.end():].strip() if key else ""
+            if key and value and not value.startswith(("#", "|", ">")):  # a plain value the comment line ended
                 return Diagnostic("yaml-comment", "this line starts with `#`, so YAML reads it as a comment and the "
                                   "text above stops before it", Location(file, number + 1, indent + 1),
                                   block_hint(key.group("key")))
     return None
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" "))
 
 
 def _key_before(text: str, index: int) -> str | None:

@@ -9,7 +9,7 @@ import re
 
 from markdown_it import MarkdownIt
 
-from bookforge.manuscript.prose import SAFE_LINK, configure
+from bookforge.manuscript.prose import SAFE_LINK, configure  # noqa: F401 - SAFE_LINK was this module's
 from bookforge.render import blocks
 
 # Primary and secondary quotes by language: “double” ‘single’ in English, «double» “single” in Spanish...

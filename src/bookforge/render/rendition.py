@@ -33,6 +33,7 @@ from bookforge.manuscript.model import (
 from bookforge.render import markup, matter
 from bookforge.render.matter import book_view
 
+
 @dataclass(frozen=True)
 class RenderedDocument:
     """One output document: an EPUB content document, or the whole book as one HTML for print."""
