@@ -159,3 +159,21 @@ def test_also_by_lists_the_series_and_links_to_stores_in_the_ebook_only(epub, pr
     loaded = load_project(project)
     printed = render(loaded.book, "paperback", loaded.layouts["paperback"]).documents[0].content
     assert "The North Wind" in printed and "example.org" not in printed
+
+
+def test_front_and_back_matter_an_edition_adds_takes_its_usual_place(project, tmp_path):
+    from bookforge.manuscript.model import edition_parts
+
+    root = tmp_path / "book"
+    shutil.copytree(project / "manuscript", root / "manuscript")
+    shutil.copytree(project / "assets" / "images", root / "assets" / "images")
+    (root / "manuscript" / "large-print-note.md").write_text("This edition is set in 17-point type.\n")
+    book_yaml = root / "manuscript" / "book.yaml"
+    book_yaml.write_text(book_yaml.read_text().replace(
+        "    edition_title: Large Print Edition\n",
+        "    edition_title: Large Print Edition\n    extra:\n      - preface: large-print-note.md\n"
+        "      - colophon: large-print-note.md\n"))
+    parts = [(p.id, p.role) for p in edition_parts(load_book(root), "large-print")]
+
+    assert parts.index(("large-print-note", "front")) < parts.index(("prologue", "body"))
+    assert parts[-1] == ("large-print-note-2", "back")

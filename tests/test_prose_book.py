@@ -9,6 +9,7 @@ from __future__ import annotations
 import random
 import re
 import shutil
+import zipfile
 from pathlib import Path
 
 import pypdf
@@ -182,3 +183,13 @@ def test_a_sixty_thousand_word_chapter_builds(tmp_path):
     assert set(results) == set(keep)
     assert results["ebook"].words > 60_000 and results["paperback"].pages > 120
     assert all(not result.warnings for result in results.values())
+
+
+def test_the_ebook_carries_every_page_start_of_the_paperback(built):
+    """Verse, footnotes, figures and part title pages do not lose the print page list its places."""
+    _, results = built
+    nav = zipfile.ZipFile(results["ebook"].path).read("EPUB/nav.xhtml").decode()
+    labels = re.findall(r'#page-[^"]+">([^<]+)</a>', nav)
+
+    assert labels == ["i", "ii", "iii", "iv", "v", "vii", "ix", "xi", "xiii", "1", "3", "5", "6", "7", "8", "9", "10",
+                      "11", "12", "13", "15", "16", "17", "19", "21", "23", "25"]

@@ -61,6 +61,8 @@ UNTITLED_MATTER = ("dedication", "epigraph")
 """Types that show no heading."""
 BODY_MATTER = ("prologue", "epilogue")
 """Types that belong to the story: the main matter's page numbers run through them."""
+BACK_MATTER = ("afterword", "acknowledgements", "about-the-author", "colophon")
+"""Types that are back matter when an edition adds them (`extra`); in `contents`, their place says which."""
 
 
 def _matter_ref(key: str, description: str) -> type[FileRef]:

@@ -20,6 +20,7 @@ from bookforge.errors import (
 from bookforge.manuscript.images import load_images
 from bookforge.manuscript.markdown import SUFFIXES, is_markdown, read_markdown
 from bookforge.manuscript.model import (
+    BACK_MATTER,
     BODY_MATTER,
     FILE_REFS,
     LAYOUT_NAME,
@@ -113,7 +114,7 @@ def read_book(root: Path) -> tuple[Book | None, Mapping[str, Edition] | None, li
         part = _part(item, ("contents", index), doc, chapters, seen_ids, in_body)
         in_body = in_body or part.role == "body"
         parts.append(part)
-    extras = {name: tuple(_part(item, ("editions", name, "extra", index), doc, chapters, seen_ids, True)
+    extras = {name: tuple(_part(item, ("editions", name, "extra", index), doc, chapters, seen_ids, None)
                           for index, item in enumerate(edition.extra))
               for name, edition in book_file.editions.items() if edition.extra}
     return Book(metadata=book_file.metadata, parts=tuple(parts), editions=book_file.editions, root=str(root),
@@ -140,16 +141,20 @@ def _divisions(book_file: BookFile, doc: YamlDocument, problems: list[Diagnostic
 
 
 def _part(item: object, path: tuple, doc: YamlDocument, chapters: dict[tuple, Chapter | None], seen_ids: set[str],
-          in_body: bool, division: str | None = None) -> Part:
+          in_body: bool | None, division: str | None = None) -> Part:
+    """`in_body`: whether the main matter has begun where the item stands (None for an edition's `extra`, which
+    takes its type's usual place)."""
     where = doc.where(path)
     if isinstance(item, str):
-        role = "back" if in_body and item != "table-of-contents" else "front"
+        role = "back" if in_body and item != "table-of-contents" else "front"  # (an extra is always a file)
         return Part(id=_unique(item, seen_ids), kind=item, role=role, location=where)
     assert isinstance(item, FileRef)
     key = item.KEY
     if key in ("chapter", "frontmatter", "backmatter"):
         kind, role = "chapter", {"chapter": "body", "frontmatter": "front", "backmatter": "back"}[key]
     else:  # a type of front or back matter: its place says which, but for the story's own prologue and epilogue
+        if in_body is None:
+            in_body = key in BACK_MATTER
         kind, role = key, "body" if key in BODY_MATTER else "back" if in_body else "front"
     in_toc = item.toc if item.toc is not None else key not in UNTITLED_MATTER
     return Part(id=_unique(_slug(Path(item.file).stem, "part"), seen_ids), kind=kind, role=role,

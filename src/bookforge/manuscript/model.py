@@ -13,6 +13,7 @@ from bookforge.errors import Location
 from bookforge.formats import FORMATS
 from bookforge.manuscript.base import Line, Model, Prose  # noqa: F401 - also the model's public names
 from bookforge.manuscript.contents import (  # noqa: F401 - the model's public names, as before
+    BACK_MATTER,
     BODY_MATTER,
     FILE_REFS,
     GENERATED_PAGES,
@@ -125,7 +126,7 @@ class Chapter(Model):
         return tuple(entry for entry in self.entries if not isinstance(entry, ProseBlock))
 
     def figures(self) -> tuple[Figure, ...]:
-        """Every figure: `type: figure` entries and images written in the prose, in reading order of the fields."""
+        """Every figure: the `type: figure` entries, then the images written in its prose."""
         return tuple(e for e in self.entries if isinstance(e, Figure)) + self._prose_figures
 
     def prose_texts(self) -> list[str]:
