@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, Tag, ValidationError
 
 from bookforge.errors import Diagnostic, did_you_mean
+from bookforge.manuscript.contents import FILE_REFS
 from bookforge.manuscript.model import Model
 from bookforge.manuscript.yamlfile import YamlDocument
 
@@ -110,6 +111,13 @@ def _describe_error(kind: str, error: dict[str, Any], data_path: tuple, owner: t
         else:
             message, where = f"unknown value `{got}` for {what}", data_path
         return Diagnostic("bad-value", message, doc.where(where), did_you_mean(str(got), choices))
+    if kind == "content_item" and isinstance(error.get("input"), dict):  # `- forword: FILE`
+        known = [*FILE_REFS, "part"]
+        unknown = [key for key in error["input"] if key not in known and key not in ("toc", "label", "text",
+                                                                                       "contents")]
+        if unknown:
+            return Diagnostic("bad-value", f"`{unknown[0]}` is not something `contents` can name",
+                              doc.where(data_path + (unknown[0],), key=True), did_you_mean(str(unknown[0]), known))
     if kind == "union_tag_not_found":
         return Diagnostic("missing-key", "this entry has no `type`", doc.where(data_path),
                           "give each entry a `type:`, e.g. " + ", ".join(f"`{t}`" for t in _entry_types()))
