@@ -193,3 +193,28 @@ def test_the_ebook_carries_every_page_start_of_the_paperback(built):
 
     assert labels == ["i", "ii", "iii", "iv", "v", "vii", "ix", "xi", "xiii", "1", "3", "5", "6", "7", "8", "9", "10",
                       "11", "12", "13", "15", "16", "17", "19", "21", "23", "25"]
+
+
+@pytest.mark.parametrize("edition", ["endnotes", "chapter-notes"])
+def test_endnotes_and_parts_lay_out_in_chunks_as_in_the_whole_book(built, edition, monkeypatch):
+    """A book whose notes are endnotes is laid out in chunks (one per part here): the same pages as laid out whole."""
+    import importlib
+    import io
+    from datetime import datetime, timezone
+
+    from bookforge.print.writer import write_pdf
+    from bookforge.project import load_project
+    from bookforge.render.rendition import render
+
+    monkeypatch.setattr(importlib.import_module("bookforge.render.rendition"), "CHUNK_SIZE", 1)
+    project, _ = built
+    loaded = load_project(project)
+    rendition = render(loaded.book, edition, loaded.layouts[edition], page_count=40)
+    modified = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    whole, chunked = write_pdf(rendition, modified), write_pdf(rendition, modified, chunk_store={})
+
+    assert chunked.chunks is not None and chunked.chunks.total > 10
+    one, other = pypdf.PdfReader(io.BytesIO(whole.data)), pypdf.PdfReader(io.BytesIO(chunked.data))
+    assert [page.extract_text() for page in other.pages] == [page.extract_text() for page in one.pages]
+    assert [item.title for item in other.outline if not isinstance(item, list)] == [
+        item.title for item in one.outline if not isinstance(item, list)]
