@@ -98,8 +98,8 @@ def read_book(root: Path) -> tuple[Book | None, Mapping[str, Edition] | None, li
     if book_file is None or problems:
         return None, book_file.editions if book_file is not None else None, problems
 
-    seen_ids: set[str] = set()
-    parts: list[Part] = []
+    seen_ids: set[str] = {NOTES_ID}  # the id of the notes at the end of the book (render/matter.py), when a layout
+    parts: list[Part] = []          # puts them there
     in_body = False
     for index, item in enumerate(book_file.contents):
         if isinstance(item, Division):
@@ -121,6 +121,7 @@ def read_book(root: Path) -> tuple[Book | None, Mapping[str, Edition] | None, li
                 extras=extras, images=images), book_file.editions, []
 
 
+NOTES_ID = "book-notes"
 TITLED_REFS = ("chapter", "frontmatter", "backmatter")
 """Files that must have a `title`; front and back matter of a type (`foreword: FILE`) are titled by it."""
 

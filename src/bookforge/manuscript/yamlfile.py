@@ -10,7 +10,12 @@ from pathlib import Path
 import yaml
 
 from bookforge.errors import BookforgeError, Diagnostic, Location
-from bookforge.manuscript.yamltraps import anchors, as_written, explain_syntax_error, plain_traps
+from bookforge.manuscript.yamltraps import (
+    anchors,
+    as_written,
+    explain_syntax_error,
+    plain_traps,
+)
 
 try:  # libyaml's composer is ~30x faster than the pure-Python one
     from yaml import CSafeLoader as _Loader

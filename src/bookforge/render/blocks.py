@@ -3,7 +3,8 @@
 A part's texts are rendered one by one (its text, each entry's fields), but its notes are numbered through the
 part, and where their text goes depends on the edition: at the foot of the printed page (`float: footnote`, the
 note's text where its reference is), or gathered for the end of the chapter or of the book (the EPUB's pop-up
-notes, printed endnotes). `scope()` sets that up around a part's rendering.
+notes, printed endnotes). `scope()` sets that up around a part's rendering; it is a context variable because an
+entry's fields are rendered one `markup.prose()` call at a time by code that knows nothing of parts.
 """
 
 from __future__ import annotations
@@ -19,9 +20,6 @@ from markdown_it import MarkdownIt
 
 from bookforge.manuscript.prose import SAFE_LINK
 
-NOTE_MODES = ("footnotes", "chapter-end", "book-end")
-"""The layout setting `notes`: at the foot of the page (in an ebook: pop-up notes at the chapter's end), listed at
-the end of each chapter, or at the end of the book."""
 _BLOCK_TAGS = re.compile(r"<(/?)(p|ul|ol|li|blockquote|dl|dt|dd|div)\b([^>]*)>")
 
 
@@ -45,6 +43,8 @@ class Scope:
     prefix: str = "note"
     """Makes ids unique in the book: the part's id."""
     mode: str = "footnotes"
+    """The layout setting `notes`: `footnotes` (at the foot of the page; in an ebook, pop-up notes at the chapter's
+    end), `chapter-end` or `book-end`."""
     paged: bool = False
     """Print: `footnotes` float to the foot of the page."""
     images: Mapping[str, str] = field(default_factory=dict)
@@ -53,7 +53,6 @@ class Scope:
     """The document the notes are in when it is not this one (an ebook's notes at the end of the book)."""
     part_href: str = ""
     """This part's document, for back links from another document."""
-    labels: Mapping[str, str] = field(default_factory=dict)
     notes: list[Note] = field(default_factory=list)
     """The notes gathered for the end of the chapter or book (not those that float to the page's foot)."""
     count: int = 0
@@ -69,7 +68,7 @@ class Scope:
         """The notes of a text rendered on its own, after it."""
         if not self.standalone or not self.notes:
             return ""
-        return "\n" + "".join(note_aside(note, self.labels) for note in self.notes)
+        return "\n" + "".join(note_aside(note) for note in self.notes)
 
 
 _SCOPE: contextvars.ContextVar[Scope | None] = contextvars.ContextVar("bookforge_notes_scope", default=None)
@@ -97,7 +96,7 @@ def text_scope() -> Iterator[Scope]:
         yield own
 
 
-def note_aside(note: Note, labels: Mapping[str, str]) -> str:
+def note_aside(note: Note) -> str:
     """A footnote as EPUB reading systems show it in a pop-up: an aside with a link back."""
     return (f'<aside id="{note.id}" class="footnote" epub:type="footnote" role="doc-footnote">'
             f"{note.html}</aside>\n")

@@ -10,6 +10,7 @@ from markupsafe import Markup
 from stdnum import isbn
 
 from bookforge.layout.language import labels_for
+from bookforge.manuscript import load
 from bookforge.manuscript.model import Book, Chapter, ImageFile, Part, ProseBlock
 from bookforge.render import blocks, markup
 
@@ -37,8 +38,8 @@ SEMANTICS = {
     "body": ("chapter", "doc-chapter"),
     "back": ("afterword", "doc-afterword"),
 }
-NOTES_ID = "book-notes"
-"""The id of the notes at the end of the book (layout setting `notes: book-end`)."""
+NOTES_ID = load.NOTES_ID
+"""The id of the notes at the end of the book (layout setting `notes: book-end`); no part has it."""
 
 
 def semantics(part: Part) -> tuple[str, str]:
@@ -126,7 +127,7 @@ def chapter_content(part: Part, chapter: Chapter, view: dict[str, Any], lang: st
         plain_title = f"{markup.plain(part.label, lang)}: {plain_title}"
     single_document = not view["href"].endswith(".xhtml")
     notes_elsewhere = notes == "book-end" and not single_document
-    with blocks.scope(prefix=part.id, mode=notes, paged=single_document, labels=labels,
+    with blocks.scope(prefix=part.id, mode=notes, paged=single_document,
                       images={src: image.path for src, image in images.items()},
                       notes_href=f"{NOTES_ID}.xhtml" if notes_elsewhere else "",
                       part_href=view["href"] if notes_elsewhere else "") as scope:
@@ -166,8 +167,6 @@ def _quoted(text: str) -> str:
 def book_notes_view(parts: list[dict[str, Any]], labels: Mapping[str, str], single_document: bool) -> dict[str, Any]:
     """The notes of every chapter, under each chapter's title, as one part at the end of the main matter."""
     ident = NOTES_ID
-    while any(p["id"] == ident for p in parts):
-        ident += "-"
     groups = [{"title_text": p["title_text"], "href": p["href"], "notes": p["book_notes"]}
               for p in parts if p.get("book_notes")]
     kind = "endnotes"
