@@ -36,6 +36,8 @@ TESTED_ELSEWHERE = {
     "cannot-read": "tests/build/test_output.py (a permission lost mid-build)",
     "disk-full": "tests/build/test_output.py (a file size limit)",
     "not-followed": "tests/build/test_security_build_folder.py (links in build/)",
+    "front-matter": "tests/render/test_prose.py (a Markdown chapter whose front matter is never closed)",
+    "footnote-moved": "tests/test_prose_book.py (only WeasyPrint decides when a note moves)",
     "bookforge-bug": "tests/preview/test_preview.py (a failure inside bookforge)",
 }
 

@@ -230,8 +230,7 @@ def editions(project: Path) -> None:
         if edition.exclude:
             click.echo(f"    leaves out: {', '.join(edition.exclude)}")
         for item in edition.extra:
-            kind, file = next(iter(item.model_dump().items()))
-            click.echo(f"    adds:       {file} ({kind})")
+            click.echo(f"    adds:       {item.file} ({item.KEY})")
 
 
 @main.command()

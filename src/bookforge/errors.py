@@ -52,6 +52,10 @@ CODES: dict[str, str] = {
     "yaml-alias": "YAML anchors, aliases and merge keys are refused: write the text out in full",
     "yaml-tag": "YAML tags (`!!python/...`) are refused: plain text, numbers, lists and mappings only",
     "yaml-key": "a key must be a plain word, not a list or a mapping",
+    "yaml-comment": "` #` in a plain value starts a YAML comment and the rest of the line is lost: quote the value "
+                    "or write it as a block (`>-`)",
+    "front-matter": "a Markdown chapter's front matter (the YAML between `---` lines) is malformed or has an "
+                    "unknown key",
     "duplicate-key": "a key is given twice in one mapping; YAML would silently keep only the last",
     "too-deep": "lists and mappings nest too deeply: check the indentation",
     "text-too-long": "one text value is over the length limit: split it into several entries",
@@ -100,6 +104,7 @@ CODES: dict[str, str] = {
     "cannot-read": "a file could not be read while building",
     "cannot-write": "the output folder cannot be written: make it writable, or write elsewhere with `-o DIR`",
     "disk-full": "the disk is full; the last build's files were kept",
+    "footnote-moved": "WeasyPrint set a footnote on a later page than its reference: reword or move the note",
     "not-followed": "a symbolic link (or a file) where bookforge keeps a folder or file of its own: remove it",
     "bookforge-bug": "bookforge itself failed (the preview shows the traceback): please report it",
     # Other commands

@@ -28,13 +28,15 @@ metadata:
   identifier: urn:uuid:{work_id}
   date: "2026"
   rights: Copyright © 2026 Your Name. All rights reserved.
-  description: One or two sentences about the book.
+  description: >-
+    One or two sentences about the book.
 
 contents:
   - title-page
   - copyright-page
   - table-of-contents
-  - chapter: 01-first-chapter.yaml
+  - chapter: 01-first-chapter.yaml      # a chapter in YAML: prose and typed entries
+  - chapter: 02-second-chapter.md       # or in Markdown, with its title in front matter
 
 editions:
   ebook:
@@ -50,9 +52,16 @@ editions:
 CHAPTER_YAML = """\
 # yaml-language-server: $schema={schema}
 title: The First Chapter
-introduction: >-
-  Text before the first entry. Paragraphs are separated by a blank line; *emphasis*, **strong** and
-  [links](https://example.org) work as in Markdown.
+# Prose goes in `>-` blocks: YAML reads them exactly as written (a `#`, a `*` or a `: ` in the text is safe).
+text: >-
+  The chapter's text, in Markdown. Paragraphs are separated by a blank line; *emphasis*, **strong** and
+  [links](https://example.org) work as in Markdown, and so do footnotes.[^1]
+
+  * * *
+
+  A line of three asterisks between paragraphs is a scene break, printed as the layout's ornament.
+
+  [^1]: A footnote: at the foot of the page in print, a pop-up note in the ebook.
 entries:
   - type: scene
     title: A Scene
@@ -60,12 +69,33 @@ entries:
       What happens in the scene.
     context: >-
       Where the scene stands in the story, and why it counts.
+  - text: >-
+      Prose between entries needs no `type`.
   - type: note
     title: A Note
     text: >-
       A fact about the making of the work.
     why_it_matters: >-
       What the fact changes for the reader.
+"""
+
+CHAPTER_MD = """\
+---
+title: The Second Chapter
+---
+A chapter can also be a Markdown file: the lines between the `---` hold its title (and `short_title` for the
+running heads), and the rest is its text.
+
+> A quotation, whose last line names its source.
+>
+> — Someone Quoted
+
+::: verse
+Verse keeps its lines,
+  its indentation,
+
+and its stanzas.
+:::
 """
 
 
@@ -80,6 +110,7 @@ def new_project(folder: Path, title: str) -> list[Path]:
     files = {
         manuscript / "book.yaml": BOOK_YAML.format(schema=SCHEMA_REF + BOOK_SCHEMA, title=title, **ids),
         manuscript / "01-first-chapter.yaml": CHAPTER_YAML.format(schema=SCHEMA_REF + CHAPTER_SCHEMA),
+        manuscript / "02-second-chapter.md": CHAPTER_MD,
         folder / ".gitignore": "/build/\n",
     }
     for path, text in files.items():

@@ -93,7 +93,7 @@ def word_count(book: Book, name: str) -> int:
     for part in edition_parts(book, name):
         if part.chapter is None:
             continue
-        texts = [part.chapter.title, part.chapter.introduction or ""]
-        texts += [text for entry in part.chapter.entries for text in reading_text(entry)]
+        texts = [part.chapter.title or "", *part.chapter.prose_texts()]
+        texts += [text for entry in part.chapter.typed_entries for text in reading_text(entry)]
         words += sum(len(re.findall(r"\w+(?:['’]\w+)*", text)) for text in texts)
     return words

@@ -126,10 +126,10 @@ class PrintWriter:
 def estimated_pages(book: Book, name: str, settings) -> int:
     """Roughly how many pages a print edition has, from its text: before anything is laid out."""
     chapters = [part.chapter for part in edition_parts(book, name) if part.chapter is not None]
-    entries = [entry for chapter in chapters for entry in chapter.entries]
-    texts = [chapter.introduction or "" for chapter in chapters]
+    entries = [entry for chapter in chapters for entry in chapter.typed_entries]
+    texts = [text for chapter in chapters for text in chapter.prose_texts()]
     texts += [text for entry in entries for text in reading_text(entry)]
-    characters = sum(len(text) for text in texts) + sum(len(chapter.title) for chapter in chapters)
+    characters = sum(len(text) for text in texts) + sum(len(chapter.title or "") for chapter in chapters)
     paragraphs = sum(text.count("\n\n") + 1 for text in texts if text)
     return estimate_pages(settings, characters, paragraphs, len(entries), len(chapters))
 

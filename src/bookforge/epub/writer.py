@@ -15,9 +15,14 @@ from bookforge.epub import kobo as kepub
 from bookforge.epub import pagelist
 from bookforge.render.rendition import Rendition
 
-ROLE_NAMES = {"author": "aut", "editor": "edt", "translator": "trl", "illustrator": "ill", "contributor": "ctb"}
+ROLE_NAMES = {"author": "aut", "editor": "edt", "translator": "trl", "illustrator": "ill", "photographer": "pht",
+              "foreword": "aui", "introduction": "aui", "narrator": "nrt", "contributor": "ctb"}
+"""MARC relators (`aui`: author of an introduction, foreword...)."""
 FONT_TYPES = {".otf": "font/otf", ".ttf": "font/ttf", ".woff": "font/woff", ".woff2": "font/woff2"}
-LANDMARKS = {"table-of-contents": "toc", "title-page": "titlepage", "copyright-page": "copyright-page"}
+LANDMARKS = {"table-of-contents": "toc", "title-page": "titlepage", "copyright-page": "copyright-page",
+             "foreword": "foreword", "preface": "preface", "introduction": "introduction",
+             "acknowledgements": "acknowledgments", "colophon": "colophon", "endnotes": "endnotes"}
+"""Document kind -> landmark (structural semantics); the first document of each kind is the landmark."""
 XHTML = "http://www.w3.org/1999/xhtml"
 EPUB_NS = "http://www.idpf.org/2007/ops"
 # ZIP has no dates before 1980; SOURCE_DATE_EPOCH may be earlier.
@@ -84,8 +89,21 @@ def _package(rendition: Rendition, modified: datetime, cover_image: bytes, page_
     book.set_identifier(rendition.edition.identifier)
     book.set_title(rendition.title)
     book.set_language(rendition.language)
+    main = _main_creators(rendition.creators)
     for n, (name, role, file_as) in enumerate(rendition.creators):
-        book.add_author(name, file_as=file_as, role=ROLE_NAMES[role], uid=f"creator{n}")
+        if (name, role, file_as) in main:
+            book.add_author(name, file_as=file_as, role=ROLE_NAMES[role], uid=f"creator{n}")
+        else:  # who illustrated, translated, wrote the foreword: a contributor, not a creator of the work
+            book.add_metadata("DC", "contributor", name, {"id": f"creator{n}"})
+            book.add_metadata(None, "meta", ROLE_NAMES[role], {"refines": f"#creator{n}", "property": "role",
+                                                               "scheme": "marc:relators"})
+            if file_as:
+                book.add_metadata(None, "meta", file_as, {"refines": f"#creator{n}", "property": "file-as"})
+    if meta.series:
+        book.add_metadata(None, "meta", meta.series.name, {"property": "belongs-to-collection", "id": "series"})
+        book.add_metadata(None, "meta", "series", {"refines": "#series", "property": "collection-type"})
+        if meta.series.number:
+            book.add_metadata(None, "meta", meta.series.number, {"refines": "#series", "property": "group-position"})
     if rendition.subtitle:
         book.add_metadata("DC", "title", rendition.subtitle, {"id": "subtitle"})
         book.add_metadata(None, "meta", "subtitle", {"refines": "#subtitle", "property": "title-type"})
@@ -131,11 +149,15 @@ def _package(rendition: Rendition, modified: datetime, cover_image: bytes, page_
         nav.add_link(href=path, rel="stylesheet", type="text/css")
     book.add_item(nav)
     book.add_item(epub.EpubNcx())
-    book.toc = [epub.Link(d.href, d.title, f"toc-{d.id}") for d in rendition.documents if d.in_toc]
+    book.toc = _toc(rendition)
     first_body = next((d for d in rendition.documents if d.role == "body"), rendition.documents[0])
     book.guide = [{"type": "cover", "href": epubcover.PAGE_FILE, "title": rendition.labels["cover"]}]
+    marked = {}
+    for document in rendition.documents:
+        if document.kind in LANDMARKS and document.kind not in marked:
+            marked[document.kind] = document
     book.guide += [{"type": LANDMARKS[d.kind], "href": d.href, "title": _landmark_title(d, rendition)}
-                   for d in rendition.documents if d.kind in LANDMARKS]
+                   for d in marked.values()]
     book.guide.append({"type": "text", "href": first_body.href, "title": rendition.labels["start"]})
     book.spine = documents
     return book, page_list
@@ -143,7 +165,31 @@ def _package(rendition: Rendition, modified: datetime, cover_image: bytes, page_
 
 def _landmark_title(document, rendition: Rendition) -> str:
     return {"table-of-contents": rendition.labels["contents"], "title-page": rendition.labels["title_page"],
-            "copyright-page": rendition.labels["copyright"]}[document.kind]
+            "copyright-page": rendition.labels["copyright"]}.get(document.kind, document.title)
+
+
+def _toc(rendition: Rendition) -> list:
+    """The navigation's contents: the documents listed, a part's chapters nested under it."""
+    listed = [d for d in rendition.documents if d.in_toc]
+    children: dict[str, list] = {}
+    for document in listed:
+        if document.division:
+            children.setdefault(document.division, []).append(epub.Link(document.href, document.title,
+                                                                        f"toc-{document.id}"))
+    toc: list = []
+    for document in listed:
+        link = epub.Link(document.href, document.title, f"toc-{document.id}")
+        if document.kind == "part":
+            toc.append((link, children.get(document.id, [])))
+        elif not document.division or not any(d.id == document.division for d in listed):
+            toc.append(link)
+    return toc
+
+
+def _main_creators(creators: tuple[tuple[str, str, str | None], ...]) -> list[tuple[str, str, str | None]]:
+    """The book's creators proper: its authors, or (an anthology) whoever comes first, by their role."""
+    authors = [c for c in creators if c[1] == "author"]
+    return authors or [c for c in creators if c[1] == creators[0][1]]
 
 
 def _uid(path: str) -> str:

@@ -199,8 +199,11 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "running_heads.right": ("book-title", "author", "chapter", "none"),
     "pdf_variant": ("", "pdf/x-4", "pdf/x-1a", "pdf/ua-1"),
     "paper": ("white", "cream"),
+    "notes": ("footnotes", "chapter-end", "book-end"),
 }
-RECTO_PARTS = ("title-page", "copyright-page", "table-of-contents", "chapter", "frontmatter", "backmatter")
+RECTO_PARTS = ("title-page", "copyright-page", "table-of-contents", "chapter", "frontmatter", "backmatter",
+               "half-title", "also-by", "part", "dedication", "epigraph", "foreword", "preface", "introduction",
+               "prologue", "epilogue", "afterword", "acknowledgements", "about-the-author", "colophon")
 
 
 def _check_values(settings: Mapping[str, Any], origins: Mapping[str, Location], problems: list[Diagnostic]) -> None:

@@ -22,7 +22,53 @@ LABELS: dict[str, dict[str, str]] = {
 }
 
 
+# Front and back matter, parts and notes, credits and the copyright page. `{}` is a name (or names joined by
+# `and`); a series line has `{series}` and `{number}`.
+MATTER_LABELS: dict[str, dict[str, str]] = {
+    "en": {"half_title": "Half Title", "dedication": "Dedication", "epigraph": "Epigraph", "foreword": "Foreword",
+           "preface": "Preface", "introduction": "Introduction", "prologue": "Prologue", "epilogue": "Epilogue",
+           "afterword": "Afterword", "acknowledgements": "Acknowledgements", "about_the_author": "About the Author",
+           "colophon": "Colophon", "notes": "Notes", "also_by": "Also by {}", "and": "and",
+           "series_number": "{series}, Book {number}",
+           "credit_editor": "Edited by {}", "credit_translator": "Translated by {}",
+           "credit_illustrator": "Illustrated by {}", "credit_photographer": "Photographs by {}",
+           "credit_foreword": "Foreword by {}", "credit_introduction": "Introduction by {}",
+           "credit_narrator": "Narrated by {}", "credit_contributor": "With contributions by {}",
+           "credit_author": "By {}"},
+    "es": {"half_title": "Anteportada", "dedication": "Dedicatoria", "epigraph": "Epígrafe", "foreword": "Prólogo",
+           "preface": "Prefacio", "introduction": "Introducción", "prologue": "Prólogo", "epilogue": "Epílogo",
+           "afterword": "Posfacio", "acknowledgements": "Agradecimientos", "about_the_author": "Sobre el autor",
+           "colophon": "Colofón", "notes": "Notas", "also_by": "Otras obras de {}", "and": "y",
+           "series_number": "{series}, libro {number}",
+           "credit_editor": "Edición de {}", "credit_translator": "Traducción de {}",
+           "credit_illustrator": "Ilustraciones de {}", "credit_photographer": "Fotografías de {}",
+           "credit_foreword": "Prólogo de {}", "credit_introduction": "Introducción de {}",
+           "credit_narrator": "Narración de {}", "credit_contributor": "Con la colaboración de {}",
+           "credit_author": "De {}"},
+    "fr": {"half_title": "Faux-titre", "dedication": "Dédicace", "epigraph": "Épigraphe", "foreword": "Avant-propos",
+           "preface": "Préface", "introduction": "Introduction", "prologue": "Prologue", "epilogue": "Épilogue",
+           "afterword": "Postface", "acknowledgements": "Remerciements", "about_the_author": "À propos de l’auteur",
+           "colophon": "Colophon", "notes": "Notes", "also_by": "Du même auteur", "and": "et",
+           "series_number": "{series}, tome {number}",
+           "credit_editor": "Édité par {}", "credit_translator": "Traduit par {}",
+           "credit_illustrator": "Illustrations de {}", "credit_photographer": "Photographies de {}",
+           "credit_foreword": "Avant-propos de {}", "credit_introduction": "Introduction de {}",
+           "credit_narrator": "Lu par {}", "credit_contributor": "Avec la collaboration de {}",
+           "credit_author": "Par {}"},
+    "de": {"half_title": "Schmutztitel", "dedication": "Widmung", "epigraph": "Motto", "foreword": "Geleitwort",
+           "preface": "Vorwort", "introduction": "Einleitung", "prologue": "Prolog", "epilogue": "Epilog",
+           "afterword": "Nachwort", "acknowledgements": "Danksagung", "about_the_author": "Über den Autor",
+           "colophon": "Impressum", "notes": "Anmerkungen", "also_by": "Weitere Bücher von {}", "and": "und",
+           "series_number": "{series}, Band {number}",
+           "credit_editor": "Herausgegeben von {}", "credit_translator": "Übersetzt von {}",
+           "credit_illustrator": "Illustriert von {}", "credit_photographer": "Fotos von {}",
+           "credit_foreword": "Mit einem Geleitwort von {}", "credit_introduction": "Mit einer Einleitung von {}",
+           "credit_narrator": "Gelesen von {}", "credit_contributor": "Unter Mitarbeit von {}",
+           "credit_author": "Von {}"},
+}
+
+
 def labels_for(language: str) -> dict[str, str]:
     """Labels for a BCP 47 tag, falling back from `es-MX` to `es` to English for anything missing."""
     primary = language.split("-")[0].lower()
-    return {**LABELS["en"], **LABELS.get(primary, {})}
+    return {**LABELS["en"], **MATTER_LABELS["en"], **LABELS.get(primary, {}), **MATTER_LABELS.get(primary, {})}

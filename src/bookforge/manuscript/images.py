@@ -20,7 +20,7 @@ from pathlib import Path
 from lxml import etree
 
 from bookforge.errors import Diagnostic, Location, did_you_mean
-from bookforge.manuscript.model import Chapter, Figure, ImageFile
+from bookforge.manuscript.model import Chapter, ImageFile
 
 REMOTE_TIMEOUT = 20
 """Seconds a remote image may take in all, from connecting to the last byte (with `remote_images: true`)."""
@@ -48,9 +48,7 @@ def load_images(root: Path, chapters: list[Chapter], problems: list[Diagnostic],
     images: dict[str, ImageFile] = {}
     refused: dict[str, Diagnostic] = {}
     for chapter in chapters:
-        for entry in chapter.entries:
-            if not isinstance(entry, Figure):
-                continue
+        for entry in chapter.figures():  # figure entries, then images in the chapter's prose
             if entry.alt is None and not entry.decorative:
                 problems.append(Diagnostic("missing-alt", "this figure has no `alt` text", entry.location,
                                            "describe what the image shows in `alt:`, for readers who cannot see it; "

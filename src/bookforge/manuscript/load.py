@@ -18,17 +18,21 @@ from bookforge.errors import (
     display_path,
 )
 from bookforge.manuscript.images import load_images
+from bookforge.manuscript.markdown import SUFFIXES, is_markdown, read_markdown
 from bookforge.manuscript.model import (
+    BACK_MATTER,
+    BODY_MATTER,
     FILE_REFS,
-    BackMatterRef,
+    UNTITLED_MATTER,
     Book,
     BookFile,
     Chapter,
-    ChapterRef,
+    Division,
     Edition,
-    FrontMatterRef,
+    FileRef,
     Part,
 )
+from bookforge.manuscript.textcheck import check_prose
 from bookforge.manuscript.validate import validate
 from bookforge.manuscript.yamlfile import MAX_FILE_BYTES, YamlDocument, read_yaml
 
@@ -78,52 +82,108 @@ def read_book(root: Path) -> tuple[Book | None, Mapping[str, Edition] | None, li
     _check_contents_length(doc, problems)
     # Chapter files are read even when book.yaml has problems, so the author sees every mistake at once.
     budget = _Budget(len(doc.source.encode("utf-8", "surrogatepass")))
-    chapters = {path: _load_chapter(root, relative, doc.where(path + (key,)), problems, budget)
+    chapters = {path: _load_chapter(root, relative, doc.where(path + (key,)), problems, budget,
+                                    titled=key in TITLED_REFS)
                 for path, key, relative in _named_files(doc.data)[:MAX_CONTENTS * 2]}
     if book_file is not None:
         _check_exclusions(book_file, doc, problems)
         _check_isbns(book_file, doc, problems)
+        check_prose(book_file.metadata, ("metadata",), doc, problems)
     remote = isinstance(doc.data, dict) and doc.data.get("remote_images") is True
-    images = load_images(root, [chapter for chapter in chapters.values() if chapter is not None], problems, remote)
+    divisions = _divisions(book_file, doc, problems) if book_file is not None else {}
+    texts = [chapter for chapter in [*chapters.values(), *divisions.values()] if chapter is not None]
+    images = load_images(root, texts, problems, remote)
     if book_file is None or problems:
         return None, book_file.editions if book_file is not None else None, problems
 
-    seen_ids: set[str] = set()
-    parts: list[Part] = []
+    seen_ids: set[str] = {NOTES_ID}  # the id of the notes at the end of the book (render/matter.py), when a layout
+    parts: list[Part] = []          # puts them there
     in_body = False
     for index, item in enumerate(book_file.contents):
+        if isinstance(item, Division):
+            division = Part(id=_unique(_slug(item.part, "part"), seen_ids), kind="part", role="body",
+                            chapter=divisions[index], location=doc.where(("contents", index)),
+                            label=item.label)
+            parts.append(division)
+            parts += [_part(child, ("contents", index, "contents", n), doc, chapters, seen_ids, True, division.id)
+                      for n, child in enumerate(item.contents)]
+            in_body = True
+            continue
         part = _part(item, ("contents", index), doc, chapters, seen_ids, in_body)
         in_body = in_body or part.role == "body"
         parts.append(part)
-    extras = {name: tuple(_part(item, ("editions", name, "extra", index), doc, chapters, seen_ids, True)
+    extras = {name: tuple(_part(item, ("editions", name, "extra", index), doc, chapters, seen_ids, None)
                           for index, item in enumerate(edition.extra))
               for name, edition in book_file.editions.items() if edition.extra}
     return Book(metadata=book_file.metadata, parts=tuple(parts), editions=book_file.editions, root=str(root),
                 extras=extras, images=images), book_file.editions, []
 
 
+NOTES_ID = "book-notes"
+TITLED_REFS = ("chapter", "frontmatter", "backmatter")
+"""Files that must have a `title`; front and back matter of a type (`foreword: FILE`) are titled by it."""
+
+
+def _divisions(book_file: BookFile, doc: YamlDocument, problems: list[Diagnostic]) -> dict[int, Chapter]:
+    """Each `part:` of `contents` as the text of its title page, by its index in `contents`."""
+    found = {}
+    for index, item in enumerate(book_file.contents):
+        if isinstance(item, Division):
+            chapter = Chapter(title=item.part, text=item.text)
+            chapter._location = doc.where(("contents", index))
+            chapter._field_locations = {"title": doc.where(("contents", index, "part")),
+                                        "text": doc.where(("contents", index, "text"))}
+            chapter._prose_figures = tuple(check_prose(item, ("contents", index), doc, problems))
+            chapter._source = doc.file  # a part's title and text are read from book.yaml
+            found[index] = chapter
+    return found
+
+
 def _part(item: object, path: tuple, doc: YamlDocument, chapters: dict[tuple, Chapter | None], seen_ids: set[str],
-          in_body: bool) -> Part:
+          in_body: bool | None, division: str | None = None) -> Part:
+    """`in_body`: whether the main matter has begun where the item stands (None for an edition's `extra`, which
+    takes its type's usual place)."""
     where = doc.where(path)
     if isinstance(item, str):
-        role = "back" if in_body and item != "table-of-contents" else "front"
+        role = "back" if in_body and item != "table-of-contents" else "front"  # (an extra is always a file)
         return Part(id=_unique(item, seen_ids), kind=item, role=role, location=where)
-    role = {ChapterRef: "body", FrontMatterRef: "front", BackMatterRef: "back"}[type(item)]
-    relative = next(iter(item.model_dump().values()))
-    # `01-memorable-scenes.yaml` -> `memorable-scenes`: an XML id may not start with a digit.
-    stem = re.sub(r"[^a-z0-9]+", "-", Path(relative).stem.lower()).strip("-0123456789") or "part"
-    return Part(id=_unique(stem, seen_ids), kind="chapter", role=role, chapter=chapters[path], file=relative,
-                location=where)
+    assert isinstance(item, FileRef)
+    key = item.KEY
+    if key in ("chapter", "frontmatter", "backmatter"):
+        kind, role = "chapter", {"chapter": "body", "frontmatter": "front", "backmatter": "back"}[key]
+    else:  # a type of front or back matter: its place says which, but for the story's own prologue and epilogue
+        if in_body is None:
+            in_body = key in BACK_MATTER
+        kind, role = key, "body" if key in BODY_MATTER else "back" if in_body else "front"
+    in_toc = item.toc if item.toc is not None else key not in UNTITLED_MATTER
+    return Part(id=_unique(_slug(Path(item.file).stem, "part"), seen_ids), kind=kind, role=role,
+                chapter=chapters[path], file=item.file, location=where, in_toc=in_toc, division=division)
+
+
+def _slug(text: str, fallback: str) -> str:
+    """`01-memorable-scenes` -> `memorable-scenes`: an XML id may not start with a digit."""
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-0123456789") or fallback
 
 
 def _check_exclusions(book_file: BookFile, doc: YamlDocument, problems: list[Diagnostic]) -> None:
-    named = [next(iter(item.model_dump().values())) for item in book_file.contents if not isinstance(item, str)]
+    named = [item.file for item in _file_refs(book_file.contents)]
     for name, edition in book_file.editions.items():
         for index, excluded in enumerate(edition.exclude):
             if excluded not in named:
                 problems.append(Diagnostic("unknown-file", f"edition `{name}` leaves out `{excluded}`, which "
                                            "`contents` does not name", doc.where(("editions", name, "exclude", index)),
                                            did_you_mean(excluded, named)))
+
+
+def _file_refs(contents) -> list[FileRef]:
+    """Every file `contents` names, parts' chapters included."""
+    found = []
+    for item in contents:
+        if isinstance(item, Division):
+            found += list(item.contents)
+        elif isinstance(item, FileRef):
+            found.append(item)
+    return found
 
 
 def _check_contents_length(doc: YamlDocument, problems: list[Diagnostic]) -> None:
@@ -165,17 +225,30 @@ def _named_files(data: object) -> list[tuple[tuple, str, str]]:
     found = []
     for prefix, items in lists:
         for index, item in enumerate(items if isinstance(items, list) else []):
-            if isinstance(item, dict) and len(item) == 1:
-                key, value = next(iter(item.items()))
-                # Numbers count as text, as they do for the model (`chapter: 2024`).
-                if key in FILE_REFS and isinstance(value, (str, int, float)) and not isinstance(value, bool):
-                    if str(value).strip():
-                        found.append((prefix + (index,), key, str(value).strip()))
+            if isinstance(item, dict) and "part" in item and prefix == ("contents",):
+                inner = item.get("contents")
+                found += [entry for n, child in enumerate(inner if isinstance(inner, list) else [])
+                          for entry in _file_item(child, prefix + (index, "contents", n))]
+            else:
+                found += _file_item(item, prefix + (index,))
     return found
 
 
+def _file_item(item: object, path: tuple) -> list[tuple[tuple, str, str]]:
+    if not isinstance(item, dict):
+        return []
+    keys = [key for key in item if key in FILE_REFS]
+    if len(keys) != 1:
+        return []
+    value = item[keys[0]]
+    # Numbers count as text, as they do for the model (`chapter: 2024`).
+    if isinstance(value, (str, int, float)) and not isinstance(value, bool) and str(value).strip():
+        return [(path, keys[0], str(value).strip())]
+    return []
+
+
 def _load_chapter(root: Path, relative: str, named_at: Location, problems: list[Diagnostic],
-                  budget: _Budget) -> Chapter | None:
+                  budget: _Budget, *, titled: bool = True) -> Chapter | None:
     manuscript = root / MANUSCRIPT_DIR
     try:
         # resolve() follows every symbolic link, so a link that points out of the project is caught too.
@@ -203,7 +276,7 @@ def _load_chapter(root: Path, relative: str, named_at: Location, problems: list[
         return None
     budget.bytes += size
     try:
-        doc = read_yaml(path, shown)
+        doc = read_markdown(path, shown) if is_markdown(path) else read_yaml(path, shown)
     except BookforgeError as exc:
         problems.extend(exc.diagnostics)
         return None
@@ -219,13 +292,19 @@ def _load_chapter(root: Path, relative: str, named_at: Location, problems: list[
         return None
     budget.entries += len(entries) if isinstance(entries, list) else 0
     chapter = validate(Chapter, doc, problems)
-    if chapter is not None:
-        chapter._source = shown
+    if chapter is None:
+        return None
+    chapter._source = shown
+    if titled and chapter.title is None:
+        problems.append(Diagnostic("missing-key", "`title` is required here", doc.where((), key=True),
+                                   f"`title`: {Chapter.model_fields['title'].description.split(';')[0]}"))
+    chapter._prose_figures = tuple(check_prose(chapter, (), doc, problems))
     return chapter
 
 
 def _existing_files_hint(manuscript: Path, relative: str) -> str:
-    existing = sorted(p.name for p in manuscript.glob("*.yaml") if p.name != BOOK_FILE)
+    files = manuscript.iterdir() if manuscript.is_dir() else ()
+    existing = sorted(p.name for p in files if p.suffix.lower() in (".yaml", *SUFFIXES) and p.name != BOOK_FILE)
     if not existing:
         return f"{MANUSCRIPT_DIR}/ holds no manuscript files yet"
     listed = f"{MANUSCRIPT_DIR}/ holds " + ", ".join(f"`{name}`" for name in existing)

@@ -7,39 +7,27 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Discriminator,
-    Field,
-    PrivateAttr,
-    StringConstraints,
-    Tag,
-)
+from pydantic import Discriminator, Field, PrivateAttr, StringConstraints, Tag
 
 from bookforge.errors import Location
 from bookforge.formats import FORMATS
-
-Line = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
-"""One line of text with inline Markdown (a title, a name)."""
-Prose = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
-"""Paragraphs separated by blank lines, with inline Markdown (*emphasis*, **strong**, [links](https://...))."""
-
-
-class Model(BaseModel):
-    # YAML reads `date: 2026` or `title: 1984` as numbers; where text is expected they are the text as written.
-    model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True, coerce_numbers_to_str=True)
-    _location: Location | None = PrivateAttr(default=None)
-    _field_locations: Mapping[str, Location] = PrivateAttr(default_factory=dict)
-
-    @property
-    def location(self) -> Location | None:
-        """Where this object starts in the author's file (set by the loader)."""
-        return self._location
-
-    def location_of(self, field: str) -> Location | None:
-        """Where the value of `field` is written (its parent's location when it was left at its default)."""
-        return self._field_locations.get(field, self._location)
+from bookforge.manuscript.base import Line, Model, Prose  # noqa: F401 - also the model's public names
+from bookforge.manuscript.contents import (  # noqa: F401 - the model's public names, as before
+    BACK_MATTER,
+    BODY_MATTER,
+    FILE_REFS,
+    GENERATED_PAGES,
+    MATTER,
+    UNTITLED_MATTER,
+    BackMatterRef,
+    ChapterRef,
+    ContentItem,
+    Division,
+    FileItem,
+    FileRef,
+    FrontMatterRef,
+    GeneratedPage,
+)
 
 
 def reading_text(entry: Model) -> list[str]:
@@ -91,32 +79,98 @@ ENTRY_TYPES: dict[str, type[Model]] = {"scene": Scene, "note": Note, "figure": F
 """Entry types by the `type:` an author writes; a new type is a model here and a template in the layout."""
 
 
-class Chapter(Model):
-    """One manuscript file: a chapter (or front or back matter) with an optional introduction and typed entries."""
+class ProseBlock(Model):
+    """Prose between entries: `- text: >-` and paragraphs, with no `type`."""
 
-    title: Line
-    """The chapter title, as shown in the table of contents and the chapter opening."""
+    text: Prose
+    """Paragraphs of Markdown, with the whole vocabulary of prose (README, "Prose")."""
+
+
+def _block_kind(value: Any) -> str:
+    if isinstance(value, ProseBlock) or (isinstance(value, dict) and set(value) == {"text"}):
+        return "prose"
+    return "entry"
+
+
+Block = Annotated[Union[Annotated[ProseBlock, Tag("prose")], Annotated[Entry, Tag("entry")]],
+                  Discriminator(_block_kind)]
+"""An item of a chapter's `entries`: a typed entry, or prose (`- text: ...`)."""
+
+
+class Chapter(Model):
+    """One manuscript file: a chapter (or front or back matter), with prose and typed entries in reading order."""
+
+    title: Line | None = None
+    """The chapter title, as shown in the table of contents and the chapter opening; front and back matter
+    (`foreword: FILE`...) are titled by their type when it is left out, and a dedication or epigraph shows none."""
     short_title: Line | None = None
     """A shorter title for running heads, when the full one is long."""
     introduction: Prose | None = None
     """Text before the first entry."""
-    entries: tuple[Entry, ...] = ()
-    """The chapter's entries in reading order; each has a `type`."""
+    text: Prose | None = None
+    """The chapter's prose, in Markdown: paragraphs, scene breaks (`* * *`), footnotes (`[^1]`), quotations, verse
+    (`::: verse`), lists, tables, figures (`![alt](images/x.png)`)... (README, "Prose"); before the entries."""
+    entries: tuple[Block, ...] = ()
+    """The chapter's entries in reading order; each has a `type`, or is prose (`- text: ...`) between them."""
     _source: str = PrivateAttr(default="")
+    _prose_figures: tuple[Figure, ...] = PrivateAttr(default=())
 
     @property
     def source(self) -> str:
         """The manuscript file this chapter was read from, relative to the project."""
         return self._source
 
+    @property
+    def typed_entries(self) -> tuple[Model, ...]:
+        """The entries that have a `type` (not the prose between them)."""
+        return tuple(entry for entry in self.entries if not isinstance(entry, ProseBlock))
+
+    def figures(self) -> tuple[Figure, ...]:
+        """Every figure: the `type: figure` entries, then the images written in its prose."""
+        return tuple(e for e in self.entries if isinstance(e, Figure)) + self._prose_figures
+
+    def prose_texts(self) -> list[str]:
+        """The text a reader reads outside the typed entries."""
+        return [text for text in (self.introduction, self.text) if text] + [
+            entry.text for entry in self.entries if isinstance(entry, ProseBlock)]
+
+    def copied(self, **update: Any) -> Chapter:
+        """A copy with `update`, keeping where it was read from."""
+        chapter = self.model_copy(update=update)
+        chapter._source, chapter._prose_figures = self._source, self._prose_figures
+        chapter._location, chapter._field_locations = self._location, self._field_locations
+        return chapter
+
+
+CREATOR_ROLES = ("author", "editor", "translator", "illustrator", "photographer", "foreword", "introduction",
+                 "narrator", "contributor")
+
 
 class Creator(Model):
     name: Line
     """The person's name as printed."""
-    role: Literal["author", "editor", "translator", "illustrator", "contributor"] = "author"
-    """What the person did."""
+    role: Literal[CREATOR_ROLES] = "author"  # type: ignore[valid-type]
+    """What the person did: `author`, `editor`, `translator`, `illustrator`, `photographer`, `foreword` (wrote
+    it), `introduction` (wrote it), `narrator`, `contributor`. Only authors are on the cover; the title page
+    names the others as a publisher does ("Illustrated by ...")."""
     file_as: Line | None = None
     """The name as sorted in a catalogue, e.g. `Hernández, José`."""
+
+
+class Series(Model):
+    name: Line
+    """The series' name, e.g. `The Wind Trilogy`."""
+    number: Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\d+(\.\d+)?$")] | None = None
+    """This book's place in it: `2`, or `2.5` for a novella between books two and three."""
+
+
+class OtherBook(Model):
+    title: Line
+    """The title, as on its cover."""
+    series: Line | None = None
+    """The series it belongs to, if any: books of a series are listed under its name."""
+    url: Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^https://\S+$")] | None = None
+    """Where to buy it (`https://...`): a link in the ebook only, never printed."""
 
 
 class Metadata(Model):
@@ -138,57 +192,12 @@ class Metadata(Model):
     """A short description for catalogues and the back of the book."""
     subjects: tuple[Line, ...] = ()
     """Subject headings or keywords."""
+    series: Series | None = None
+    """The series the book belongs to: in the EPUB's metadata (`belongs-to-collection`) and on the title page."""
+    also_by: tuple[OtherBook, ...] = ()
+    """The author's other books, for an `also-by` page in `contents`."""
 
 
-class ChapterRef(Model):
-    chapter: Line
-    """A chapter file, relative to `manuscript/`."""
-
-
-class FrontMatterRef(Model):
-    frontmatter: Line
-    """A front-matter file (foreword, preface), relative to `manuscript/`."""
-
-
-class BackMatterRef(Model):
-    backmatter: Line
-    """A back-matter file (afterword, about this book), relative to `manuscript/`."""
-
-
-GeneratedPage = Literal["title-page", "copyright-page", "table-of-contents"]
-FILE_REFS: dict[str, type[Model]] = {"chapter": ChapterRef, "frontmatter": FrontMatterRef, "backmatter": BackMatterRef}
-
-
-def _content_kind(value: Any) -> str | None:
-    if isinstance(value, str):
-        return "page"
-    if isinstance(value, dict) and len(value) == 1:
-        key = next(iter(value))
-        return key if key in FILE_REFS else None
-    if isinstance(value, (ChapterRef, FrontMatterRef, BackMatterRef)):
-        return next(iter(type(value).model_fields))
-    return None
-
-
-_FILE_MESSAGE = "one of `chapter: FILE`, `frontmatter: FILE`, `backmatter: FILE`"
-ContentItem = Annotated[
-    Union[
-        Annotated[GeneratedPage, Tag("page")],
-        Annotated[ChapterRef, Tag("chapter")],
-        Annotated[FrontMatterRef, Tag("frontmatter")],
-        Annotated[BackMatterRef, Tag("backmatter")],
-    ],
-    Discriminator(_content_kind, custom_error_type="content_item",
-                  custom_error_message=f"expected `title-page`, `copyright-page`, `table-of-contents`, or {_FILE_MESSAGE}"),
-]
-FileItem = Annotated[
-    Union[
-        Annotated[ChapterRef, Tag("chapter")],
-        Annotated[FrontMatterRef, Tag("frontmatter")],
-        Annotated[BackMatterRef, Tag("backmatter")],
-    ],
-    Discriminator(_content_kind, custom_error_type="content_item", custom_error_message=f"expected {_FILE_MESSAGE}"),
-]
 EntryTypeName = Literal["scene", "note", "figure"]
 LAYOUT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
 """A layout is named (a folder of layouts/), never given as a path."""
@@ -231,17 +240,26 @@ class BookFile(Model):
 
 @dataclass(frozen=True)
 class Part:
-    """One item of the book in reading order: a generated page or a manuscript file."""
+    """One item of the book in reading order: a generated page, a manuscript file, or a part's title page."""
 
     id: str
     """Unique in the book; names the EPUB document and the link target."""
-    kind: Literal["title-page", "copyright-page", "table-of-contents", "chapter"]
+    kind: str
+    """A generated page (`title-page`...), `chapter` (also `frontmatter:` and `backmatter:` files), a type of
+    front or back matter (`dedication`...), or `part` (the title page of a part of the book)."""
     role: Literal["front", "body", "back"]
     chapter: Chapter | None = None
+    """The text: a manuscript file's, or a part's title and text."""
     file: str | None = None
     """The manuscript file as book.yaml names it."""
     location: Location | None = None
     """Where book.yaml names this part."""
+    in_toc: bool = True
+    """Whether the table of contents and the navigation list it."""
+    division: str | None = None
+    """The id of the part of the book (`kind: part`) this one belongs to."""
+    label: str | None = None
+    """A part's line over its title (`Part One`)."""
 
 
 @dataclass(frozen=True)
@@ -277,9 +295,8 @@ class Book:
 
 
 def figures(parts: tuple[Part, ...]) -> tuple[Figure, ...]:
-    """The figures of these parts, in reading order."""
-    return tuple(entry for part in parts if part.chapter is not None
-                 for entry in part.chapter.entries if isinstance(entry, Figure))
+    """The figures of these parts (entries and images in prose), in reading order."""
+    return tuple(figure for part in parts if part.chapter is not None for figure in part.chapter.figures())
 
 
 def edition_parts(book: Book, name: str) -> tuple[Part, ...]:
@@ -295,12 +312,16 @@ def edition_parts(book: Book, name: str) -> tuple[Part, ...]:
         return tuple(ordered)
     result = []
     for part in ordered:
-        if part.chapter is not None and part.chapter.entries:
-            entries = tuple(e for e in part.chapter.entries if e.type in edition.entry_types)
-            if not entries and not part.chapter.introduction:
+        if part.chapter is not None and part.chapter.typed_entries:
+            # Prose between entries stays; typed entries are kept by type.
+            entries = tuple(e for e in part.chapter.entries
+                            if isinstance(e, ProseBlock) or e.type in edition.entry_types)
+            if len(entries) == len(part.chapter.entries):
+                result.append(part)
+                continue
+            if not any(not isinstance(e, ProseBlock) for e in entries) and not (part.chapter.introduction
+                                                                                 or part.chapter.text):
                 continue  # nothing of this chapter is in the edition
-            chapter = part.chapter.model_copy(update={"entries": entries})
-            chapter._source = part.chapter.source
-            part = replace(part, chapter=chapter)
+            part = replace(part, chapter=part.chapter.copied(entries=entries))
         result.append(part)
     return tuple(result)

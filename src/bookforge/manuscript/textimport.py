@@ -88,8 +88,7 @@ def chapter_yaml(chapter: ImportedChapter, schema_ref: str) -> str:
     if chapter.short_title:
         data["short_title"] = chapter.short_title
     data["entries"] = chapter.entries
-    dumped = yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=100)
-    return f"# yaml-language-server: $schema={schema_ref}\n{dumped}"
+    return f"# yaml-language-server: $schema={schema_ref}\n{_dump(data)}"
 
 
 def file_stem(index: int, title: str) -> str:
@@ -98,7 +97,45 @@ def file_stem(index: int, title: str) -> str:
 
 
 class _Dumper(yaml.SafeDumper):
-    """Long text as folded blocks (`>`), so paragraphs wrap in an editor and diffs stay readable."""
+    """Prose as folded blocks (`>-`), which YAML reads as written (no `#` comment, `*` alias or `: ` key can hide in
+    them), so authors copy a safe pattern; other long text folded too, so that diffs stay readable."""
+
+    def represent_mapping(self, tag, mapping, flow_style=None):
+        mapping = {key: Prose(value) if key in PROSE_KEYS and isinstance(value, str) else value
+                   for key, value in mapping.items()}
+        return super().represent_mapping(tag, mapping, flow_style)
+
+
+PROSE_KEYS = {"text", "context", "why_it_matters", "introduction", "description"}
+"""Keys whose values are paragraphs of Markdown."""
+
+
+class Prose(str):
+    """Paragraphs of Markdown, written as a `>-` block."""
+
+
+# A word a line must not start with in a block of paragraphs, where Markdown would read it as a list item, a
+# quotation, a heading or a table row.
+_BLOCK_MARKER = re.compile(r"^([-*+>#|]|\d{1,9}[.)]|:::.*|\[\^.*)$")
+
+
+def _wrapped(paragraph: str, width: int = 96) -> list[str]:
+    lines, line = [], ""
+    for word in paragraph.split(" "):
+        if line and len(line) + 1 + len(word) > width and not _BLOCK_MARKER.match(word):
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}" if line else word
+    return lines + [line]
+
+
+def _represent_prose(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    if "\n" not in value:  # one paragraph: YAML's own folding reads it back as it was
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=">")
+    # Paragraphs: each wrapped, a blank line between them, as bookforge reads a `>-` block (yamltraps.as_written).
+    text = "\n\n".join("\n".join(_wrapped(p.strip())) for p in re.split(r"\n\s*\n", value.strip()))
+    return dumper.represent_scalar("tag:yaml.org,2002:str", text, style="|")
 
 
 def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
@@ -106,7 +143,16 @@ def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
     return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 
 
+def _dump(data: object) -> str:
+    dumped = yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=100)
+    return _LITERAL_HEADER.sub(r"\1>-", dumped)
+
+
+_LITERAL_HEADER = re.compile(r"^( *(?:- +)*(?:[\w-]+: )?)\|-$", re.MULTILINE)
+
+
 _Dumper.add_representer(str, _represent_str)
+_Dumper.add_representer(Prose, _represent_prose)
 
 
 def import_text_file(source: Path, manuscript: Path, *, force: bool = False) -> list[Path]:
@@ -144,5 +190,4 @@ def starter_book_yaml(imported: ImportedBook, chapter_files: list[str]) -> str:
                             "identifier": f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, imported.title + '/' + name)}"}
                      for name, fmt, layout in (("ebook", "epub", "ebook"), ("paperback", "pdf", "print"))},
     }
-    dumped = yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=100)
-    return f"# yaml-language-server: $schema={SCHEMA_REF}{BOOK_SCHEMA}\n{dumped}"
+    return f"# yaml-language-server: $schema={SCHEMA_REF}{BOOK_SCHEMA}\n{_dump(data)}"

@@ -8,9 +8,10 @@ import types
 import typing
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, Tag, ValidationError
 
 from bookforge.errors import Diagnostic, did_you_mean
+from bookforge.manuscript.contents import FILE_REFS
 from bookforge.manuscript.model import Model
 from bookforge.manuscript.yamlfile import YamlDocument
 
@@ -92,7 +93,7 @@ def _describe_error(kind: str, error: dict[str, Any], data_path: tuple, owner: t
     name = data_path[-1] if data_path else None
     what = f"`{name}`" if isinstance(name, str) else "this item" if name is not None else "the file"
     if kind == "extra_forbidden":
-        allowed = list(owner.model_fields) if owner else []
+        allowed = [field.alias or name for name, field in owner.model_fields.items()] if owner else []
         return Diagnostic("unknown-key", f"unknown key `{name}`", doc.where(data_path, key=True),
                           did_you_mean(str(name), allowed))
     if kind == "missing":
@@ -110,6 +111,13 @@ def _describe_error(kind: str, error: dict[str, Any], data_path: tuple, owner: t
         else:
             message, where = f"unknown value `{got}` for {what}", data_path
         return Diagnostic("bad-value", message, doc.where(where), did_you_mean(str(got), choices))
+    if kind == "content_item" and isinstance(error.get("input"), dict):  # `- forword: FILE`
+        known = [*FILE_REFS, "part"]
+        unknown = [key for key in error["input"] if key not in known and key not in ("toc", "label", "text",
+                                                                                       "contents")]
+        if unknown:
+            return Diagnostic("bad-value", f"`{unknown[0]}` is not something `contents` can name",
+                              doc.where(data_path + (unknown[0],), key=True), did_you_mean(str(unknown[0]), known))
     if kind == "union_tag_not_found":
         return Diagnostic("missing-key", "this entry has no `type`", doc.where(data_path),
                           "give each entry a `type:`, e.g. " + ", ".join(f"`{t}`" for t in _entry_types()))
@@ -134,9 +142,10 @@ def _entry_types() -> list[str]:
 
 
 def _describe(owner: type[BaseModel] | None, name: object) -> str | None:
-    if owner is None or not isinstance(name, str) or name not in owner.model_fields:
+    field = _field(owner, name) if owner is not None and isinstance(name, str) else None
+    if field is None:
         return None
-    description = owner.model_fields[name].description
+    description = field.description
     return f"`{name}`: {description}" if description else None
 
 
@@ -167,7 +176,7 @@ def _data_path(model: type[BaseModel], loc: tuple) -> tuple[tuple, type[BaseMode
         if isinstance(annotation, type) and issubclass(annotation, BaseModel):
             owner = annotation
             path.append(part)
-            field = annotation.model_fields.get(part) if isinstance(part, str) else None
+            field = _field(annotation, part) if isinstance(part, str) else None
             annotation = field.annotation if field else None
             continue
         options = _union_members(annotation)
@@ -182,6 +191,11 @@ def _data_path(model: type[BaseModel], loc: tuple) -> tuple[tuple, type[BaseMode
     return tuple(path), owner
 
 
+def _field(model: type[BaseModel], name: str):
+    """A model's field by its name in the file (its alias, as `about-the-author`, or its own name)."""
+    return model.model_fields.get(name) or next((f for f in model.model_fields.values() if f.alias == name), None)
+
+
 def _unwrap(annotation: object) -> object:
     while typing.get_origin(annotation) is typing.Annotated:
         annotation = typing.get_args(annotation)[0]
@@ -190,12 +204,15 @@ def _unwrap(annotation: object) -> object:
 
 def _union_members(annotation: object) -> list[object]:
     if typing.get_origin(annotation) in (typing.Union, types.UnionType):
-        return [_unwrap(a) for a in typing.get_args(annotation)]
+        return list(typing.get_args(annotation))
     return []
 
 
 def _member_for_tag(options: list[object], tag: str) -> object | None:
-    for option in options:
+    for option in options:  # a member tagged by the union's discriminator (`Tag("prose")`)
+        if any(isinstance(meta, Tag) and meta.tag == tag for meta in getattr(option, "__metadata__", ())):
+            return _unwrap(option)
+    for option in map(_unwrap, options):
         if isinstance(option, type) and issubclass(option, BaseModel):
             type_field = option.model_fields.get("type")
             if type_field is not None and tag in typing.get_args(type_field.annotation):

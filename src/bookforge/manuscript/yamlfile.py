@@ -10,6 +10,12 @@ from pathlib import Path
 import yaml
 
 from bookforge.errors import BookforgeError, Diagnostic, Location
+from bookforge.manuscript.yamltraps import (
+    anchors,
+    as_written,
+    explain_syntax_error,
+    plain_traps,
+)
 
 try:  # libyaml's composer is ~30x faster than the pure-Python one
     from yaml import CSafeLoader as _Loader
@@ -27,8 +33,8 @@ Path_ = tuple[str | int, ...]
 # is ~1 MB of text; each limit is far above what a real book needs (README, "Security").
 MAX_FILE_BYTES = 2 * 1024 * 1024
 """A YAML file larger than this is refused before it is parsed."""
-MAX_TEXT_CHARS = 100_000
-"""One text value (a title, an entry's text): ~16,000 words, ~50 printed pages."""
+MAX_TEXT_CHARS = 500_000
+"""One text value (a title, a chapter's text): ~85,000 words, ~280 printed pages; a long chapter is ~60,000."""
 MAX_DEPTH = 20
 """Nesting of lists and mappings; bookforge's own files need 5."""
 
@@ -113,6 +119,8 @@ def parse_yaml(raw: bytes, shown_as: str) -> YamlDocument:
     except _TooDeep as exc:
         problems = [Diagnostic("too-deep", f"lists and mappings are nested more than {MAX_DEPTH} levels deep",
                                exc.location, _TOO_DEEP_HINT)]
+    else:
+        problems += anchors(text, shown_as)
     if problems:
         raise BookforgeError(problems)
     return doc
@@ -169,12 +177,15 @@ def _construct(node: yaml.Node, path: Path_, doc: YamlDocument, problems: list[D
                                            key_loc, "remove one of them: YAML would silently keep only the last"))
                 continue
             doc.keys[path + (key,)] = key_loc
+            problems += plain_traps(value_node, key_node.start_mark.column, str(key), doc.source, doc.file)
             result[key] = _construct(value_node, path + (key,), doc, problems, seen)
         return result
     if isinstance(node, yaml.SequenceNode):
         if node.tag != _SEQ:
             problems.append(_bad_tag(node, loc))
             return None
+        for item in node.value:
+            problems += plain_traps(item, node.start_mark.column, None, doc.source, doc.file)
         return [_construct(item, path + (i,), doc, problems, seen) for i, item in enumerate(node.value)]
     if node.value == "" and node.tag == _NULL:
         return None
@@ -188,11 +199,11 @@ def _construct(node: yaml.Node, path: Path_, doc: YamlDocument, problems: list[D
 
 def _text(node: yaml.ScalarNode, loc: Location, doc: YamlDocument, problems: list[Diagnostic]) -> str | None:
     """A text value, NFC-normalised, if it is not too long and holds only characters a book can carry."""
-    value = node.value
+    value = as_written(node, doc.source) or node.value
     if len(value) > MAX_TEXT_CHARS:
         problems.append(Diagnostic("text-too-long", f"this text is {len(value):,} characters long; at most "
                                    f"{MAX_TEXT_CHARS:,} are allowed in one value", loc,
-                                   "split it into several entries"))
+                                   "split the chapter into several chapter files"))
         return None
     bad = BAD_CHARACTER.search(value)
     if bad is not None:
@@ -261,6 +272,9 @@ def _bad_tag(node: yaml.Node, loc: Location) -> Diagnostic:
 
 def _syntax_diagnostic(exc: yaml.MarkedYAMLError, text: str, shown_as: str) -> Diagnostic:
     """libyaml's complaint in words an author knows, at the place to fix."""
+    explained = explain_syntax_error(exc, text, shown_as)
+    if explained is not None:
+        return explained
     problem = exc.problem or exc.context or ""
     mark = exc.problem_mark or exc.context_mark
     char = text[mark.index] if mark and mark.index < len(text) else ""

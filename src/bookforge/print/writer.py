@@ -17,6 +17,7 @@ from pathlib import Path
 from bookforge.errors import BookforgeError, Diagnostic, Location
 from bookforge.layout.geometry import COVER_BLEED, bleed_points
 from bookforge.print import chunks, pagemap, preflight
+from bookforge.print.notes import notes_apart
 from bookforge.render.rendition import Rendition
 
 # Every resource is served from memory under this address; nothing else can be fetched (no files, no network).
@@ -124,6 +125,7 @@ class Typesetter:
                                       finisher=_finisher(self.rendition.layout.settings, self.variant, self.bound,
                                                          first_recto))
         warnings.extend(_fallback_fonts(rendered, self.rendition, self.where))
+        warnings.extend(notes_apart(rendered.pages, self.rendition, self.where))
         return data, warnings
 
 

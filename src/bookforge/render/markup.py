@@ -1,4 +1,5 @@
-"""Inline Markdown and typography for manuscript text: raw HTML is escaped, quotes and dashes are made right."""
+"""Manuscript Markdown -> XHTML: the prose vocabulary (manuscript/prose.py) rendered, raw HTML escaped, quotes and
+dashes made right."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ import re
 
 from markdown_it import MarkdownIt
 
-SAFE_LINK = re.compile(r"^(https?:|mailto:|#)", re.IGNORECASE)
+from bookforge.manuscript.prose import SAFE_LINK, configure  # noqa: F401 - SAFE_LINK was this module's
+from bookforge.render import blocks
 
 # Primary and secondary quotes by language: “double” ‘single’ in English, «double» “single” in Spanish...
 QUOTES = {
@@ -26,12 +28,11 @@ QUOTES = {
 def _parser(language: str) -> MarkdownIt:
     quotes = QUOTES.get(language.split("-")[0].lower(), QUOTES["en"])
     md = MarkdownIt("commonmark", {"html": False, "typographer": True, "xhtmlOut": True, "quotes": quotes})
+    # Code blocks and raw HTML have no place in a book's text: they stay literal.
+    configure(md)
     md.enable(["replacements", "smartquotes"])
-    # Headings, code blocks, images and the like have no place in an entry's text: they stay literal.
-    md.disable(["heading", "lheading", "code", "fence", "html_block", "html_inline", "image", "hr", "table", "backticks"],
-               ignoreInvalid=True)
-    md.validateLink = lambda url: bool(SAFE_LINK.match(url.strip()))
     md.core.ruler.after("smartquotes", "bookforge_typography", _typography)
+    blocks.add_render_rules(md)
     return md
 
 
@@ -53,7 +54,8 @@ def _typography(state) -> None:
             if token.type != "text":
                 before = {"softbreak": " ", "hardbreak": " ", "code_inline": "x"}.get(token.type, before)
                 continue
-            chars = list(token.content.replace(" - ", " – "))
+            # A space inside guillemets never breaks: « Oui » keeps its marks with its words.
+            chars = list(token.content.replace(" - ", " – ").replace("« ", "«\u202f").replace(" »", "\u202f»"))
             for index, char in enumerate(chars):
                 if char in "\"'":
                     # A hair space only keeps two marks apart (’ ”): the mark goes by what comes before both.
@@ -100,13 +102,17 @@ def _unlisted(text: str) -> str:
 
 
 def prose(text: str, language: str) -> str:
-    """Paragraphs of Markdown -> XHTML `<p>` elements."""
-    return _parser(language).render(_prepare(text)).strip()
+    """Paragraphs of Markdown -> XHTML blocks. Footnotes go where the current `blocks.scope` puts them (by default,
+    after the text)."""
+    parser = _parser(language)
+    with blocks.text_scope() as scope:
+        rendered = parser.render(_prepare(text), {"scope": scope, "md": parser}).strip()
+    return rendered + scope.trailing()
 
 
 def inline(text: str, language: str) -> str:
     """One line of Markdown -> XHTML inline content (no enclosing element)."""
-    return _parser(language).renderInline(_prepare(text)).strip()
+    return _parser(language).renderInline(_prepare(text), {"inline": True}).strip()
 
 
 def heading(text: str, language: str) -> str:

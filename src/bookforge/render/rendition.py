@@ -30,17 +30,8 @@ from bookforge.manuscript.model import (
     edition_parts,
     figures,
 )
-from bookforge.render import markup
-
-ROLE_SEMANTICS = {
-    # part kind or role -> (epub:type, ARIA role or "")
-    "title-page": ("titlepage", ""),
-    "copyright-page": ("copyright-page", ""),
-    "table-of-contents": ("toc", "doc-toc"),
-    "front": ("preface", "doc-preface"),
-    "body": ("chapter", "doc-chapter"),
-    "back": ("afterword", "doc-afterword"),
-}
+from bookforge.render import markup, matter
+from bookforge.render.matter import book_view
 
 
 CHUNK_SIZE = 60_000
@@ -59,6 +50,8 @@ class RenderedDocument:
     role: str
     content: str
     in_toc: bool = True
+    division: str | None = None
+    """The id of the part of the book (a document of kind `part`) it belongs to, for a nested contents."""
 
 
 @dataclass(frozen=True)
@@ -120,11 +113,15 @@ def render(book: Book, edition_name: str, layout: Layout, page_count: int | None
     labels = labels_for(lang)
     stylesheets = _stylesheets(env, layout, _css_context(book, layout, page_count))
     single_document = layout.format in PAGED_LAYOUTS  # one HTML document, laid out in pages
-    parts = [_part_view(part, lang, single_document, labels, book.images)
+    parts = [_part_view(part, lang, single_document, labels, book.images, layout.settings["notes"])
              for part in edition_parts(book, edition_name)]
-    context = {"book": book_view(book, edition_name), "settings": layout.settings, "labels": labels,
-               "toc": [{key: p[key] for key in ("id", "kind", "role", "href", "title", "title_text")}
-                       for p in parts if p["kind"] == "chapter"],
+    if any(p.get("book_notes") for p in parts):  # notes: book-end
+        last_body = max(i for i, p in enumerate(parts) if p["role"] == "body" or p.get("book_notes"))
+        parts.insert(last_body + 1, matter.book_notes_view(parts, labels, single_document))
+    context = {"book": book_view(book, edition_name, labels), "settings": layout.settings, "labels": labels,
+               "toc": [{key: p.get(key) for key in ("id", "kind", "role", "href", "title", "title_text", "division",
+                                                      "label")}
+                       for p in parts if p["in_toc"]],
                "stylesheets": [path for path, _ in stylesheets], "edition_format": layout.format}
     rendered = _render_parts(env, layout, context, parts, {} if fragments is None else fragments)
     if single_document:
@@ -148,7 +145,7 @@ def render(book: Book, edition_name: str, layout: Layout, page_count: int | None
         documents = tuple(
             RenderedDocument(p["id"], p["href"], p["title_text"], p["kind"], p["role"],
                              _render(env, "document.xhtml", {**context, "part": p}, layout),
-                             in_toc=p["kind"] == "chapter")
+                             in_toc=p["in_toc"], division=p.get("division"))
             for p in parts)
         chunks = ()
     return _rendition(book, edition_name, layout, documents, stylesheets, labels, rendered, chunks)
@@ -194,26 +191,6 @@ def _shell(html: str, marker: str) -> str:
     return lxml.html.tostring(element, encoding="unicode")
 
 
-def book_view(book: Book, edition_name: str) -> dict[str, Any]:
-    """The book's metadata as templates see it: inline Markdown rendered, typography applied."""
-    meta, lang = book.metadata, book.metadata.language
-    edition = book.editions[edition_name]
-    return {
-        "title": Markup(markup.inline(meta.title, lang)),
-        "subtitle": Markup(markup.inline(meta.subtitle, lang)) if meta.subtitle else None,
-        "creators": [{"name": markup.plain(c.name, lang), "role": c.role} for c in meta.creators],
-        "language": lang,
-        "publisher": markup.plain(meta.publisher, lang) if meta.publisher else None,
-        "date": meta.date,
-        "year": (meta.date or "")[:4],
-        "rights": Markup(markup.inline(meta.rights, lang)) if meta.rights else None,
-        "description": Markup(markup.prose(meta.description, lang)) if meta.description else None,
-        "identifier": edition.identifier,
-        "edition": edition_name,
-        "edition_title": Markup(markup.inline(edition.edition_title, lang)) if edition.edition_title else None,
-    }
-
-
 def _render_parts(env: SandboxedEnvironment, layout: Layout, context: dict[str, Any], parts: list[dict[str, Any]],
                   fragments: MutableMapping[str, str]) -> tuple[str, ...]:
     """Give each part its `html`, from `fragments` when nothing that goes into it changed; returns the ids rendered."""
@@ -231,30 +208,29 @@ def _render_parts(env: SandboxedEnvironment, layout: Layout, context: dict[str, 
     return tuple(rendered)
 
 
-GENERATED_TITLES = {"title-page": "title_page", "copyright-page": "copyright", "table-of-contents": "contents"}
+GENERATED_TITLES = {"title-page": "title_page", "copyright-page": "copyright", "table-of-contents": "contents",
+                    "half-title": "half_title", "also-by": "also_by"}
 
 
 def _part_view(part: Part, lang: str, single_document: bool, labels: dict[str, str],
-               images: Mapping[str, ImageFile]) -> dict[str, Any]:
-    epub_type, aria_role = ROLE_SEMANTICS[part.kind if part.kind != "chapter" else part.role]
+               images: Mapping[str, ImageFile], notes: str = "footnotes") -> dict[str, Any]:
+    epub_type, aria_role = matter.semantics(part)
     view: dict[str, Any] = {
         "id": part.id, "kind": part.kind, "role": part.role, "template": f"{part.kind}.html",
         "epub_type": epub_type, "aria_role": aria_role,
         "href": f"#{part.id}" if single_document else f"{part.id}.xhtml",
-        "title_text": labels[GENERATED_TITLES[part.kind]] if part.kind in GENERATED_TITLES else "",
-        "entries": [],
+        "title_text": labels[GENERATED_TITLES[part.kind]].format("").strip() if part.kind in GENERATED_TITLES else "",
+        "entries": [], "in_toc": part.in_toc and part.chapter is not None,  # generated pages are not listed
+        "division": part.division,
+        # Classes besides `part ROLE`: the type of front or back matter, and a chapter's place in a part.
+        "classes": {"chapter": "", "part": " division"}.get(part.kind, f" {part.kind}")
+                   + (" in-part" if part.division else ""),
+        "store_links": not single_document,
     }
     chapter = part.chapter
     if chapter is None:
         return view
-    view.update(
-        title=Markup(markup.heading(chapter.title, lang)),
-        title_text=markup.plain(chapter.title, lang),
-        running_head=markup.plain(chapter.short_title or chapter.title, lang),
-        introduction=Markup(markup.prose(chapter.introduction, lang)) if chapter.introduction else None,
-        entries=[_entry_view(entry, f"{part.id}-entry-{n}", lang, images)
-                 for n, entry in enumerate(chapter.entries, 1)],
-    )
+    view.update(matter.chapter_content(part, chapter, view, lang, labels, images, notes, _entry_view))
     return view
 
 
@@ -384,10 +360,11 @@ def render_cover(book: Book, edition_name: str, layout: Layout, cover: Mapping[s
 
 
 def _css_context(book: Book, layout: Layout, page_count: int | None) -> dict[str, Any]:
-    """What stylesheets see besides `settings`: the book's title and author (for running heads), the page."""
+    """What stylesheets see besides `settings`: the book's title and author (for running heads), the page, and
+    whether the book has notes (footnotes float only then: a float makes print lay the book out whole)."""
     meta, lang = book.metadata, book.metadata.language
     return {"book_title": markup.plain(meta.title, lang), "author": markup.plain(meta.creators[0].name, lang),
-            "page": page_geometry(layout.settings, page_count)}
+            "page": page_geometry(layout.settings, page_count), "notes_in_book": matter.has_notes(book)}
 
 
 def _rendition(book: Book, edition_name: str, layout: Layout, documents: tuple[RenderedDocument, ...],
