@@ -8,7 +8,7 @@ someone else could carry them, and the book must come out as a build from nothin
 from __future__ import annotations
 
 import base64
-import importlib
+import functools
 import json
 import os
 import stat
@@ -35,9 +35,9 @@ def own_key(tmp_path, monkeypatch) -> Path:
 
 
 @pytest.fixture
-def small_chunks(monkeypatch):
-    """One chunk per part, so that the sample's paperback is laid out in chunks kept in the cache."""
-    monkeypatch.setattr(importlib.import_module("bookforge.render.rendition"), "CHUNK_SIZE", 1)
+def small_chunks():
+    """A build with one chunk per part, so that the sample's paperback is laid out in chunks kept in the cache."""
+    return functools.partial(build, chunk_size=1)
 
 
 def foreign_cache(output: Path, tmp_path: Path, monkeypatch) -> Cache:
@@ -117,9 +117,9 @@ def test_fragments_not_written_by_this_users_bookforge_never_reach_the_ebook(sam
 @pytest.mark.parametrize("forge", FORGERIES, ids=lambda f: f.__name__.strip("_"))
 def test_chunks_and_page_maps_not_written_by_this_users_bookforge_never_reach_the_book(
         sample_project, tmp_path, monkeypatch, small_chunks, forge):
-    clean = {r.name: r.path.read_bytes() for r in build(sample_project, ["paperback", "ebook"], tmp_path / "clean")}
+    clean = {r.name: r.path.read_bytes() for r in small_chunks(sample_project, ["paperback", "ebook"], tmp_path / "clean")}
     output = sample_project / "build"
-    (first,) = build(sample_project, ["paperback"])
+    (first,) = small_chunks(sample_project, ["paperback"])
     assert first.chunks is not None and first.chunks.total >= 3
     foreign = foreign_cache(output, tmp_path, monkeypatch)
     for path in entries(output, "chunks/paperback") + entries(output, "pagemaps"):
@@ -141,7 +141,7 @@ def test_chunks_and_page_maps_not_written_by_this_users_bookforge_never_reach_th
         (output / name).mkdir(exist_ok=True)
         for made in (output / name).iterdir():
             made.unlink()
-    results = {r.name: r for r in build(sample_project, ["paperback", "ebook"])}
+    results = {r.name: r for r in small_chunks(sample_project, ["paperback", "ebook"])}
     assert results["paperback"].chunks.laid_out == results["paperback"].chunks.total
     with pikepdf.open(results["paperback"].path) as pdf:
         assert "/OpenAction" not in pdf.Root
@@ -152,9 +152,9 @@ def test_chunks_and_page_maps_not_written_by_this_users_bookforge_never_reach_th
 def test_force_reads_nothing_an_earlier_build_left(sample_project, tmp_path, small_chunks):
     """Even entries sealed with this user's own key (the cache of an earlier, perhaps broken, bookforge) are not
     read by `--force`: the book is made from the manuscript alone."""
-    clean = {r.name: r.path.read_bytes() for r in build(sample_project, ["paperback", "ebook"], tmp_path / "clean")}
+    clean = {r.name: r.path.read_bytes() for r in small_chunks(sample_project, ["paperback", "ebook"], tmp_path / "clean")}
     output = sample_project / "build"
-    build(sample_project, ["paperback", "ebook"])
+    small_chunks(sample_project, ["paperback", "ebook"])
     own = Cache(output)
     for path in entries(output, FRAGMENTS_DIR) + entries(output, "chunks/paperback") + entries(output, "pagemaps"):
         relative = path.relative_to(output / CACHE_DIR).as_posix()
@@ -169,7 +169,7 @@ def test_force_reads_nothing_an_earlier_build_left(sample_project, tmp_path, sma
         elif not path.name.startswith("cover-"):
             text = _tamper(text)
         own.write(relative, text.encode())
-    results = {r.name: r for r in build(sample_project, ["paperback", "ebook"], force=True)}
+    results = {r.name: r for r in small_chunks(sample_project, ["paperback", "ebook"], force=True)}
     assert all(r.rebuilt for r in results.values())
     assert {name: r.path.read_bytes() for name, r in results.items()} == clean
 
