@@ -16,6 +16,22 @@ TRIM_PRESETS: dict[str, tuple[str, str]] = {
     "b-format": ("129mm", "198mm"),
     "pocket": ("4.25in", "7in"),
 }
+# What printers print. Print-on-demand trims go up to 8.5 x 11.69 in (KDP), photo and art books to about 13 x 11 in;
+# 17 in is a tabloid sheet's long side. A layout's trim and every @page size of its stylesheets stay within this,
+# so a page (and a proof of it at 300 dpi: 5,100 px a side) has a bounded size.
+MIN_TRIM_INCHES = 2.0
+MAX_TRIM_INCHES = 17.0
+MAX_PAGE_INCHES = MAX_TRIM_INCHES
+"""An @page `size` in a layout's stylesheets (the trim: bleed and crop marks are added outside it)."""
+MAX_COVER_INCHES = 48.0
+"""An @page `size` in a cover template: the wrap holds two trims, the spine and the bleed."""
+MAX_BLEED_INCHES = 0.5
+MIN_TEXT_INCHES = 1.0
+"""The text block left inside the margins, across and down the page."""
+FONT_SIZE_POINTS = (4.0, 72.0)
+LEADING = (0.8, 4.0)
+PAPER_THICKNESS_INCHES = (0.001, 0.02)
+"""A page's thickness: the spine is pages x thickness (KDP's white paper: 0.002252 in)."""
 # KDP's minimum inside margin by page count: (up to this many pages, gutter in inches).
 GUTTER_BANDS: tuple[tuple[int, float], ...] = ((150, 0.375), (300, 0.5), (500, 0.625), (700, 0.75), (828, 0.875))
 _LENGTH = r"\d+(?:\.\d+)?\s*(?:in|mm|cm|pt)"

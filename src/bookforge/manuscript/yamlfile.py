@@ -10,6 +10,7 @@ from pathlib import Path
 import yaml
 
 from bookforge.errors import BookforgeError, Diagnostic, Location
+from bookforge.files import MISSING, TOO_LARGE, Refused, read_inside, refusal
 
 try:  # libyaml's composer is ~30x faster than the pure-Python one
     from yaml import CSafeLoader as _Loader
@@ -61,19 +62,20 @@ class YamlDocument:
         return self.values.get((), Location(self.file, 1, 1))
 
 
-def read_yaml(path: Path, shown_as: str) -> YamlDocument:
-    """Parse `path`; any problem becomes a located BookforgeError."""
+def read_yaml(path: Path, shown_as: str, root: Path | None = None) -> YamlDocument:
+    """Parse `path`, which must stay inside `root` (its own folder by default; see bookforge.files); any problem
+    becomes a located BookforgeError."""
+    root = (root or path.parent).resolve()
     try:
-        with path.open("rb") as stream:
-            raw = stream.read(MAX_FILE_BYTES + 1)  # never more: the file may be huge, or grow as it is read
-    except FileNotFoundError:
-        raise BookforgeError([Diagnostic("file-missing", "file not found", Location(shown_as))]) from None
-    except OSError as exc:
-        raise BookforgeError([Diagnostic("file-unreadable", exc.strerror or str(exc), Location(shown_as))]) from None
-    if len(raw) > MAX_FILE_BYTES:
-        raise BookforgeError([Diagnostic(
-            "file-too-large", f"the file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB", Location(shown_as),
-            "split it into several chapter files")])
+        raw = read_inside(root, path, MAX_FILE_BYTES)
+    except Refused as exc:
+        if exc.kind == MISSING:
+            raise BookforgeError([Diagnostic("file-missing", "file not found", Location(shown_as))]) from None
+        if exc.kind == TOO_LARGE:
+            raise BookforgeError([Diagnostic(
+                "file-too-large", f"the file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB", Location(shown_as),
+                "split it into several chapter files")]) from None
+        raise BookforgeError([refusal(exc, shown_as, None, MAX_FILE_BYTES)]) from None
     return parse_yaml(raw, shown_as)
 
 
