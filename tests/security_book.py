@@ -106,6 +106,20 @@ def run_bookforge(root: Path, *args: str, timeout: float = 120, memory_gb: float
     return Run(process.returncode, stderr, time.monotonic() - started)
 
 
+def run_cli(root: Path, *args: str) -> Run:
+    """The same, in this process (for what cannot hang): quicker than a new interpreter each time."""
+    import time
+
+    from click.testing import CliRunner
+
+    from bookforge.cli import main
+
+    started = time.monotonic()
+    result = CliRunner().invoke(main, ["build", "-C", str(root), "-j", "1", "-q", "--force", *args])
+    assert "Traceback" not in result.output, result.output
+    return Run(result.exit_code, result.stderr, time.monotonic() - started)
+
+
 def outputs(root: Path) -> list[Path]:
     return sorted(p for p in (root / "build").rglob("*") if p.suffix in (".epub", ".pdf")) \
         if (root / "build").exists() else []

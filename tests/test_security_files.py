@@ -16,7 +16,16 @@ import pytest
 from bookforge.build.orchestrate import build
 from bookforge.errors import BookforgeError
 from bookforge.project import load_project
-from tests.security_book import SECRET, epub_text, hostile_layout, outputs, run_bookforge, secret_file, tiny_project
+from tests.security_book import (
+    SECRET,
+    epub_text,
+    hostile_layout,
+    outputs,
+    run_bookforge,
+    run_cli,
+    secret_file,
+    tiny_project,
+)
 
 
 def _problems(root: Path) -> list[str]:
@@ -40,7 +49,7 @@ def test_a_font_path_cannot_leave_the_project(tmp_path: Path, named: str):
     root = tiny_project(tmp_path / "project", ebook_layout="hostile")
     hostile_layout(root, settings=f"  font_files:\n    regular: '{named.format(secret=secret)}'\n")
 
-    run = run_bookforge(root, "ebook")
+    run = run_cli(root, "ebook")
 
     assert run.code == 1, run.stderr
     assert "layouts/hostile/layout.yaml:4:14: error[" in run.stderr
@@ -105,7 +114,7 @@ def test_a_layout_file_symlinked_to_a_secret_is_refused(tmp_path: Path, where: s
     (folder / where).parent.mkdir(parents=True, exist_ok=True)
     (folder / where).symlink_to(secret)
 
-    run = run_bookforge(root, "ebook")
+    run = run_cli(root, "ebook")
 
     assert run.code == 1, run.stderr
     assert f"layouts/hostile/{where}: error[path-outside]" in run.stderr
@@ -120,7 +129,7 @@ def test_a_template_folder_symlinked_out_of_the_layout_is_refused(tmp_path: Path
     folder = hostile_layout(root, files={"templates/chapter.html": '{% include "linked/secret.html" %}'})
     (folder / "templates" / "linked").symlink_to(outside, target_is_directory=True)
 
-    run = run_bookforge(root, "ebook")
+    run = run_cli(root, "ebook")
 
     assert run.code == 1, run.stderr
     assert "layouts/hostile/templates/linked: error[path-outside]" in run.stderr

@@ -208,8 +208,8 @@ def _import_url(prelude: list) -> str | None:
     return None
 
 
-DATA_IMAGE = re.compile(r"data:image/(png|jpeg|gif)[;,]", re.IGNORECASE)
-"""The data: URLs a book may carry: raster images (an SVG or HTML in a data: URL could hold anything)."""
+DATA_IMAGE = re.compile(r"\s*data:image/(png|jpeg|gif);base64,([A-Za-z0-9+/=\s]*)\s*$", re.IGNORECASE)
+"""The data: URLs a book may carry: bitmaps in base64 (an SVG or HTML in a data: URL could hold anything)."""
 
 
 def import_cycles(imports: dict[str, list[str]]) -> list[tuple[str, str]]:

@@ -301,7 +301,7 @@ def _check_lengths(settings: Mapping[str, Any], origins: Mapping[str, Location])
         inside = to_points(gutter_for(10**6) if margins["inside"] == "auto" else margins["inside"])
         across = trim.points[0] - inside - to_points(outside)
         down = trim.points[1] - to_points(margins["top"]) - to_points(margins["bottom"])
-        for key, left in (("margins", across), ("margins", down)):
+        for key, left in (("margins.outside", across), ("margins.top", down)):
             if left < MIN_TEXT_INCHES * 72:
                 problems += problem(key, f"the margins leave a text block of {left / 72:.2f} in on a "
                                     f"{trim.width} x {trim.height} page; at least {MIN_TEXT_INCHES:g} in is needed "

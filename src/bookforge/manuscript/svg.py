@@ -64,7 +64,6 @@ MAX_NESTING = 250
 MAX_SIDE = 20_000
 """The largest width, height or viewBox side of the image, in CSS pixels (208 in at 96 dpi)."""
 MAX_INLINE_PIXELS = 5_600_000
-DATA_IMAGE = re.compile(r"\s*data:image/(png|jpeg|gif);base64,([A-Za-z0-9+/=\s]*)\s*$", re.IGNORECASE)
 INTERNAL_SUBSET = re.compile(rb"<!DOCTYPE[^>\[]*\[", re.IGNORECASE)
 """A DOCTYPE with declarations of its own; a plain `<!DOCTYPE svg PUBLIC ...>` (as Illustrator writes) is fine."""
 _LENGTH = re.compile(r"\s*([+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)\s*(px|pt|pc|mm|cm|in|em|ex|%)?\s*$")
@@ -193,7 +192,7 @@ def _check_href(node, local: str, value: str) -> None:
     if local in LOCAL_REFERENCES and value.strip().startswith("#"):
         return
     if local == "image":
-        inline = DATA_IMAGE.match(value)
+        inline = css.DATA_IMAGE.match(value)
         if inline is not None:
             _check_inline_bitmap(node, inline[2])
             return
@@ -204,6 +203,13 @@ def _check_href(node, local: str, value: str) -> None:
 
 
 def _check_inline_bitmap(node, encoded: str) -> None:
+    problem = bitmap_problem(encoded)
+    if problem is not None:
+        raise Unsafe(f"the bitmap embedded in its <image> element{_at(node)} {problem}")
+
+
+def bitmap_problem(encoded: str) -> str | None:
+    """None when base64 `encoded` is a PNG, JPEG or GIF of at most MAX_INLINE_PIXELS; otherwise what is wrong."""
     from PIL import Image
 
     try:
@@ -213,10 +219,10 @@ def _check_inline_bitmap(node, encoded: str) -> None:
             with Image.open(io.BytesIO(data)) as opened:
                 kind, (width, height) = opened.format, opened.size
     except Exception:  # Pillow's many errors for a broken file, binascii's for bad base64
-        raise Unsafe(f"the bitmap embedded in its <image> element{_at(node)} cannot be read") from None
+        return "cannot be read"
     if kind not in ("PNG", "JPEG", "GIF") or width * height > MAX_INLINE_PIXELS:
-        raise Unsafe(f"the bitmap embedded in its <image> element{_at(node)} is not a PNG, JPEG or GIF of at most "
-                     f"{MAX_INLINE_PIXELS / 1e6:.1f} megapixels")
+        return f"is not a PNG, JPEG or GIF of at most {MAX_INLINE_PIXELS / 1e6:.1f} megapixels"
+    return None
 
 
 def _check_size(root) -> None:
