@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+import bookforge
 from bookforge.build.orchestrate import build
 from bookforge.errors import BookforgeError
 from bookforge.project import load_project
@@ -42,12 +43,17 @@ def _no_secret_anywhere(root: Path) -> None:
 
 # --- fonts ------------------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("named", ["/proc/self/environ", "../../secret.txt", "../../../outside/secret.otf",
-                                   "{secret}", "fonts/../../../outside/secret.otf", "fonts\\..\\..\\secret.otf"])
+@pytest.mark.parametrize("named", ["/proc/self/environ", "../../secret.txt", "{from_package}", "{secret}",
+                                   "fonts/../../../outside/secret.otf", "fonts\\..\\..\\secret.otf"])
 def test_a_font_path_cannot_leave_the_project(tmp_path: Path, named: str):
     secret = secret_file(tmp_path / "outside", "secret.otf")
     root = tiny_project(tmp_path / "project", ebook_layout="hostile")
-    hostile_layout(root, settings=f"  font_files:\n    regular: '{named.format(secret=secret)}'\n")
+    secret_file(root)  # ../../ from the layout's folder: the project's root, outside assets/ and the layout
+    secret_file(tmp_path)  # ../../ from assets/: outside the project
+    # Any number of ../ from bookforge's own layout folder used to be trusted, reaching any file on the machine.
+    from_package = os.path.relpath(secret, Path(bookforge.__file__).parent / "layouts" / "base")
+    named = named.format(secret=secret, from_package=from_package)
+    hostile_layout(root, settings=f"  font_files:\n    regular: '{named}'\n")
 
     run = run_cli(root, "ebook")
 
