@@ -44,6 +44,11 @@ TEMPLATES = {
     "format filter width": "{{ '%999999999d'|format(1) }}",
     "center filter": "{{ 'x'|center(999999999) }}",
     "replace blow-up": "{% set s = 'x' * 1000000 %}{{ s|replace('x', s) }}",
+    "join with a huge separator": "{{ range(10000)|join('x' * 1000000) }}",
+    "join of a generator": "{% set s = 'x' * 1000000 %}{{ range(10000)|map('string')|map('replace', '', s)|join }}",
+    "translate blow-up": "{% set s = 'a' * 1000000 %}{{ s.translate({97: s}) }}",
+    "json indent": "{{ [[[[1]]]]|tojson(indent=999999999) }}",
+    "bytes centred": "{{ 'x'.encode().center(999999999) }}",
     "join of a repeated list": "{% set s = 'x' * 1000000 %}{{ [s, s, s, s, s, s, s, s, s, s]|join * 1000 }}",
     "doubling with ~": "{% set ns = namespace(s='x' * 1000000) %}{% for i in range(40) %}{% set ns.s = ns.s ~ ns.s %}"
                        "{% endfor %}{{ ns.s|length }}",
@@ -181,7 +186,10 @@ def test_laying_out_pages_has_a_budget(tmp_path: Path, monkeypatch, limit: str):
     from bookforge.print import writer
 
     monkeypatch.setattr(writer, limit, 0.05 if limit == "LAYOUT_SECONDS" else 1024 * 1024)
-    root = tiny_project(tmp_path / "project", print_layout="hostile")
+    paragraphs = "\n\n".join(f"Paragraph {n} of a long scene." for n in range(300))
+    root = tiny_project(tmp_path / "project", print_layout="hostile", chapter=(
+        f"title: Long\nentries:\n- type: scene\n  title: Pages\n  text: |\n    "
+        + paragraphs.replace("\n", "\n    ") + "\n  context: Many pages.\n"))
     hostile_layout(root, extends="print", settings="  chunked: false\n",
                    files={"styles/many.css": "p { break-after: page }\n"})
 

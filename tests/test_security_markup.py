@@ -145,7 +145,8 @@ def _png_base64() -> str:
 
 def test_what_a_book_needs_still_builds_and_passes_epubcheck(tmp_path: Path, epubcheck):
     """A custom layout using every allowed kind of reference: the book's fonts, its own stylesheets, an embedded
-    bitmap, links to the web, to mail and to the book's documents, inline styles, ARIA and data attributes."""
+    bitmap, links to the web, to mail and to the book's documents, inline styles, ARIA and data attributes (and,
+    in print, an inline SVG ornament)."""
     root = tiny_project(tmp_path / "project", ebook_layout="house", print_layout="house-print")
     css = (f'.part {{ background: url("data:image/png;base64,{_png_base64()}") repeat-x; }}\n'
            '@font-face { font-family: House; src: url("../fonts/SourceSerifPro-It.otf"); }\n'
@@ -157,9 +158,13 @@ def test_what_a_book_needs_still_builds_and_passes_epubcheck(tmp_path: Path, epu
                '<a href="title-page.xhtml">title</a> <a href="#{{ part.id }}-title">top</a></p>'
                '{% for entry in part.entries %}{% include entry.template %}{% endfor %}</section>')
     hostile_layout(root, name="house", files={"templates/chapter.html": chapter, "styles/house.css": css})
+    ornament = ('<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" width="20" '
+                'height="10" viewBox="0 0 20 10" aria-hidden="true"><defs><linearGradient id="g"><stop offset="0" '
+                'stop-color="#555"/></linearGradient><circle id="dot" r="3"/></defs>'
+                '<use xlink:href="#dot" x="5" y="5" fill="url(#g)"/><use href="#dot" x="15" y="5"/></svg>')
     hostile_layout(root, name="house-print", extends="print",
-                   files={"templates/chapter.html": chapter.replace("title-page.xhtml", "#title-page"),
-                          "styles/house.css": css})
+                   files={"templates/chapter.html": chapter.replace("title-page.xhtml", "#title-page")
+                          .replace("</h1>", "</h1>" + ornament), "styles/house.css": css})
 
     report = {result.name: result for result in build(root)}
 

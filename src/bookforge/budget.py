@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 POLL_SECONDS = 0.05
 """How often memory is looked at while a budget with a memory limit runs (time is waited for exactly)."""
-REPEAT_SECONDS = 0.25
+REPEAT_SECONDS = 2.0
 """If the work swallows the interruption (a broad `except`), it is interrupted again this often."""
 
 

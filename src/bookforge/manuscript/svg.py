@@ -147,11 +147,12 @@ def _check_tree(root) -> list:
     return elements
 
 
-def check_element(node, local: str) -> None:
-    """One SVG element (`local` is its name) and its attributes against the allow-lists; raises Unsafe."""
+def check_element(node, local: str, attributes: dict[str, str] | None = None) -> None:
+    """One SVG element (`local` is its name) and its attributes (`{namespace}name`: value, the node's own by
+    default) against the allow-lists; raises Unsafe."""
     if local not in ELEMENTS:
-        raise Unsafe(f"it has a <{_name(node)}> element{_at(node)}, which a book image may not have")
-    for name, value in node.attrib.items():
+        raise Unsafe(f"it has a <{local}> element{_at(node)}, which a book image may not have")
+    for name, value in (node.attrib if attributes is None else attributes).items():
         _check_attribute(node, local, name, value)
     if local == "style":
         problems, _ = css.check_stylesheet(node.text or "", _LOCAL_ONLY)
@@ -168,7 +169,11 @@ def _check_editor_node(node) -> None:
 
 
 def _check_attribute(node, local: str, name: str, value: str) -> None:
-    qname = etree.QName(name)
+    try:
+        qname = etree.QName(name)
+    except ValueError:  # `foo:bar` left by an HTML parser: no namespace, no such attribute
+        raise Unsafe(f"its <{local}> element{_at(node)} has the attribute `{name}`, which a book image may not "
+                     "have") from None
     if qname.namespace in EDITOR_NAMESPACES or name in XML_ATTRIBUTES:
         return
     if qname.localname == "href" and qname.namespace in (None, XLINK):
@@ -208,8 +213,9 @@ def _check_inline_bitmap(node, encoded: str) -> None:
         raise Unsafe(f"the bitmap embedded in its <image> element{_at(node)} {problem}")
 
 
-def bitmap_problem(encoded: str) -> str | None:
-    """None when base64 `encoded` is a PNG, JPEG or GIF of at most MAX_INLINE_PIXELS; otherwise what is wrong."""
+def bitmap_problem(encoded: str, unreadable_ok: bool = False) -> str | None:
+    """None when base64 `encoded` is a PNG, JPEG or GIF of at most MAX_INLINE_PIXELS (or, with `unreadable_ok`,
+    no image at all: it is then drawn as nothing); otherwise what is wrong."""
     from PIL import Image
 
     try:
@@ -219,7 +225,7 @@ def bitmap_problem(encoded: str) -> str | None:
             with Image.open(io.BytesIO(data)) as opened:
                 kind, (width, height) = opened.format, opened.size
     except Exception:  # Pillow's many errors for a broken file, binascii's for bad base64
-        return "cannot be read"
+        return None if unreadable_ok else "cannot be read"
     if kind not in ("PNG", "JPEG", "GIF") or width * height > MAX_INLINE_PIXELS:
         return f"is not a PNG, JPEG or GIF of at most {MAX_INLINE_PIXELS / 1e6:.1f} megapixels"
     return None

@@ -43,6 +43,8 @@ NAMESPACED = frozenset({f"{{{XML}}}lang", f"{{{EPUB}}}type", f"{{{EPUB}}}prefix"
                         "epub:prefix", "xmlns", "xmlns:epub"})
 INTERNAL_SUBSET = re.compile(r"<!DOCTYPE[^>\[]*\[", re.IGNORECASE)
 """A DOCTYPE with declarations of its own (entities, default attributes); a plain `<!DOCTYPE html>` is fine."""
+SVG_NAMES = {name.lower(): name for name in svg.ELEMENTS | svg.ATTRIBUTES}
+"""SVG's camel-cased element and attribute names (`viewBox`, `linearGradient`) by their lower case."""
 LINK_SCHEMES = frozenset({"http", "https", "mailto"})
 # Browsers drop these from URLs before reading them (`java\tscript:`), so they are dropped to find the scheme too.
 _IGNORED_IN_URLS = re.compile(r"[\x00-\x20\x7f]")
@@ -75,7 +77,7 @@ class Book:
             return True
         inline = css.DATA_IMAGE.match(url)
         if inline is not None:
-            return svg.bitmap_problem(inline[2]) is None
+            return svg.bitmap_problem(inline[2], unreadable_ok=True) is None
         return self.path(base, url) in self.resources | self.stylesheets
 
     def rules(self, base: str, max_page: float | None, imports: bool = False) -> css.Rules:
@@ -139,9 +141,11 @@ def _parser() -> etree.XMLParser:
 def _check_node(node, href: str, book: Book, xml: bool, max_page: float) -> list[Found]:
     qname = etree.QName(node)
     namespace, local = (qname.namespace, qname.localname) if xml else (None, str(node.tag).lower())
-    if namespace == svg.SVG or (not xml and local in svg.ELEMENTS and local not in ELEMENTS):
+    if not xml and local in SVG_NAMES and local not in ELEMENTS:  # an HTML parser lowercases inline SVG's names
+        local, namespace = SVG_NAMES[local], svg.SVG
+    if namespace == svg.SVG:
         try:
-            svg.check_element(node, local)
+            svg.check_element(node, local, None if xml else _html_svg_attributes(node))
         except svg.Unsafe as exc:
             return [Found(f"inline SVG: {exc}", f"<{local}")]
         return []
@@ -161,6 +165,18 @@ def _check_node(node, href: str, book: Book, xml: bool, max_page: float) -> list
         problems, _ = css.check_stylesheet(node.text or "", book.rules(href, max_page))
         found += [Found(f"in a <style> element: {problem.message}", problem.needle) for problem in problems]
     return found
+
+
+def _html_svg_attributes(node) -> dict[str, str]:
+    """An inline SVG element's attributes as an HTML parser leaves them (`xlink:href`), named as in XML."""
+    named = {}
+    for name, value in node.attrib.items():
+        prefix, _, local = name.rpartition(":")
+        if name == "xmlns" or prefix == "xmlns":
+            continue
+        named[{"xlink": f"{{{svg.XLINK}}}", "xml": f"{{{XML}}}"}.get(prefix, f"{prefix}:" if prefix else "")
+              + SVG_NAMES.get(local, local)] = value
+    return named
 
 
 def _check_value(element: str, name: str, value: str, href: str, book: Book, max_page: float) -> str | None:

@@ -142,18 +142,31 @@ def _check_string_method(method: Any, args: tuple, kwargs: dict) -> tuple:
             raise _refuse("tabs expanded to more than the text limit")
     elif name == "replace" and len(args) >= 2:
         _check_replace(text, args[0], args[1])
+    elif name == "translate" and args and isinstance(args[0], dict):
+        longest = max((weight(value) for value in args[0].values()), default=0)
+        if len(text) * longest > MAX_TEXT:
+            raise _refuse(f"a translation making more than {MAX_TEXT:,} characters")
     elif name == "join" and args:
-        items = list(args[0])
-        if sum(weight(item) for item in items) + len(text) * len(items) > MAX_TEXT:
-            raise _refuse(f"a join of more than {MAX_TEXT:,} characters")
-        args = (items, *args[1:])
+        args = (_joined_items(args[0], text), *args[1:])
     return args
+
+
+def _joined_items(items: Any, separator: Any) -> list:
+    """The items to join, read once (they may come from a generator), refused as soon as they pass MAX_TEXT."""
+    size = len(separator) if isinstance(separator, (str, bytes)) else 0
+    found, total = [], 0
+    for item in items:
+        total += weight(item) + size
+        if total > MAX_TEXT:
+            raise _refuse(f"a join of more than {MAX_TEXT:,} characters")
+        found.append(item)
+    return found
 
 
 def checked_filter(name: str, function: Callable) -> Callable:
     """A built-in filter with the same behaviour, refusing what would make far too much."""
     signature = inspect.signature(function)
-    amplifier = name in ("center", "indent", "replace", "format", "join", "wordwrap", "batch", "slice")
+    amplifier = name in ("center", "indent", "replace", "format", "join", "wordwrap", "batch", "slice", "tojson")
 
     @functools.wraps(function)
     def checked(*args, **kwargs):
@@ -163,9 +176,8 @@ def checked_filter(name: str, function: Callable) -> Callable:
         if amplifier:
             bound = signature.bind(*args, **kwargs).arguments
             _check_filter(name, bound)
-            if name == "join" and not isinstance(bound.get("value"), (list, tuple, str)):
-                items = list(bound["value"])
-                _check_weight(items, "a join")
+            if name == "join":
+                items = _joined_items(bound["value"], bound.get("d", ""))
                 arguments = signature.bind(*args, **kwargs)
                 arguments.arguments["value"] = items
                 args, kwargs = arguments.args, arguments.kwargs
@@ -180,6 +192,8 @@ def checked_filter(name: str, function: Callable) -> Callable:
 def _check_filter(name: str, bound: dict) -> None:
     if name == "center":
         _check_width(bound.get("width"), "`center` to a width")
+    elif name == "tojson":
+        _check_width(bound.get("indent"), "`tojson` with an indent")
     elif name in ("batch", "slice"):
         _check_width(bound.get("linecount", bound.get("slices")), f"`{name}` into a count")
     elif name == "replace":
@@ -270,7 +284,7 @@ class BookSandbox(ImmutableSandboxedEnvironment):
     def call(__self, __context, __obj, *args: Any, **kwargs: Any) -> Any:  # noqa: N805 - Jinja's own signature
         nested = isinstance(__obj, (Macro, LoopContext))
         wrapped = getattr(__obj, "__wrapped__", None)
-        if isinstance(__obj, types.BuiltinMethodType) and isinstance(getattr(__obj, "__self__", None), str):
+        if isinstance(__obj, types.BuiltinMethodType) and isinstance(getattr(__obj, "__self__", None), (str, bytes)):
             args = _check_string_method(__obj, args, kwargs)
         elif wrapped is not None and getattr(wrapped, "__name__", "") in ("format", "format_map") \
                 and isinstance(getattr(wrapped, "__self__", None), str):
