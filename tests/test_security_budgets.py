@@ -122,7 +122,8 @@ STYLESHEETS = {
     "imports itself twice": ({"styles/loop.css": '@import "2-hostile-loop.css";\n@import "2-hostile-loop.css";\n'},
                              "layouts/hostile/styles/loop.css: error[unsafe-css]: `@import` of `styles/2-hostile-"
                              "loop.css` goes round in a circle"),
-    "two import each other": ({"styles/a.css": '@import "2-hostile-b.css";', "styles/b.css": '@import url(2-hostile-a.css);'},
+    "two import each other": ({"styles/a.css": '@import "2-hostile-b.css";',
+                               "styles/b.css": '@import url(2-hostile-a.css);'},
                               "goes round in a circle"),
     "imports fanning out": ({f"styles/s{n}.css": f'@import "2-hostile-s{n + 1}.css"; @import "2-hostile-s{n + 1}.css";'
                              for n in range(8)} | {"styles/s8.css": "p {}"}, "pulls in more than 20 stylesheets"),
@@ -152,7 +153,8 @@ def test_a_stylesheet_cannot_loop_or_ask_for_a_huge_page(tmp_path: Path, files: 
 # --- settings ----------------------------------------------------------------------------------------------------
 
 SETTINGS = {
-    "trim": ("  trim: 200in x 200in\n", "layouts/hostile/layout.yaml:3:9: error[bad-setting]: a trim of 200 x 200 in is "
+    "trim": ("  trim: 200in x 200in\n", "layouts/hostile/layout.yaml:3:9: error[bad-setting]: a trim of 200 x 200 in "
+             "is "
              "not a book printers print: each side must be 2 to 17 in"),
     "tiny trim": ("  trim: 10mm x 10mm\n", "a trim of 0.393701 x 0.393701 in is not a book printers print"),
     "margins wider than the page": ("  margins:\n    outside: 5in\n", "layouts/hostile/layout.yaml:4:14: error["
@@ -180,6 +182,8 @@ def test_page_settings_stay_within_what_printers_print(tmp_path: Path, settings:
 
 # --- WeasyPrint's layout ----------------------------------------------------------------------------------------
 
+# WeasyPrint interrupted in the middle of writing one of its temporary files leaves it to the garbage collector.
+@pytest.mark.filterwarnings("ignore::ResourceWarning", "ignore::pytest.PytestUnraisableExceptionWarning")
 @pytest.mark.parametrize("limit", ["LAYOUT_SECONDS", "LAYOUT_MEMORY"])
 def test_laying_out_pages_has_a_budget(tmp_path: Path, monkeypatch, limit: str):
     """The budget a real book never reaches (15 minutes, 3 GB), made small enough for a tiny book to run over it."""
@@ -188,7 +192,7 @@ def test_laying_out_pages_has_a_budget(tmp_path: Path, monkeypatch, limit: str):
     monkeypatch.setattr(writer, limit, 0.05 if limit == "LAYOUT_SECONDS" else 1024 * 1024)
     paragraphs = "\n\n".join(f"Paragraph {n} of a long scene." for n in range(300))
     root = tiny_project(tmp_path / "project", print_layout="hostile", chapter=(
-        f"title: Long\nentries:\n- type: scene\n  title: Pages\n  text: |\n    "
+        "title: Long\nentries:\n- type: scene\n  title: Pages\n  text: |\n    "
         + paragraphs.replace("\n", "\n    ") + "\n  context: Many pages.\n"))
     hostile_layout(root, extends="print", settings="  chunked: false\n",
                    files={"styles/many.css": "p { break-after: page }\n"})
@@ -267,7 +271,8 @@ def test_a_cover_template_may_ask_for_a_wrap_but_no_larger(tmp_path: Path):
         build(root, ["paperback"])
 
     (problem,) = caught.value.diagnostics
-    assert problem.code == "unsafe-markup" and str(problem.location).startswith("layouts/hostile/templates/cover.html:1:")
+    assert problem.code == "unsafe-markup"
+    assert str(problem.location).startswith("layouts/hostile/templates/cover.html:1:")
     assert "the page size `60in` is larger than printers print (at most 48in a side)" in problem.message
 
 

@@ -107,7 +107,8 @@ def test_a_sparse_8_gb_font_is_refused_before_it_is_read(tmp_path: Path):
     run = run_bookforge(root, "ebook", timeout=60, memory_gb=1.5)
 
     assert run.code == 1, run.stderr
-    assert "layouts/hostile/layout.yaml:4:14: error[file-too-large]: `fonts/Huge.otf` is larger than 32 MB" in run.stderr
+    assert "layouts/hostile/layout.yaml:4:14: error[file-too-large]: `fonts/Huge.otf` is larger than 32 MB" \
+        in run.stderr
 
 
 # --- layout files -----------------------------------------------------------------------------------------------
@@ -182,7 +183,8 @@ def test_a_sparse_huge_layout_file_is_refused_before_it_is_read(tmp_path: Path, 
     run = run_bookforge(root, "ebook", timeout=60, memory_gb=1.5)
 
     assert run.code == 1, run.stderr
-    assert f"layouts/hostile/{where}: error[file-too-large]: `layouts/hostile/{where}` is larger than 1 MB" in run.stderr
+    assert f"layouts/hostile/{where}: error[file-too-large]: `layouts/hostile/{where}` is larger than 1 MB" \
+        in run.stderr
 
 
 def test_a_sparse_8_gb_file_lying_in_a_layout_folder_is_not_read_when_hashing(tmp_path: Path):

@@ -1,4 +1,4 @@
-"""The one rule for every file read on a project's behalf: inside its root, a regular file, size-capped before reading."""
+"""The one rule for every file read on a project's behalf: inside its root, a regular file, capped before reading."""
 
 from __future__ import annotations
 

@@ -164,8 +164,8 @@ def _check_editor_node(node) -> None:
     """A drawing program's own element: inert, but its attributes may not be SVG's or XLink's."""
     for name in node.attrib:
         if etree.QName(name).namespace not in EDITOR_NAMESPACES | {None, XML}:
-            raise Unsafe(f"its <{_name(node)}> element{_at(node)} has the attribute `{_name(name)}`, which a book image "
-                         "may not have")
+            raise Unsafe(f"its <{_name(node)}> element{_at(node)} has the attribute `{_name(name)}`, which a book "
+                         "image may not have")
 
 
 def _check_attribute(node, local: str, name: str, value: str) -> None:

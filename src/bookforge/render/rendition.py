@@ -29,7 +29,8 @@ from bookforge.manuscript.model import (
     figures,
 )
 from bookforge.render import allowlist, markup
-from bookforge.render.sandbox import BookSandbox, checked_filter, render_source, render_template, reset_counts
+from bookforge.render.located import render_source, render_template
+from bookforge.render.sandbox import BookSandbox, checked_filter, reset_counts
 
 ROLE_SEMANTICS = {
     # part kind or role -> (epub:type, ARIA role or "")
