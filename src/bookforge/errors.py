@@ -105,6 +105,15 @@ CODES: dict[str, str] = {
     "cannot-write": "the output folder cannot be written: make it writable, or write elsewhere with `-o DIR`",
     "disk-full": "the disk is full; the last build's files were kept",
     "footnote-moved": "WeasyPrint set a footnote on a later page than its reference: reword or move the note",
+    "not-a-file": "a path the book or layout names is a folder, a pipe or a device, not a regular file",
+    "not-a-font": "a layout's font file is not a font (OpenType, TrueType or WOFF), judged from its bytes",
+    "unsafe-css": "a stylesheet refers to something outside the book (a file, an address, a loop of imports) or sets "
+                  "a page larger than a printer prints",
+    "unsafe-markup": "a template writes markup a book may not hold (scripts, frames, forms, event handlers, "
+                     "file: or javascript: links)",
+    "template-limit": "a template asked for more than a book needs (a huge range, string or number, deep recursion)",
+    "template-budget": "rendering the templates took longer or more memory than its budget: look for a runaway loop",
+    "layout-budget": "laying the pages out took longer or more memory than its budget",
     "not-followed": "a symbolic link (or a file) where bookforge keeps a folder or file of its own: remove it",
     "bookforge-bug": "bookforge itself failed (the preview shows the traceback): please report it",
     # Other commands

@@ -9,6 +9,7 @@ from collections.abc import Iterator, MutableMapping
 from pathlib import Path
 
 from bookforge._version import __version__
+from bookforge.files import Refused, files_under, read_inside
 
 PACKAGE = Path(__file__).parent
 
@@ -22,11 +23,34 @@ def digest(chunks: Iterator[bytes]) -> str:
     return hashed.hexdigest()
 
 
+MAX_HASHED_FILES = 10_000
+MAX_HASHED_BYTES = 64 * 1024 * 1024
+"""A file larger than this is hashed by its size and time, not read (bookforge reads no such file: see files.py)."""
+
+
 def folder_files(folder: Path) -> Iterator[bytes]:
-    """Each file's path and bytes, in name order (compiled Python aside)."""
-    for path in sorted(p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
-        yield path.relative_to(folder).as_posix().encode()
-        yield path.read_bytes()
+    """Each file's path and bytes, in name order (compiled Python aside), read by the one rule for a project's files
+    (bookforge.files): a symbolic link out of the folder, a device, a pipe or a file over MAX_HASHED_BYTES is never
+    read; what it is (and its size and time, when it has them) stands for its bytes."""
+    folder = folder.resolve()
+    try:
+        names = list(files_under(folder, ".", MAX_HASHED_FILES))
+    except Refused:
+        yield b"\0too many files"
+        return
+    for name in names:
+        if "__pycache__" in name.split("/"):
+            continue
+        yield name.encode()
+        try:
+            yield read_inside(folder, name, MAX_HASHED_BYTES)
+        except Refused as exc:
+            try:
+                info = (folder / name).lstat()
+                stamp = f"{info.st_size}:{info.st_mtime_ns}"
+            except OSError:
+                stamp = ""
+            yield f"\0{exc.kind}:{stamp}".encode()
 
 
 _TOOL: str | None = None

@@ -22,6 +22,6 @@ def test_a_stylesheet_cannot_make_weasyprint_read_a_file_or_fetch_a_url(tmp_path
     result = cli("build", "-C", root, "-j", "1", "paperback")
 
     assert result.exit_code == 1, result.stderr
-    assert "layouts/hostile" in result.stderr and "error[pdf-render]" in result.stderr
+    assert "layouts/hostile" in result.stderr and "error[unsafe-css]" in result.stderr
     assert loopback_server.requests == []
     assert not (root / "build").exists() or not list((root / "build").rglob("*.pdf"))

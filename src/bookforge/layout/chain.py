@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from bookforge.errors import (
@@ -14,20 +14,23 @@ from bookforge.errors import (
     did_you_mean,
     display_path,
 )
+from bookforge.files import MISSING, Refused, files_under, inside, read_inside, refusal
 from bookforge.formats import LAYOUT_FORMATS
-from bookforge.layout.geometry import (
-    MIN_OUTSIDE_WITH_BLEED,
-    TRIM_PRESETS,
-    bleed_points,
-    parse_trim,
-    to_points,
-)
+from bookforge.layout.geometry import TRIM_PRESETS, check_page_settings, parse_trim
 from bookforge.manuscript.model import LAYOUT_NAME
 from bookforge.manuscript.yamlfile import YamlDocument, read_yaml
 
 PACKAGE_LAYOUTS = Path(__file__).parents[1] / "layouts"
 BASE = "base"
 LAYOUT_KEYS = ("extends", "format", "description", "settings")
+# What a layout's folder may hold (bookforge.files applies them before anything is read): templates and stylesheets
+# are a few KB each, a font a few hundred KB (a CJK font ~20 MB).
+MAX_LAYOUT_FILE_BYTES = 1024 * 1024
+MAX_LAYOUT_FILES = 500
+"""Files in a layout's templates/ or styles/ folder."""
+MAX_FONT_BYTES = 32 * 1024 * 1024
+FONT_SUFFIXES = (".otf", ".ttf", ".woff", ".woff2")
+FONT_SIGNATURES = (b"OTTO", b"\x00\x01\x00\x00", b"true", b"wOFF", b"wOF2")
 
 
 @dataclass(frozen=True)
@@ -62,9 +65,12 @@ def layout_folders(root: Path) -> list[Path]:
 
 
 def shown_path(path: Path, root: Path) -> str:
-    """Project files relative to the project; bookforge's own layout files as `(bookforge)/base/...`."""
+    """Project files relative to the project (as named, a symbolic link not followed); bookforge's own layout files
+    as `(bookforge)/base/...`."""
     if path.is_relative_to(PACKAGE_LAYOUTS):
         return "(bookforge)/" + path.relative_to(PACKAGE_LAYOUTS).as_posix()
+    if path.is_relative_to(root):
+        return path.relative_to(root).as_posix()
     return display_path(path, root)
 
 
@@ -79,7 +85,7 @@ def load_layout(root: Path, name: str, requested_at: Location | None = None) -> 
     current, where, start = name, requested_at, 0
     while True:
         folder, start = _find(root, current, start, where, seen)
-        doc = read_yaml(folder / "layout.yaml", shown_path(folder / "layout.yaml", root))
+        doc = read_yaml(folder / "layout.yaml", shown_path(folder / "layout.yaml", root), folder)
         _check_keys(doc)
         docs.append((current, folder, doc))
         seen.append(current)
@@ -110,7 +116,14 @@ def _find(root: Path, name: str, start: int, where: Location | None, seen: list[
     for index in range(start, len(folders)):
         candidate = folders[index] / name
         if (candidate / "layout.yaml").is_file():
-            return candidate, index + 1
+            if folders[index] == PACKAGE_LAYOUTS:
+                return candidate, index + 1
+            try:  # a project's layout folder may not be a symbolic link out of the project
+                return inside(root, candidate.relative_to(root)), index + 1
+            except Refused:
+                raise BookforgeError([Diagnostic("path-outside", f"layout `{name}` is a symbolic link to a folder "
+                                                 "outside the project", where, "copy the layout into the project's "
+                                                 "layouts/ folder")]) from None
     raise BookforgeError([Diagnostic("unknown-layout", f"there is no layout `{name}`", where,
                                      did_you_mean(name, available_layouts(root)))])
 
@@ -143,7 +156,9 @@ def _merge(root: Path, name: str, docs: list[tuple[str, Path, YamlDocument]]) ->
     fonts = _read_fonts(root, [folder for _, folder, _ in docs], settings, origins, problems)
     if problems:
         raise BookforgeError(problems)
-    chain = tuple(_read_layer(layer_name, folder, root) for layer_name, folder, _ in docs)
+    chain = tuple(_read_layer(layer_name, folder, root, problems) for layer_name, folder, _ in docs)
+    if problems:
+        raise BookforgeError(problems)
     description = str(docs[0][2].data.get("description") or "")
     return Layout(name=name, format=fmt, chain=chain, settings=settings, origins=origins, fonts=fonts,
                   description=description)
@@ -219,39 +234,7 @@ def _check_values(settings: Mapping[str, Any], origins: Mapping[str, Location], 
         if part not in RECTO_PARTS:
             problems.append(Diagnostic("bad-setting", f"`recto_starts` cannot name `{part}`",
                                        origins.get("recto_starts"), did_you_mean(str(part), RECTO_PARTS)))
-    problems.extend(_check_lengths(settings, origins))
-
-
-def _check_lengths(settings: Mapping[str, Any], origins: Mapping[str, Location]) -> list[Diagnostic]:
-    """Page lengths, and those that only make sense together: a bleed needs a wide enough outside margin."""
-    problems = []
-    thickness = str(settings.get("paper_thickness") or "").strip()
-    if thickness and not _is_length(thickness):
-        problems.append(Diagnostic("bad-setting", f"`paper_thickness` should be a length a page such as `0.0025in`, "
-                                   f"not `{thickness}`", origins.get("paper_thickness")))
-    try:
-        bleed = bleed_points(settings)
-    except ValueError:
-        return problems + [Diagnostic("bad-setting", f"`bleed` should be a length such as `0.125in`, not "
-                                      f"`{settings['bleed']}`", origins.get("bleed"))]
-    outside = settings["margins"]["outside"]
-    if not _is_length(outside):
-        return problems + [Diagnostic("bad-setting", f"`margins.outside` should be a length such as `0.625in`, not "
-                                      f"`{outside}`", origins.get("margins.outside"))]
-    if bleed and to_points(outside) < MIN_OUTSIDE_WITH_BLEED * 72 - 0.01:
-        problems.append(Diagnostic("bad-setting", f"with a bleed the outside margin must be at least "
-                                   f"{MIN_OUTSIDE_WITH_BLEED}in, and `margins.outside` is {outside}",
-                                   origins.get("margins.outside"),
-                                   f"set `margins.outside` to {MIN_OUTSIDE_WITH_BLEED}in or more, or `bleed` to 0in"))
-    return problems
-
-
-def _is_length(value: str) -> bool:
-    try:
-        to_points(value)
-    except ValueError:
-        return False
-    return True
+    problems.extend(check_page_settings(settings, origins))
 
 
 def _get(settings: Mapping[str, Any], dotted: str) -> Any:
@@ -263,31 +246,82 @@ def _get(settings: Mapping[str, Any], dotted: str) -> Any:
 
 def _read_fonts(root: Path, folders: list[Path], settings: Mapping[str, Any], origins: Mapping[str, Location],
                 problems: list[Diagnostic]) -> dict[str, bytes]:
-    """Font files from the project's assets/, else from the layouts' own folders (child first)."""
+    """Font files from the project's assets/, else from the layouts' own folders (child first): each a path inside
+    the folder it is looked up in (no `..`, no absolute path, no symbolic link out), a real font, at most
+    MAX_FONT_BYTES."""
     fonts: dict[str, bytes] = {}
     for style, relative in (settings.get("font_files") or {}).items():
-        path = next((p for p in _font_candidates(root, folders, relative) if p.is_file()), None)
-        if path is None:
-            problems.append(Diagnostic("font-missing", f"the font file `{relative}` is neither in the project's "
-                                       "assets/ nor in a layout's folder", origins.get(f"font_files.{style}"),
-                                       "put the font in the project's assets/fonts/ folder"))
+        where = origins.get(f"font_files.{style}")
+        relative = str(relative)
+        if PurePosixPath(relative).is_absolute() or ".." in PurePosixPath(relative).parts or "\\" in relative:
+            problems.append(Diagnostic("path-outside", f"the font file `{relative}` is not a path inside the "
+                                       "project's assets/ or the layout's folder", where,
+                                       "name the font relative to assets/, e.g. `fonts/MyFont-Regular.otf`"))
             continue
-        fonts[f"fonts/{path.name}"] = path.read_bytes()
+        if PurePosixPath(relative).suffix.lower() not in FONT_SUFFIXES:
+            problems.append(Diagnostic("not-a-font", f"`{relative}` is not a font file: its name must end in "
+                                       + ", ".join(FONT_SUFFIXES), where))
+            continue
+        data = _read_font(root, folders, relative, where, problems)
+        if data is None:
+            continue
+        if not data.startswith(FONT_SIGNATURES):
+            problems.append(Diagnostic("not-a-font", f"`{relative}` is not an OpenType, TrueType or WOFF font",
+                                       where, "use the font files the type foundry ships (.otf, .ttf, .woff2)"))
+            continue
+        fonts[f"fonts/{PurePosixPath(relative).name}"] = data
     return fonts
 
 
-def _font_candidates(root: Path, folders: list[Path], relative: str) -> list[Path]:
-    candidates = []
-    for base in [root / "assets", *folders]:
-        path = (base / relative).resolve()
-        # A project's files must stay inside the project; bookforge's own layouts are trusted.
-        if path.is_relative_to(root) or base.is_relative_to(PACKAGE_LAYOUTS):
-            candidates.append(path)
-    return candidates
+def _read_font(root: Path, folders: list[Path], relative: str, where: Location | None,
+               problems: list[Diagnostic]) -> bytes | None:
+    for folder in [root / "assets", *folders]:
+        base, name = folder.resolve(), relative
+        if base.is_relative_to(PACKAGE_LAYOUTS):
+            # bookforge's own layouts are trusted, links included (its fonts/ is one, in a source checkout);
+            # `relative` has no `..` and is not absolute, so it stays among them.
+            base, name = (base / relative).resolve().parent, PurePosixPath(relative).name
+        try:
+            return read_inside(base, name, MAX_FONT_BYTES)
+        except Refused as exc:
+            if exc.kind == MISSING:
+                continue
+            problems.append(refusal(exc, relative, where, MAX_FONT_BYTES,
+                                    "put the font file itself in the project's assets/fonts/ folder"))
+            return None
+    problems.append(Diagnostic("font-missing", f"the font file `{relative}` is neither in the project's "
+                               "assets/ nor in a layout's folder", where,
+                               "put the font in the project's assets/fonts/ folder"))
+    return None
 
 
-def _read_layer(name: str, folder: Path, root: Path) -> LayoutLayer:
-    templates = {p.relative_to(folder / "templates").as_posix(): p.read_text(encoding="utf-8")
-                 for p in sorted((folder / "templates").rglob("*")) if p.is_file()}
-    styles = tuple((p.name, p.read_text(encoding="utf-8")) for p in sorted((folder / "styles").glob("*.css")))
-    return LayoutLayer(name=name, folder=shown_path(folder, root), templates=templates, styles=styles)
+def _read_layer(name: str, folder: Path, root: Path, problems: list[Diagnostic]) -> LayoutLayer:
+    """A layout folder's templates and stylesheets, read by the one rule for a project's files (bookforge.files):
+    inside the layout's folder, regular files, each at most MAX_LAYOUT_FILE_BYTES."""
+    folder = folder.resolve()
+    templates, styles = {}, []
+    for subfolder in ("templates", "styles"):
+        try:
+            listed = list(files_under(folder, subfolder, MAX_LAYOUT_FILES))
+        except Refused as exc:
+            problems.append(refusal(exc, shown_path(folder / subfolder, root), None, MAX_LAYOUT_FILES))
+            continue
+        for relative in listed:
+            if subfolder == "styles" and (not relative.endswith(".css") or relative.count("/") != 1):
+                continue
+            shown = shown_path(folder / relative, root)
+            try:
+                text = read_inside(folder, relative, MAX_LAYOUT_FILE_BYTES).decode("utf-8")
+            except Refused as exc:
+                problems.append(refusal(exc, shown, None, MAX_LAYOUT_FILE_BYTES,
+                                        "keep the layout's own files in its folder, not symbolic links to files "
+                                        "elsewhere"))
+                continue
+            except UnicodeDecodeError:
+                problems.append(Diagnostic("not-utf8", "the file is not saved as UTF-8", Location(shown)))
+                continue
+            if subfolder == "templates":
+                templates[relative.removeprefix("templates/")] = text
+            else:
+                styles.append((relative.removeprefix("styles/"), text))
+    return LayoutLayer(name=name, folder=shown_path(folder, root), templates=templates, styles=tuple(styles))

@@ -20,7 +20,18 @@ from pathlib import Path
 from lxml import etree
 
 from bookforge.errors import Diagnostic, Location, did_you_mean
+from bookforge.files import (
+    MISSING,
+    OUTSIDE,
+    TOO_LARGE,
+    Refused,
+    inside,
+    read_inside,
+    refusal,
+)
 from bookforge.manuscript.model import Chapter, ImageFile
+from bookforge.manuscript.svg import check_svg
+from bookforge.manuscript.svg import parser as svg_parser
 
 REMOTE_TIMEOUT = 20
 """Seconds a remote image may take in all, from connecting to the last byte (with `remote_images: true`)."""
@@ -79,33 +90,32 @@ def _image_problem(root: Path, src: str, where: Location | None,
         if problem is not None:
             return None, problem
         return _checked_image(data, src, where, None)
-    assets = root / ASSETS_DIR
+    assets = (root / ASSETS_DIR).resolve()
     keep = f"keep images in the project's {ASSETS_DIR}/ folder and name them relative to it, e.g. `images/photo.jpg`"
-    try:
-        path = (assets / src).resolve()  # follows every symbolic link, so a link pointing out is caught too
-        inside = not Path(src).is_absolute() and ".." not in Path(src).parts and path.is_relative_to(assets)
-        is_file = inside and path.is_file()
-        size = path.stat().st_size if is_file else 0
-    except (OSError, RuntimeError, ValueError) as exc:
-        return None, Diagnostic("bad-path", f"`{src}` cannot be opened: {getattr(exc, 'strerror', None) or exc}",
-                                where, keep)
-    if not inside:
+    if Path(src).is_absolute() or ".." in Path(src).parts:
         return None, Diagnostic("path-outside", f"`{src}` is outside the project's {ASSETS_DIR}/ folder", where, keep)
+    try:
+        path = inside(assets, src)  # follows every symbolic link, so a link pointing out is caught too
+    except Refused as exc:
+        if exc.kind == OUTSIDE:
+            return None, Diagnostic("path-outside", f"`{src}` is outside the project's {ASSETS_DIR}/ folder", where,
+                                    keep)
+        return None, Diagnostic("bad-path", f"`{src}` cannot be opened: {exc.detail}", where, keep)
     if not IMAGE_NAME.fullmatch(src):
         return None, Diagnostic("bad-path", f"`{src}` is not a plain file name", where, "name images and their "
                                 "folders with letters, digits, `-`, `_` and `.` only (no spaces, no `./`)")
     if src in RESERVED_IMAGES:
         return None, Diagnostic("bad-path", f"`{src}` is the name of the ebook's own cover image", where,
                                 "rename the image or its folder")
-    if not is_file:
-        return None, Diagnostic("file-missing", f"there is no file `{ASSETS_DIR}/{src}`", where,
-                                _existing_images_hint(assets, src))
-    if size > MAX_IMAGE_BYTES:
-        return None, _too_large(src, size, where)
     try:
-        data = path.read_bytes()
-    except OSError as exc:
-        return None, Diagnostic("file-unreadable", f"`{src}` cannot be read: {exc.strerror or exc}", where)
+        data = read_inside(assets, src, MAX_IMAGE_BYTES)
+    except Refused as exc:
+        if exc.kind == MISSING:
+            return None, Diagnostic("file-missing", f"there is no file `{ASSETS_DIR}/{src}`", where,
+                                    _existing_images_hint(assets, src))
+        if exc.kind == TOO_LARGE:
+            return None, _too_large(src, exc.size, where)
+        return None, refusal(exc, f"{ASSETS_DIR}/{src}", where, MAX_IMAGE_BYTES, keep)
     return _checked_image(data, src, where, path.suffix.lower())
 
 
@@ -131,9 +141,11 @@ def _checked_image(data: bytes, src: str, where: Location | None,
     if suffix is not None and (suffix not in suffixes or Path(src).suffix.lower() not in suffixes):
         return None, Diagnostic("not-an-image", f"`{src}` is a {kind} image, but its name does not end in "
                                 f"`{suffixes[0]}`", where, f"rename it to end in `{suffixes[0]}`")
-    if kind == "SVG" and not _safe_svg(data):
-        return None, Diagnostic("not-an-image", f"`{src}` is an SVG with scripts or links to other files", where,
-                                "save it as a self-contained SVG (no scripts, no external images, fonts or styles)")
+    unsafe = check_svg(data) if kind == "SVG" else None
+    if unsafe is not None:
+        return None, Diagnostic("not-an-image", f"`{src}` cannot go into a book: {unsafe}", where,
+                                "save it as plain SVG with only shapes, paths, text and gradients (no scripts, "
+                                "animation, HTML, or links to other files; images embedded)")
     # A remote image gets a file name of its own in the book, made from its address.
     path = src if suffix is not None else f"images/remote-{hashlib.sha256(src.encode()).hexdigest()[:16]}{suffixes[0]}"
     return ImageFile(media_type, data, width, height, path=path), None
@@ -262,38 +274,10 @@ def _identify(data: bytes) -> tuple[str | None, int | None, int | None]:
     except Exception:  # Pillow raises many kinds of error for a broken or foreign file; it may still be an SVG
         pass
     try:
-        root = etree.fromstring(data, _svg_parser())
+        root = etree.fromstring(data, svg_parser())
     except (etree.XMLSyntaxError, ValueError):
         return None, None, None
     return ("SVG" if root.tag == SVG_ROOT else None), None, None
-
-
-def _svg_parser() -> etree.XMLParser:
-    return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
-
-
-_OUTSIDE_URL = re.compile(r"url\(\s*['\"]?\s*[^#'\"\s)]|@import", re.IGNORECASE)
-
-
-def _safe_svg(data: bytes) -> bool:
-    """No DTD, no scripts or event handlers, and links only within the SVG itself (`#id`)."""
-    root = etree.fromstring(data, _svg_parser())
-    if root.getroottree().docinfo.internalDTD is not None:
-        return False
-    for element in root.iter():
-        if not isinstance(element.tag, str):  # comments, processing instructions
-            continue
-        if etree.QName(element).localname in ("script", "foreignObject"):
-            return False
-        if etree.QName(element).localname == "style" and _OUTSIDE_URL.search(element.text or ""):
-            return False
-        for name, value in element.attrib.items():
-            local = etree.QName(name).localname
-            if local.startswith("on") or (local == "href" and not value.strip().startswith("#")):
-                return False
-            if _OUTSIDE_URL.search(value):
-                return False
-    return True
 
 
 def _existing_images_hint(assets: Path, src: str) -> str:

@@ -71,13 +71,13 @@ def read_book(root: Path) -> tuple[Book | None, Mapping[str, Edition] | None, li
     editions' layouts too can report their problems with the manuscript's."""
     root = root.resolve()
     book_path = root / MANUSCRIPT_DIR / BOOK_FILE
-    shown = display_path(book_path, root)
+    shown = f"{MANUSCRIPT_DIR}/{BOOK_FILE}"  # as named: a symbolic link is not followed to name it
     if not book_path.is_file():
         return None, None, [Diagnostic(
             "no-book", f"there is no {shown} here", Location(shown),
             "run bookforge in a book project folder, or create one with `bookforge new DIR`")]
     problems: list[Diagnostic] = []
-    doc = read_yaml(book_path, shown)
+    doc = read_yaml(book_path, shown, root)
     book_file = validate(BookFile, doc, problems)
     _check_contents_length(doc, problems)
     # Chapter files are read even when book.yaml has problems, so the author sees every mistake at once.
@@ -266,8 +266,12 @@ def _load_chapter(root: Path, relative: str, named_at: Location, problems: list[
         return None
     shown = display_path(path, root)
     if not is_file:
-        problems.append(Diagnostic("file-missing", f"there is no file `{shown}`", named_at,
-                                   _existing_files_hint(manuscript, relative)))
+        if path.exists():  # a folder, a named pipe, a device: never opened
+            problems.append(Diagnostic("not-a-file", f"`{shown}` is not a regular file", named_at,
+                                       "name a YAML file in the project's manuscript/ folder"))
+        else:
+            problems.append(Diagnostic("file-missing", f"there is no file `{shown}`", named_at,
+                                       _existing_files_hint(manuscript, relative)))
         return None
     if size <= MAX_FILE_BYTES and budget.bytes + size > MAX_MANUSCRIPT_BYTES:  # a larger file says so itself
         problems.append(Diagnostic("book-too-large", f"with `{shown}` the manuscript is larger than "
@@ -276,7 +280,7 @@ def _load_chapter(root: Path, relative: str, named_at: Location, problems: list[
         return None
     budget.bytes += size
     try:
-        doc = read_markdown(path, shown) if is_markdown(path) else read_yaml(path, shown)
+        doc = read_markdown(path, shown, root) if is_markdown(path) else read_yaml(path, shown, root)
     except BookforgeError as exc:
         problems.extend(exc.diagnostics)
         return None

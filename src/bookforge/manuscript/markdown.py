@@ -11,11 +11,11 @@ from pathlib import Path
 from bookforge.errors import BookforgeError, Diagnostic, Location
 from bookforge.manuscript.yamlfile import (
     BAD_CHARACTER,
-    MAX_FILE_BYTES,
     MAX_TEXT_CHARS,
     YamlDocument,
     _bad_character_diagnostic,
     parse_yaml,
+    read_source,
 )
 
 SUFFIXES = (".md", ".markdown")
@@ -27,18 +27,10 @@ def is_markdown(path: Path | str) -> bool:
     return str(path).lower().endswith(SUFFIXES)
 
 
-def read_markdown(path: Path, shown_as: str) -> YamlDocument:
-    """A Markdown chapter as a YamlDocument: its front matter's keys, and `text`, the body."""
-    try:
-        with path.open("rb") as stream:
-            raw = stream.read(MAX_FILE_BYTES + 1)
-    except OSError as exc:
-        raise BookforgeError([Diagnostic("file-unreadable", exc.strerror or str(exc), Location(shown_as))]) from None
-    if len(raw) > MAX_FILE_BYTES:
-        raise BookforgeError([Diagnostic(
-            "file-too-large", f"the file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB", Location(shown_as),
-            "split it into several chapter files")])
-    return parse_markdown(raw, shown_as)
+def read_markdown(path: Path, shown_as: str, root: Path | None = None) -> YamlDocument:
+    """A Markdown chapter as a YamlDocument: its front matter's keys, and `text`, the body. Read by the same rule
+    as every manuscript file (yamlfile.read_source)."""
+    return parse_markdown(read_source(path, shown_as, root), shown_as)
 
 
 def parse_markdown(raw: bytes, shown_as: str) -> YamlDocument:

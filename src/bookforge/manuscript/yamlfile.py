@@ -10,6 +10,7 @@ from pathlib import Path
 import yaml
 
 from bookforge.errors import BookforgeError, Diagnostic, Location
+from bookforge.files import MISSING, TOO_LARGE, Refused, read_inside, refusal
 from bookforge.manuscript.yamltraps import (
     anchors,
     as_written,
@@ -67,20 +68,26 @@ class YamlDocument:
         return self.values.get((), Location(self.file, 1, 1))
 
 
-def read_yaml(path: Path, shown_as: str) -> YamlDocument:
-    """Parse `path`; any problem becomes a located BookforgeError."""
+def read_yaml(path: Path, shown_as: str, root: Path | None = None) -> YamlDocument:
+    """Parse `path`, which must stay inside `root` (its own folder by default; see bookforge.files); any problem
+    becomes a located BookforgeError."""
+    return parse_yaml(read_source(path, shown_as, root), shown_as)
+
+
+def read_source(path: Path, shown_as: str, root: Path | None = None) -> bytes:
+    """The bytes of a manuscript or layout file, read by bookforge.files' rule (inside `root`, a regular file, at
+    most MAX_FILE_BYTES); a refusal is a located BookforgeError."""
+    root = (root or path.parent).resolve()
     try:
-        with path.open("rb") as stream:
-            raw = stream.read(MAX_FILE_BYTES + 1)  # never more: the file may be huge, or grow as it is read
-    except FileNotFoundError:
-        raise BookforgeError([Diagnostic("file-missing", "file not found", Location(shown_as))]) from None
-    except OSError as exc:
-        raise BookforgeError([Diagnostic("file-unreadable", exc.strerror or str(exc), Location(shown_as))]) from None
-    if len(raw) > MAX_FILE_BYTES:
-        raise BookforgeError([Diagnostic(
-            "file-too-large", f"the file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB", Location(shown_as),
-            "split it into several chapter files")])
-    return parse_yaml(raw, shown_as)
+        return read_inside(root, path, MAX_FILE_BYTES)
+    except Refused as exc:
+        if exc.kind == MISSING:
+            raise BookforgeError([Diagnostic("file-missing", "file not found", Location(shown_as))]) from None
+        if exc.kind == TOO_LARGE:
+            raise BookforgeError([Diagnostic(
+                "file-too-large", f"the file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB", Location(shown_as),
+                "split it into several chapter files")]) from None
+        raise BookforgeError([refusal(exc, shown_as, None, MAX_FILE_BYTES)]) from None
 
 
 def parse_yaml(raw: bytes, shown_as: str) -> YamlDocument:

@@ -4,21 +4,25 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
-from collections.abc import Mapping, MutableMapping
+from collections.abc import Collection, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import jinja2
 import lxml.html
-from jinja2.sandbox import SandboxedEnvironment
 from lxml import etree
 from markupsafe import Markup
 
+from bookforge import budget
 from bookforge.errors import BookforgeError, Diagnostic, Location
 from bookforge.formats import PAGED_LAYOUTS
 from bookforge.layout.chain import Layout, LayoutLayer
-from bookforge.layout.geometry import gutter_for, parse_trim
+from bookforge.layout.geometry import (
+    MAX_COVER_INCHES,
+    MAX_PAGE_INCHES,
+    gutter_for,
+    parse_trim,
+)
 from bookforge.layout.language import labels_for
 from bookforge.manuscript.model import (
     Book,
@@ -30,9 +34,10 @@ from bookforge.manuscript.model import (
     edition_parts,
     figures,
 )
-from bookforge.render import markup, matter
+from bookforge.render import allowlist, markup, matter
+from bookforge.render.located import render_source, render_template
 from bookforge.render.matter import book_view
-
+from bookforge.render.sandbox import BookSandbox, checked_filter, reset_counts
 
 CHUNK_SIZE = 60_000
 """Characters of HTML in a print edition's chunk, by default (render's `chunk_size`)."""
@@ -101,17 +106,24 @@ class Rendition:
 
 def render(book: Book, edition_name: str, layout: Layout, page_count: int | None = None,
            fragments: MutableMapping[str, str] | None = None, chunk_size: int = CHUNK_SIZE) -> Rendition:
-    """Render one edition.
+    """Render one edition, within RENDER_SECONDS and RENDER_MEMORY.
 
     `page_count`, known after a first print layout, sizes an `auto` gutter. `fragments` holds the HTML of
     parts rendered before, by a hash of everything that went into them: a part found there is not rendered
     again (the orchestrator keeps it on disk between builds). A print edition is also cut into chunks of at least
     `chunk_size` characters of HTML (see `_chunk_bounds`).
     """
+    with _budget(layout):
+        return _render_edition(book, edition_name, layout, page_count, fragments, chunk_size)
+
+
+def _render_edition(book: Book, edition_name: str, layout: Layout, page_count: int | None,
+                    fragments: MutableMapping[str, str] | None, chunk_size: int) -> Rendition:
     meta, lang = book.metadata, book.metadata.language
     env = _environment(layout)
     labels = labels_for(lang)
-    stylesheets = _stylesheets(env, layout, _css_context(book, layout, page_count))
+    images = {book.images[figure.src].path for figure in figures(edition_parts(book, edition_name))}
+    stylesheets = _stylesheets(env, layout, _css_context(book, layout, page_count), images)
     single_document = layout.format in PAGED_LAYOUTS  # one HTML document, laid out in pages
     parts = [_part_view(part, lang, single_document, labels, book.images, layout.settings["notes"])
              for part in edition_parts(book, edition_name)]
@@ -191,7 +203,7 @@ def _shell(html: str, marker: str) -> str:
     return lxml.html.tostring(element, encoding="unicode")
 
 
-def _render_parts(env: SandboxedEnvironment, layout: Layout, context: dict[str, Any], parts: list[dict[str, Any]],
+def _render_parts(env: BookSandbox, layout: Layout, context: dict[str, Any], parts: list[dict[str, Any]],
                   fragments: MutableMapping[str, str]) -> tuple[str, ...]:
     """Give each part its `html`, from `fragments` when nothing that goes into it changed; returns the ids rendered."""
     templates = hashlib.sha256(json.dumps([dict(layer.templates) for layer in layout.chain], sort_keys=True)
@@ -266,15 +278,33 @@ class _LayerLoader(jinja2.BaseLoader):
         return self.layer.templates[template], f"{self.layer.folder}/templates/{template}", lambda: True
 
 
-def _environment(layout: Layout) -> SandboxedEnvironment:
-    """Templates resolve along the layout chain; `@name/file.html` reaches layout `name` and its parents."""
+def _environment(layout: Layout) -> BookSandbox:
+    """Templates resolve along the layout chain; `@name/file.html` reaches layout `name` and its parents. The
+    sandbox bounds what one template can make (sandbox.py)."""
     layers = [_LayerLoader(layer) for layer in layout.chain]
     prefixed = {f"@{layer.name}": jinja2.ChoiceLoader(layers[i:]) for i, layer in enumerate(layout.chain)}
     loader = jinja2.ChoiceLoader([jinja2.PrefixLoader(prefixed, delimiter="/"), *layers])
-    env = SandboxedEnvironment(loader=loader, autoescape=True, undefined=jinja2.StrictUndefined,
-                               trim_blocks=True, lstrip_blocks=True)
-    env.filters["css_string"] = lambda value: json.dumps(str(value), ensure_ascii=False)
+    env = BookSandbox(loader=loader, autoescape=True, undefined=jinja2.StrictUndefined,
+                      trim_blocks=True, lstrip_blocks=True)
+    env.filters["css_string"] = checked_filter("css_string",
+                                               lambda value: json.dumps(str(value), ensure_ascii=False))
     return env
+
+
+# Every render of an edition or a cover gets this much time and memory; a book's templates take well under a second
+# (the benchmark's 85,000 words: ~0.05 s) and a few MB.
+RENDER_SECONDS = 30.0
+RENDER_MEMORY = 1024 * 1024 * 1024
+OUTPUT_INTENT = "color/output-intent.icc"
+"""The CMYK profile the print writer serves to PDF/X stylesheets."""
+
+
+def _budget(layout: Layout):
+    """RENDER_SECONDS and RENDER_MEMORY for what follows; running over is a located problem naming the layout."""
+    reset_counts()
+    return budget.limited(RENDER_SECONDS, RENDER_MEMORY, problem=lambda reason: BookforgeError([Diagnostic(
+        "template-budget", f"rendering with this layout {reason}", Location(f"{layout.chain[0].folder}/templates"),
+        "look for loops inside loops, or macros calling themselves, in the layout's templates")]))
 
 
 def page_geometry(settings: Mapping[str, Any], page_count: int | None) -> dict[str, str]:
@@ -287,66 +317,57 @@ def page_geometry(settings: Mapping[str, Any], page_count: int | None) -> dict[s
     return {"width": trim.width, "height": trim.height, "bleed": settings["bleed"], **margins}
 
 
-def _stylesheets(env: SandboxedEnvironment, layout: Layout, context: dict[str, Any]) -> tuple[tuple[str, str], ...]:
-    """Every stylesheet along the chain, base first, each rendered with the layout's settings."""
+def _stylesheets(env: BookSandbox, layout: Layout, context: dict[str, Any],
+                 images: Collection[str] = ()) -> tuple[tuple[str, str], ...]:
+    """Every stylesheet along the chain, base first, each rendered with the layout's settings; each may refer only to
+    the book's own fonts, images and stylesheets, and ask for a page printers print (allowlist.py)."""
     css_env = env.overlay(autoescape=False)
-    sheets = []
+    sheets, sources = [], []
     for depth, layer in enumerate(reversed(layout.chain)):
         for name, source in layer.styles:
             where = Location(f"{layer.folder}/styles/{name}")
-            try:
-                css = css_env.from_string(source).render(settings=layout.settings, **context)
-            except jinja2.TemplateError as exc:
-                raise BookforgeError([_template_problem(exc, where)]) from None
-            sheets.append((f"styles/{depth}-{layer.name}-{name}", css))
+            sheets.append((f"styles/{depth}-{layer.name}-{name}",
+                           render_source(css_env, source, {"settings": layout.settings, **context}, where)))
+            sources.append(where)
+    book = allowlist.Book([*layout.fonts, *images, OUTPUT_INTENT], stylesheets=[path for path, _ in sheets])
+    problems = allowlist.check_stylesheets([(path, css, where) for (path, css), where in zip(sheets, sources)], book,
+                                           MAX_PAGE_INCHES)
+    if problems:
+        raise BookforgeError(problems)
     return tuple(sheets)
 
 
-def _render(env: SandboxedEnvironment, name: str, context: dict[str, Any], layout: Layout) -> str:
-    try:
-        return env.get_template(name).render(context)
-    except jinja2.TemplateError as exc:
-        raise BookforgeError([_template_problem(exc, _template_location(exc, layout, name))]) from None
+def _render(env: BookSandbox, name: str, context: dict[str, Any], layout: Layout) -> str:
+    return render_template(env, name, context, layout)
 
 
-def _template_location(exc: jinja2.TemplateError, layout: Layout, fallback: str) -> Location:
-    """Where in the layout's templates the error is: a syntax error knows; otherwise the innermost template frame."""
-    if isinstance(exc, jinja2.TemplateSyntaxError) and exc.filename:
-        return Location(exc.filename, exc.lineno or 0, 1 if exc.lineno else 0)
-    frames = [(tb.tb_frame.f_code.co_filename, tb.tb_lineno) for tb in _traceback(exc)]
-    folders = tuple(f"{layer.folder}/templates/" for layer in layout.chain)
-    inside = [(file, line) for file, line in frames if file.startswith(folders)]
-    if inside:
-        file, line = inside[-1]
-        return Location(file, line, 1)
-    folder = next((layer.folder for layer in layout.chain if fallback in layer.templates), layout.name)
-    return Location(f"{folder}/templates/{fallback}")
-
-
-def _traceback(exc: BaseException):
-    tb = exc.__traceback__
-    while tb is not None:
-        yield tb
-        tb = tb.tb_next
-
-
-def _template_problem(exc: jinja2.TemplateError, where: Location) -> Diagnostic:
-    if isinstance(exc, jinja2.TemplateNotFound):
-        return Diagnostic("template-missing", f"the template `{exc.name}` is in no layout of the chain", where)
-    if isinstance(exc, jinja2.UndefinedError):
-        found = re.search(r"has no attribute '([^']+)'|'([^']+)' is undefined", exc.message or "")
-        what = f"`{found[1] or found[2]}` is not defined here" if found else f"template error: {exc.message}"
-        return Diagnostic("template-undefined", what, where,
-                          "check the spelling of the variable; templates may use only what bookforge passes in")
-    if isinstance(exc, jinja2.exceptions.SecurityError):
-        return Diagnostic("template-unsafe", f"template tried something unsafe: {exc}", where)
-    return Diagnostic("template-error", f"template error: {exc.message}", where)
+def _check_documents(documents: tuple[RenderedDocument, ...], layout: Layout, stylesheets: Collection[str],
+                     images: Collection[str], cover: bool) -> None:
+    """Every rendered document against what a book's documents may hold; refused at the template that made it."""
+    book = allowlist.Book([*layout.fonts, *images, OUTPUT_INTENT], [d.href for d in documents], stylesheets)
+    xml = layout.format == "epub" and not cover
+    problems = []
+    for document in documents:
+        templates = ("cover.html",) if cover else (f"{document.kind}.html", "document.xhtml", "book.html")
+        for found in allowlist.check_document(document.content, document.href, book, xml,
+                                              MAX_COVER_INCHES if cover else MAX_PAGE_INCHES):
+            problems.append(Diagnostic("unsafe-markup", f"the layout makes {found.message}",
+                                       allowlist.locate(layout, found.needle, *templates),
+                                       "a layout may make only what a book needs: text, images of the book, "
+                                       "links, its own stylesheets (no scripts, frames, objects or forms)"))
+    if problems:
+        raise BookforgeError(list(dict.fromkeys(problems)))
 
 
 def render_cover(book: Book, edition_name: str, layout: Layout, cover: Mapping[str, Any]) -> Rendition:
     """The print cover wrap: the layout's `cover.html` (drawing its front with the base `cover-front.html`), with
     the book's metadata as `book`, the wrap's geometry and colours as `cover`, and only the base layout's
     stylesheets (fonts and shared typography: the interior's page rules do not apply to a cover)."""
+    with _budget(layout):
+        return _render_cover(book, edition_name, layout, cover)
+
+
+def _render_cover(book: Book, edition_name: str, layout: Layout, cover: Mapping[str, Any]) -> Rendition:
     env = _environment(layout)
     labels = labels_for(book.metadata.language)
     sheets = _stylesheets(env, layout, _css_context(book, layout, None))
@@ -374,6 +395,7 @@ def _rendition(book: Book, edition_name: str, layout: Layout, documents: tuple[R
     meta, lang = book.metadata, book.metadata.language
     shown = figures(edition_parts(book, edition_name)) if with_images else ()
     images = {book.images[figure.src].path: book.images[figure.src] for figure in shown}
+    _check_documents(documents, layout, [path for path, _ in stylesheets], images, cover=not with_images)
     return Rendition(book=book, edition_name=edition_name, edition=book.editions[edition_name], layout=layout,
                      title=markup.plain(meta.title, lang),
                      subtitle=markup.plain(meta.subtitle, lang) if meta.subtitle else None,
