@@ -93,6 +93,8 @@ def test_a_font_must_be_a_regular_font_file(tmp_path: Path, kind: str):
 
     assert run.code == 1, run.stderr
     assert "layouts/hostile/layout.yaml:4:14: error[" in run.stderr
+    if kind == "text":
+        assert "error[not-a-font]" in run.stderr
     assert outputs(root) == []
 
 
