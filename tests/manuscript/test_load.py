@@ -12,6 +12,7 @@ import pydantic
 import pytest
 
 from bookforge.errors import BookforgeError
+from bookforge.files import UNREADABLE, Refused, refusal
 from bookforge.manuscript.load import load_book
 from bookforge.manuscript.model import Note, Scene
 from bookforge.manuscript.yamlfile import parse_yaml, read_yaml
@@ -118,10 +119,13 @@ def test_a_recursive_alias_is_refused_not_followed():
 
 def test_a_file_that_cannot_be_read_is_named(tmp_path: Path):
     with pytest.raises(BookforgeError) as caught:
-        read_yaml(tmp_path, "manuscript/01-chapter.yaml")  # a folder: open() fails as it would without permission
-
+        read_yaml(tmp_path, "manuscript/01-chapter.yaml")  # a folder where a file should be
     assert [str(d) for d in caught.value.diagnostics] == [
-        "manuscript/01-chapter.yaml: error[file-unreadable]: Is a directory"]
+        "manuscript/01-chapter.yaml: error[not-a-file]: `manuscript/01-chapter.yaml` is not a regular file (a folder)"]
+    # As root no permission stops a read: the refusal an unreadable file gets is checked as such.
+    problem = refusal(Refused(UNREADABLE, "Permission denied"), "manuscript/01-chapter.yaml", None, 1024)
+    assert str(problem) == ("manuscript/01-chapter.yaml: error[file-unreadable]: `manuscript/01-chapter.yaml` cannot "
+                            "be read: Permission denied")
 
 
 # --- the files book.yaml names -----------------------------------------------------------------------------------

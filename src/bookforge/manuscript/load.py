@@ -146,7 +146,8 @@ def _part(item: object, path: tuple, doc: YamlDocument, chapters: dict[tuple, Ch
     where = doc.where(path)
     if isinstance(item, str):
         role = "back" if in_body and item != "table-of-contents" else "front"  # (an extra is always a file)
-        return Part(id=_unique(item, seen_ids), kind=item, role=role, location=where)
+        # A generated page keeps its kind as its id (`half-title`): the file parts' ids are kept free of its forms.
+        return Part(id=_unique(item, seen_ids, generated=True), kind=item, role=role, location=where)
     assert isinstance(item, FileRef)
     key = item.KEY
     if key in ("chapter", "frontmatter", "backmatter"):
@@ -325,11 +326,13 @@ _TAKEN = re.compile(r"id|nav|ncx|cover|cover-image|subtitle|creator\d+|page|book
 _TAKEN_PREFIX = re.compile(r"(r|page)-")
 
 
-def _unique(base: str, seen: set[str]) -> str:
-    """A part id: `base` (or `base-2`, `base-3`...) made free of the forms above, and not given before."""
-    candidate, n = _free(base), 2
-    while candidate in seen:
-        candidate, n = _free(f"{base}-{n}"), n + 1
+def _unique(base: str, seen: set[str], generated: bool = False) -> str:
+    """A part id: `base` (or `base-2`, `base-3`...) made free of the forms above, and not given before; a generated
+    page's id is its kind."""
+    free = (lambda ident: ident) if generated else _free
+    candidate, n = free(base), 2
+    while candidate in seen or f"{candidate}-title" in seen:
+        candidate, n = free(f"{base}-{n}"), n + 1
     seen.add(candidate)
     return candidate
 
