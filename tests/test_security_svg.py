@@ -164,6 +164,7 @@ INKSCAPE = f"""<?xml version="1.0" encoding="UTF-8" standalone="no"?>
 """
 
 
+@pytest.mark.expect_warnings("font-fallback")  # the drawing's text names a font the layout does not ship
 def test_a_real_drawing_with_editor_metadata_goes_into_the_book(tmp_path: Path, epubcheck):
     root = _project(tmp_path / "project", INKSCAPE)
 
