@@ -17,6 +17,7 @@ from bookforge.errors import (
     did_you_mean,
     display_path,
 )
+from bookforge.manuscript.entries import entry_models
 from bookforge.manuscript.images import load_images
 from bookforge.manuscript.model import (
     FILE_REFS,
@@ -29,6 +30,13 @@ from bookforge.manuscript.model import (
     Edition,
     FrontMatterRef,
     Part,
+)
+from bookforge.manuscript.ordering import arranged
+from bookforge.manuscript.references import check_references
+from bookforge.manuscript.types import (
+    check_edition_types,
+    edition_layouts,
+    load_entry_types,
 )
 from bookforge.manuscript.validate import validate
 from bookforge.manuscript.yamlfile import MAX_FILE_BYTES, YamlDocument, read_yaml
@@ -77,19 +85,31 @@ def read_book(root: Path) -> tuple[Book | None, Mapping[str, Edition] | None, li
     doc = read_yaml(book_path, shown)
     book_file = validate(BookFile, doc, problems)
     _check_contents_length(doc, problems)
+    # Entry types: bookforge's, the editions' layouts' and the book's own. Chapters are validated against them
+    # only when every declaration is right (a mistake in one would show as a mistake in every entry of the type).
+    declared_problems: list[Diagnostic] = []
+    types = load_entry_types(root, edition_layouts(doc.data), declared_problems)
+    problems.extend(declared_problems)
+    chapter_model = None if declared_problems else entry_models(types).chapter
     # Chapter files are read even when book.yaml has problems, so the author sees every mistake at once.
     budget = _Budget(len(doc.source.encode("utf-8", "surrogatepass")))
-    chapters = {path: _load_chapter(root, relative, doc.where(path + (key,)), problems, budget)
+    chapters = {path: _load_chapter(root, relative, doc.where(path + (key,)), problems, budget, chapter_model)
                 for path, key, relative in _named_files(doc.data)[:MAX_CONTENTS * 2]}
     if book_file is not None:
         _check_exclusions(book_file, doc, problems)
         _check_layout_names(book_file, doc, problems)
         _check_isbns(book_file, doc, problems)
+        if not declared_problems:
+            check_edition_types(book_file.editions, types, doc, problems)
+    if chapters and all(chapter is not None for chapter in chapters.values()):  # else targets may be missing
+        check_references(list(chapters.values()), problems)
     remote = isinstance(doc.data, dict) and doc.data.get("remote_images") is True
     images = load_images(root, [chapter for chapter in chapters.values() if chapter is not None], problems, remote)
     if book_file is None or problems:
         return None, book_file.editions if book_file is not None else None, problems
 
+    language = book_file.metadata.language
+    chapters = {path: arranged(chapter, language) if chapter is not None else None for path, chapter in chapters.items()}
     seen_ids: set[str] = set()
     parts: list[Part] = []
     in_body = False
@@ -101,7 +121,7 @@ def read_book(root: Path) -> tuple[Book | None, Mapping[str, Edition] | None, li
                           for index, item in enumerate(edition.extra))
               for name, edition in book_file.editions.items() if edition.extra}
     return Book(metadata=book_file.metadata, parts=tuple(parts), editions=book_file.editions, root=str(root),
-                extras=extras, images=images), book_file.editions, []
+                extras=extras, images=images, entry_types=types), book_file.editions, []
 
 
 def _part(item: object, path: tuple, doc: YamlDocument, chapters: dict[tuple, Chapter | None], seen_ids: set[str],
@@ -187,7 +207,9 @@ def _named_files(data: object) -> list[tuple[tuple, str, str]]:
 
 
 def _load_chapter(root: Path, relative: str, named_at: Location, problems: list[Diagnostic],
-                  budget: _Budget) -> Chapter | None:
+                  budget: _Budget, model: type[Chapter] | None) -> Chapter | None:
+    """The chapter file validated by `model` (a chapter whose entries are of the declared types; None when the
+    declarations have mistakes: the file is then read and checked, not validated)."""
     manuscript = root / MANUSCRIPT_DIR
     try:
         # resolve() follows every symbolic link, so a link that points out of the project is caught too.
@@ -230,7 +252,9 @@ def _load_chapter(root: Path, relative: str, named_at: Location, problems: list[
                                    f"{MAX_BOOK_ENTRIES:,} entries", named_at, "make one book of several volumes"))
         return None
     budget.entries += len(entries) if isinstance(entries, list) else 0
-    chapter = validate(Chapter, doc, problems)
+    if model is None:
+        return None
+    chapter = validate(model, doc, problems)
     if chapter is not None:
         chapter._source = shown
     return chapter

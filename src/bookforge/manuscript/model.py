@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, ClassVar, Literal, Union
 
 from pydantic import (
     BaseModel,
@@ -42,53 +42,37 @@ class Model(BaseModel):
         return self._field_locations.get(field, self._location)
 
 
-def reading_text(entry: Model) -> list[str]:
-    """The text a reader reads in an entry (for word counts and page estimates): not its type, paths or flags."""
-    skip = {"type", "src", "alt", "decorative"}
-    return [value for key, value in entry if key not in skip and isinstance(value, str)]
+class Entry(Model):
+    """An entry of a declared type (bookforge.manuscript.types): scenes, notes and figures are declared in the base
+    layout, other types by the book or its layouts. Each type's class is made from its declaration
+    (bookforge.manuscript.entries), so this class has only what every entry has."""
+
+    declared: ClassVar[Any] = None
+    """The type's declaration (a types.DeclaredType), set on each made class."""
+    type: str
+    """The entry's type, e.g. `scene`."""
 
 
-class Scene(Model):
-    """A memorable scene: what happens, and why it counts in the story."""
+@dataclass(frozen=True)
+class ImageUse:
+    """An image an entry shows: the `src` of an image field, with its text alternative."""
 
-    type: Literal["scene"]
-    title: Line
-    """The scene's title."""
-    text: Prose
-    """What happens in the scene."""
-    context: Prose
-    """Where the scene stands in the story and why it counts."""
-
-
-class Note(Model):
-    """A behind-the-scenes note: a fact about the making, and why it matters."""
-
-    type: Literal["note"]
-    title: Line
-    """The note's title."""
-    text: Prose
-    """The fact itself."""
-    why_it_matters: Prose
-    """What the fact changes for the reader or viewer."""
+    src: str
+    alt: str | None
+    decorative: bool
+    entry: Entry
+    field: str
 
 
-class Figure(Model):
-    """An image from the project's assets/, with a text alternative and an optional caption."""
-
-    type: Literal["figure"]
-    src: Line
-    """The image file, relative to the project's assets/ folder, e.g. `images/launch.jpg` (PNG, JPEG, GIF or SVG)."""
-    alt: Line | None = None
-    """What the image shows, for readers who cannot see it; required unless `decorative: true`."""
-    caption: Line | None = None
-    """A caption under the image, with inline Markdown."""
-    decorative: bool = False
-    """`true` for an image that carries no information (an ornament): readers skip it and it needs no `alt`."""
+def reading_text(entry: Entry) -> list[str]:
+    """The text a reader reads in an entry (for word counts and page estimates): its text fields as declared, not
+    its type, image paths, text alternatives, numbers or flags."""
+    return entry.declared.reading_text(entry)
 
 
-Entry = Annotated[Union[Scene, Note, Figure], Field(discriminator="type")]
-ENTRY_TYPES: dict[str, type[Model]] = {"scene": Scene, "note": Note, "figure": Figure}
-"""Entry types by the `type:` an author writes; a new type is a model here and a template in the layout."""
+def image_uses(entry: Entry) -> list[ImageUse]:
+    """The images an entry shows, in the order its type declares its image fields."""
+    return entry.declared.image_uses(entry)
 
 
 class Chapter(Model):
@@ -102,6 +86,8 @@ class Chapter(Model):
     """Text before the first entry."""
     entries: tuple[Entry, ...] = ()
     """The chapter's entries in reading order; each has a `type`."""
+    # A book's chapters are validated by a subclass whose `entries` are the union of the types it declares
+    # (bookforge.manuscript.entries.entry_models).
     _source: str = PrivateAttr(default="")
 
     @property
@@ -189,7 +175,6 @@ FileItem = Annotated[
     ],
     Discriminator(_content_kind, custom_error_type="content_item", custom_error_message=f"expected {_FILE_MESSAGE}"),
 ]
-EntryTypeName = Literal["scene", "note", "figure"]
 LAYOUT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
 """A layout is named (a folder of layouts/), never given as a path."""
 
@@ -207,7 +192,7 @@ class Edition(Model):
     """A line for the title page and copyright page, e.g. `Large Print Edition`."""
     exclude: tuple[Line, ...] = ()
     """Manuscript files (as named in `contents`) that this edition leaves out."""
-    entry_types: tuple[EntryTypeName, ...] | None = None
+    entry_types: tuple[Line, ...] | None = None
     """Only entries of these types, e.g. `[scene]` for a film companion; all types when not given."""
     extra: tuple[FileItem, ...] = ()
     """Files only this edition has: `frontmatter: FILE` (e.g. a foreword), `chapter: FILE`, `backmatter: FILE`."""
@@ -269,17 +254,19 @@ class Book:
     extras: Mapping[str, tuple[Part, ...]] = field(default_factory=dict)
     """Parts that only one edition has, by edition name."""
     images: Mapping[str, ImageFile] = field(default_factory=dict)
-    """The images figures name, by `src`, read and checked at load: later stages read no files."""
+    """The images entries name, by `src`, read and checked at load: later stages read no files."""
+    entry_types: Any = None
+    """The entry types declared for this book (a types.EntryTypes): bookforge's, its layouts' and its own."""
 
     @property
     def chapters(self) -> tuple[Chapter, ...]:
         return tuple(part.chapter for part in self.parts if part.chapter is not None)
 
 
-def figures(parts: tuple[Part, ...]) -> tuple[Figure, ...]:
-    """The figures of these parts, in reading order."""
-    return tuple(entry for part in parts if part.chapter is not None
-                 for entry in part.chapter.entries if isinstance(entry, Figure))
+def figures(parts: tuple[Part, ...]) -> tuple[ImageUse, ...]:
+    """The images the entries of these parts show (figures and every other image field), in reading order."""
+    return tuple(use for part in parts if part.chapter is not None
+                 for entry in part.chapter.entries for use in image_uses(entry))
 
 
 def edition_parts(book: Book, name: str) -> tuple[Part, ...]:
