@@ -131,7 +131,7 @@ def _package(rendition: Rendition, modified: datetime, cover_image: bytes, page_
         nav.add_link(href=path, rel="stylesheet", type="text/css")
     book.add_item(nav)
     book.add_item(epub.EpubNcx())
-    book.toc = [epub.Link(d.href, d.title, f"toc-{d.id}") for d in rendition.documents if d.in_toc]
+    book.toc = [_toc_item(d) for d in rendition.documents if d.in_toc]
     first_body = next((d for d in rendition.documents if d.role == "body"), rendition.documents[0])
     book.guide = [{"type": "cover", "href": epubcover.PAGE_FILE, "title": rendition.labels["cover"]}]
     book.guide += [{"type": LANDMARKS[d.kind], "href": d.href, "title": _landmark_title(d, rendition)}
@@ -139,6 +139,14 @@ def _package(rendition: Rendition, modified: datetime, cover_image: bytes, page_
     book.guide.append({"type": "text", "href": first_body.href, "title": rendition.labels["start"]})
     book.spine = documents
     return book, page_list
+
+
+def _toc_item(document):
+    """A document's line in the nav and the NCX, with the entries it lists under it (types with `contents: true`)."""
+    if not document.contents:
+        return epub.Link(document.href, document.title, f"toc-{document.id}")
+    return (epub.Section(document.title, document.href),
+            [epub.Link(href, title, f"toc-{document.id}-{n}") for n, (href, title) in enumerate(document.contents, 1)])
 
 
 def _landmark_title(document, rendition: Rendition) -> str:

@@ -23,14 +23,13 @@ from bookforge.layout.language import labels_for
 from bookforge.manuscript.model import (
     Book,
     Edition,
-    Figure,
     ImageFile,
-    Model,
     Part,
     edition_parts,
     figures,
 )
 from bookforge.render import markup
+from bookforge.render.entries import EntryViews, uses_declared_types
 
 ROLE_SEMANTICS = {
     # part kind or role -> (epub:type, ARIA role or "")
@@ -55,6 +54,8 @@ class RenderedDocument:
     role: str
     content: str
     in_toc: bool = True
+    contents: tuple[tuple[str, str], ...] = ()
+    """(href, title) of the entries (or groups of entries) this document lists under its own line in the contents."""
 
 
 @dataclass(frozen=True)
@@ -115,10 +116,11 @@ def render(book: Book, edition_name: str, layout: Layout, page_count: int | None
     labels = labels_for(lang)
     stylesheets = _stylesheets(env, layout, _css_context(book, layout, page_count))
     single_document = layout.format in PAGED_LAYOUTS  # one HTML document, laid out in pages
-    parts = [_part_view(part, lang, single_document, labels, book.images)
-             for part in edition_parts(book, edition_name)]
+    edition = edition_parts(book, edition_name)
+    entries = EntryViews(edition, lang, single_document, book.images)
+    parts = [_part_view(part, lang, single_document, labels, entries) for part in edition]
     context = {"book": book_view(book, edition_name), "settings": layout.settings, "labels": labels,
-               "toc": [{key: p[key] for key in ("id", "kind", "role", "href", "title", "title_text")}
+               "toc": [{key: p[key] for key in ("id", "kind", "role", "href", "title", "title_text", "contents")}
                        for p in parts if p["kind"] == "chapter"],
                "stylesheets": [path for path, _ in stylesheets], "edition_format": layout.format}
     rendered = _render_parts(env, layout, context, parts, {} if fragments is None else fragments)
@@ -142,7 +144,8 @@ def render(book: Book, edition_name: str, layout: Layout, page_count: int | None
         documents = tuple(
             RenderedDocument(p["id"], p["href"], p["title_text"], p["kind"], p["role"],
                              _render(env, "document.xhtml", {**context, "part": p}, layout),
-                             in_toc=p["kind"] == "chapter")
+                             in_toc=p["kind"] == "chapter",
+                             contents=tuple((c["href"], c["title_text"]) for c in p["contents"]))
             for p in parts)
         chunks = ()
     return _rendition(book, edition_name, layout, documents, stylesheets, labels, rendered, chunks)
@@ -229,46 +232,27 @@ GENERATED_TITLES = {"title-page": "title_page", "copyright-page": "copyright", "
 
 
 def _part_view(part: Part, lang: str, single_document: bool, labels: dict[str, str],
-               images: Mapping[str, ImageFile]) -> dict[str, Any]:
+               entries: EntryViews) -> dict[str, Any]:
     epub_type, aria_role = ROLE_SEMANTICS[part.kind if part.kind != "chapter" else part.role]
     view: dict[str, Any] = {
         "id": part.id, "kind": part.kind, "role": part.role, "template": f"{part.kind}.html",
         "epub_type": epub_type, "aria_role": aria_role,
         "href": f"#{part.id}" if single_document else f"{part.id}.xhtml",
         "title_text": labels[GENERATED_TITLES[part.kind]] if part.kind in GENERATED_TITLES else "",
-        "entries": [],
+        "entries": [], "contents": [],
     }
     chapter = part.chapter
     if chapter is None:
         return view
+    entry_views, contents = entries.chapter(part)
     view.update(
         title=Markup(markup.heading(chapter.title, lang)),
         title_text=markup.plain(chapter.title, lang),
         running_head=markup.plain(chapter.short_title or chapter.title, lang),
         introduction=Markup(markup.prose(chapter.introduction, lang)) if chapter.introduction else None,
-        entries=[_entry_view(entry, f"{part.id}-entry-{n}", lang, images)
-                 for n, entry in enumerate(chapter.entries, 1)],
+        entries=entry_views,
+        contents=contents,
     )
-    return view
-
-
-def _entry_view(entry: Model, entry_id: str, lang: str, images: Mapping[str, ImageFile]) -> dict[str, Any]:
-    view: dict[str, Any] = {"id": entry_id, "template": f"entry-{entry.type}.html"}
-    if isinstance(entry, Figure):
-        # A decorative image has an empty alt, whatever the manuscript says: readers skip it.
-        alt = "" if entry.decorative or entry.alt is None else markup.plain(entry.alt, lang)
-        caption = Markup(markup.inline(entry.caption, lang)) if entry.caption else None
-        return {**view, "type": entry.type, "src": images[entry.src].path, "alt": alt, "caption": caption,
-                "decorative": entry.decorative}
-    for name in type(entry).model_fields:
-        value = getattr(entry, name)
-        if name == "type":
-            view[name] = value
-        elif name == "title":
-            view["title"] = Markup(markup.heading(value, lang))
-            view["title_text"] = markup.plain(value, lang)
-        else:
-            view[name] = Markup(markup.prose(value, lang))
     return view
 
 
@@ -316,7 +300,8 @@ def _stylesheets(env: SandboxedEnvironment, layout: Layout, context: dict[str, A
                 css = css_env.from_string(source).render(settings=layout.settings, **context)
             except jinja2.TemplateError as exc:
                 raise BookforgeError([_template_problem(exc, where)]) from None
-            sheets.append((f"styles/{depth}-{layer.name}-{name}", css))
+            if css.strip():  # a sheet for what this book does not have (entries.css) renders to nothing
+                sheets.append((f"styles/{depth}-{layer.name}-{name}", css))
     return tuple(sheets)
 
 
@@ -381,7 +366,8 @@ def _css_context(book: Book, layout: Layout, page_count: int | None) -> dict[str
     """What stylesheets see besides `settings`: the book's title and author (for running heads), the page."""
     meta, lang = book.metadata, book.metadata.language
     return {"book_title": markup.plain(meta.title, lang), "author": markup.plain(meta.creators[0].name, lang),
-            "page": page_geometry(layout.settings, page_count)}
+            "page": page_geometry(layout.settings, page_count),
+            "declared_entries": uses_declared_types(book.entry_types)}
 
 
 def _rendition(book: Book, edition_name: str, layout: Layout, documents: tuple[RenderedDocument, ...],
