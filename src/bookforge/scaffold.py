@@ -17,6 +17,8 @@ from bookforge.manuscript.schema import (
     SCHEMA_REF,
     write_schemas,
 )
+from bookforge.manuscript.types import TYPES_FILE, project_types
+from bookforge.starters import STARTERS
 
 BOOK_YAML = """\
 # yaml-language-server: $schema={schema}
@@ -34,7 +36,7 @@ contents:
   - title-page
   - copyright-page
   - table-of-contents
-  - chapter: 01-first-chapter.yaml
+  - chapter: {chapter}
 
 editions:
   ebook:
@@ -47,46 +49,32 @@ editions:
     identifier: urn:uuid:{paperback_id}
 """
 
-CHAPTER_YAML = """\
-# yaml-language-server: $schema={schema}
-title: The First Chapter
-introduction: >-
-  Text before the first entry. Paragraphs are separated by a blank line; *emphasis*, **strong** and
-  [links](https://example.org) work as in Markdown.
-entries:
-  - type: scene
-    title: A Scene
-    text: >-
-      What happens in the scene.
-    context: >-
-      Where the scene stands in the story, and why it counts.
-  - type: note
-    title: A Note
-    text: >-
-      A fact about the making of the work.
-    why_it_matters: >-
-      What the fact changes for the reader.
-"""
 
-
-def new_project(folder: Path, title: str) -> list[Path]:
-    """A book project with one chapter and two editions; refuses to write into a non-empty folder."""
+def new_project(folder: Path, title: str, kind: str = "companion") -> list[Path]:
+    """A book project with one chapter and two editions; refuses to write into a non-empty folder. `kind` (a key of
+    bookforge.starters.STARTERS) chooses its entry types and first chapter."""
     if folder.exists() and any(folder.iterdir()):
         raise BookforgeError([Diagnostic("folder-not-empty", f"`{folder}` is not empty", Location(str(folder)),
                                          "choose a new folder name")])
+    starter = STARTERS[kind]
     manuscript = folder / "manuscript"
     manuscript.mkdir(parents=True)
     ids = {name: uuid.uuid4() for name in ("work_id", "ebook_id", "paperback_id")}
     files = {
-        manuscript / "book.yaml": BOOK_YAML.format(schema=SCHEMA_REF + BOOK_SCHEMA, title=title, **ids),
-        manuscript / "01-first-chapter.yaml": CHAPTER_YAML.format(schema=SCHEMA_REF + CHAPTER_SCHEMA),
+        manuscript / "book.yaml": BOOK_YAML.format(schema=SCHEMA_REF + BOOK_SCHEMA, title=title,
+                                                   chapter=starter.chapter_file, **ids),
+        manuscript / starter.chapter_file: starter.chapter.format(schema=SCHEMA_REF + CHAPTER_SCHEMA),
         folder / ".gitignore": "/build/\n",
     }
+    if starter.types is not None:
+        files[manuscript / TYPES_FILE] = starter.types
+    files.update({folder / "assets" / path: text for path, text in starter.assets.items()})
     for path, text in files.items():
+        path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
     for name in ("layouts", "assets"):
-        (folder / name).mkdir()
-    return [*files, *write_schemas(manuscript / "schema")]
+        (folder / name).mkdir(exist_ok=True)
+    return [*files, *write_schemas(manuscript / "schema", project_types(folder))]
 
 
 def new_layout(root: Path, name: str, parent: str) -> list[Path]:
