@@ -8,13 +8,15 @@ dictionary's letter-by-letter order); a few languages put some letters after oth
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from typing import Any
 
 from bookforge.manuscript.model import Chapter, Entry
 
-_AFTER_Z = "z\U0010ffff"
+# Letters that sort as letters of their own: by the letter they come after (and their rank there), or after `z`.
+_AFTER_Z = "z"
 TAILORINGS: dict[str, dict[str, tuple[str, int]]] = {
     "es": {"ñ": ("n", 1)},
     "sv": {"å": (_AFTER_Z, 1), "ä": (_AFTER_Z, 2), "æ": (_AFTER_Z, 2), "ö": (_AFTER_Z, 3), "ø": (_AFTER_Z, 3)},
@@ -30,43 +32,51 @@ OTHER = "#"
 """The group of entries that start with a digit or a sign."""
 
 
-def sort_key(text: str, language: str) -> tuple:
-    """A key that sorts `text` in the alphabetical order of `language` (a BCP 47 tag)."""
-    tailoring = TAILORINGS.get(language.split("-")[0].lower(), {})
-    letters: list[tuple[str, int]] = []
-    accents: list[str] = []
-    cases: list[bool] = []
+@functools.lru_cache(maxsize=32)
+def _table(language: str) -> dict[str, tuple[str, str, str, str]]:
+    """Each character's (primary, accent, case, initial) in `language`, filled in as characters are met."""
+    return {}
+
+
+def _character(char: str, tailoring: dict[str, tuple[str, int]]) -> tuple[str, str, str, str]:
+    lower = char.lower()
+    case = ("1" if char.isupper() else "0") if char.isalnum() else ""
+    if lower in tailoring:
+        after, rank = tailoring[lower]
+        # Sorts after every word that has `after` in its place: a code point above any letter, then its rank.
+        return f"{after}\U000f0000{chr(0xF0000 + rank)}", "", case, char.upper()
+    decomposed = unicodedata.normalize("NFKD", lower)
+    base = "".join(_EXPANSIONS.get(c, c) for c in decomposed if not unicodedata.combining(c))
+    letters = "".join(c for c in base if c.isalnum())
+    if not letters:
+        return "", "", case, ""
+    accents = "".join(c for c in decomposed if unicodedata.combining(c)) + "\x00"
+    return letters, accents, case, letters[0].upper() if letters[0].isalpha() else OTHER
+
+
+def _characters(text: str, language: str) -> list[tuple[str, str, str, str]]:
+    primary = language.split("-")[0].lower()
+    table, tailoring = _table(primary), TAILORINGS.get(primary, {})
+    found = []
     for char in unicodedata.normalize("NFC", _MARKUP.sub("", text)):
-        lower = char.lower()
-        if lower in tailoring:
-            letters.append(tailoring[lower])
-            accents.append("")
-        else:
-            decomposed = unicodedata.normalize("NFKD", lower)
-            base = "".join(c for c in decomposed if not unicodedata.combining(c))
-            base = "".join(_EXPANSIONS.get(c, c) for c in base)
-            letters.extend((c, 0) for c in base if c.isalnum())
-            if any(c.isalnum() for c in base):
-                accents.append("".join(c for c in decomposed if unicodedata.combining(c)))
-        if char.isalnum():
-            cases.append(char.isupper())
-    return tuple(letters), tuple(accents), tuple(cases), text
+        known = table.get(char)
+        if known is None:
+            known = table[char] = _character(char, tailoring)
+        found.append(known)
+    return found
+
+
+def sort_key(text: str, language: str) -> tuple[str, str, str, str]:
+    """A key that sorts `text` in the alphabetical order of `language` (a BCP 47 tag): letters without their
+    accents first, then accents, then case (lower first), then the text as written."""
+    characters = _characters(text, language)
+    return ("".join(c[0] for c in characters), "".join(c[1] for c in characters),
+            "".join(c[2] for c in characters), text)
 
 
 def initial(text: str, language: str) -> str:
     """The letter `text` is filed under: `Éclair` under `E`, Spanish `ñandú` under `Ñ`, `1984` under `#`."""
-    tailoring = TAILORINGS.get(language.split("-")[0].lower(), {})
-    for char in unicodedata.normalize("NFC", _MARKUP.sub("", text)):
-        lower = char.lower()
-        if lower in tailoring:
-            return char.upper()
-        base = "".join(c for c in unicodedata.normalize("NFKD", lower) if not unicodedata.combining(c))
-        base = "".join(_EXPANSIONS.get(c, c) for c in base)
-        if any(c.isalpha() for c in base):
-            return next(c for c in base if c.isalpha()).upper()
-        if any(c.isalnum() for c in base):
-            return OTHER
-    return OTHER
+    return next((c[3] for c in _characters(text, language) if c[3]), OTHER)
 
 
 def group_label(entry: Entry, language: str) -> str | None:

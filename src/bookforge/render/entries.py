@@ -4,7 +4,8 @@ labelled, references as links, and group headings and contents lines for the typ
 from __future__ import annotations
 
 import html
-from collections.abc import Mapping
+import re
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from markupsafe import Markup
@@ -21,6 +22,21 @@ SHORT_KINDS = ("line", "number", "choice", "boolean", "reference")
 """Kinds set together on one line (`Serves 4 · Time 1 hour`) when they follow one another; so are lists of
 references (`See also Pea Soup, Lentil Soup`)."""
 PAGE_ABBREVIATIONS = {"en": "p.", "es": "p.", "fr": "p.", "it": "p.", "pt": "p.", "de": "S.", "nl": "p."}
+# Words (letters and digits) parted by one space or a comma, semicolon, colon or middle dot, with an optional stop
+# at the end: no Markdown, nothing for the typographer to change and nothing to escape. A dictionary's fields are
+# mostly such text (`noun`, `a·ban·don`, `To leave behind for good.`): they skip the Markdown parser, whose output
+# for them is the text itself (tests/test_types.py checks that on every such value of the test books).
+PLAIN = re.compile(r"[^\W_]+(?:(?:[,;:]? |·)[^\W_]+)*[.!?]?")
+
+
+def inline(text: str, language: str) -> str:
+    """markup.inline, without the parser for plain text."""
+    return text if PLAIN.fullmatch(text) else markup.inline(text, language)
+
+
+def prose(text: str, language: str) -> str:
+    """markup.prose, without the parser for one plain sentence (one that starts with a number could be a list)."""
+    return f"<p>{text}</p>" if PLAIN.fullmatch(text) and not text[0].isdigit() else markup.prose(text, language)
 
 
 class EntryViews:
@@ -28,8 +44,11 @@ class EntryViews:
     a reference also gives the page it leads to."""
 
     def __init__(self, parts: tuple[Part, ...], language: str, single_document: bool,
-                 images: Mapping[str, ImageFile]):
+                 images: Mapping[str, ImageFile], templates: Collection[str] = ()):
         self.language, self.paged, self.images = language, single_document, images
+        self.templates = frozenset(templates)
+        """The template names the layout chain has: a type's own `entry-<type>.html`, or the generic one."""
+        self._labels: dict[str, dict[str, str]] = {}
         self.hrefs: dict[int, str] = {}
         for part in parts:
             if part.chapter is not None:
@@ -68,9 +87,12 @@ class EntryViews:
         template. A field that serves an image (its text alternative, its decorative flag) is the image's."""
         kind = entry.declared
         lang = self.language
-        labels = {name: kind.label(name, lang) for name in kind.fields}
+        labels = self._labels.get(kind.name)
+        if labels is None:
+            labels = self._labels[kind.name] = {name: kind.label(name, lang) for name in kind.fields}
+        own = f"entry-{kind.name}.html"
         view: dict[str, Any] = {
-            "id": entry_id, "template": (f"entry-{kind.name}.html", GENERIC_TEMPLATE), "type": kind.name,
+            "id": entry_id, "template": own if own in self.templates else GENERIC_TEMPLATE, "type": kind.name,
             "level": level, "ornament": kind.declaration.ornament, "labels": labels, "group_heading": "",
             "paged": self.paged, "title": None, "title_text": ""}
         fields: list[dict[str, Any]] = []
@@ -103,7 +125,7 @@ class EntryViews:
         if field.kind in ("line", "prose", "reference"):
             return self._item(field.kind, value, field)
         if field.kind == "choice":
-            return Markup(markup.inline(value, self.language))
+            return Markup(inline(value, self.language))
         if field.kind == "number":
             return str(int(value)) if float(value).is_integer() else str(value)
         if field.kind == "boolean":
@@ -120,8 +142,8 @@ class EntryViews:
 
     def _item(self, kind: str, value: str, field: FieldDeclaration) -> Any:
         if kind == "prose":
-            return Markup(markup.prose(value, self.language))
-        text = Markup(markup.inline(value, self.language))
+            return Markup(prose(value, self.language))
+        text = Markup(inline(value, self.language))
         if kind == "line":
             return text
         key = reference_key(value)

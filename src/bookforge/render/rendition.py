@@ -117,7 +117,8 @@ def render(book: Book, edition_name: str, layout: Layout, page_count: int | None
     stylesheets = _stylesheets(env, layout, _css_context(book, layout, page_count))
     single_document = layout.format in PAGED_LAYOUTS  # one HTML document, laid out in pages
     edition = edition_parts(book, edition_name)
-    entries = EntryViews(edition, lang, single_document, book.images)
+    entries = EntryViews(edition, lang, single_document, book.images,
+                         {name for layer in layout.chain for name in layer.templates})
     parts = [_part_view(part, lang, single_document, labels, entries) for part in edition]
     context = {"book": book_view(book, edition_name), "settings": layout.settings, "labels": labels,
                "toc": [{key: p[key] for key in ("id", "kind", "role", "href", "title", "title_text", "contents")}
