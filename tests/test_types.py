@@ -22,14 +22,14 @@ from bookforge.errors import BookforgeError
 from bookforge.manuscript.load import load_book
 from bookforge.manuscript.ordering import initial, sort_key
 from bookforge.manuscript.schema import schemas
-from bookforge.manuscript.types import load_entry_types, project_types
+from bookforge.manuscript.typeload import load_entry_types, project_types
 from bookforge.render import markup
 from bookforge.render.entries import PLAIN, inline, prose
 
 REPO = Path(__file__).resolve().parent.parent
 BOOKS = Path(__file__).parent / "books"
 sys.path.insert(0, str(BOOKS))
-from make_dictionary import make as make_dictionary  # noqa: E402
+from make_dictionary import make as make_dictionary
 
 
 def book_copy(name: str, tmp_path: Path) -> Path:

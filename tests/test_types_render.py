@@ -6,9 +6,9 @@ from __future__ import annotations
 import io
 import re
 import shutil
-import zipfile
 import sys
-from datetime import datetime, timezone
+import zipfile
+from datetime import UTC, datetime
 from pathlib import Path
 
 import lxml.html
@@ -24,7 +24,7 @@ REPO = Path(__file__).resolve().parent.parent
 BOOKS = Path(__file__).parent / "books"
 XHTML = "{http://www.w3.org/1999/xhtml}"
 sys.path.insert(0, str(BOOKS))
-from make_dictionary import make as make_dictionary  # noqa: E402
+from make_dictionary import make as make_dictionary
 
 
 def renditions(root: Path) -> dict[str, Rendition]:
@@ -114,11 +114,11 @@ def test_the_contents_list_the_entries_or_groups_of_types_that_ask(books):
         "Leek and Potato Soup", "Pea and Mint Soup", "Lentil Soup with Lemon", "Chicken Broth"]
 
     dictionary = books["dictionary"]["ebook"]
-    epub = write_epub(dictionary, datetime(2026, 1, 1, tzinfo=timezone.utc), b"\xff\xd8\xff\xd9")
+    epub = write_epub(dictionary, datetime(2026, 1, 1, tzinfo=UTC), b"\xff\xd8\xff\xd9")
     nav = etree.fromstring(zipfile.ZipFile(io.BytesIO(epub)).read("EPUB/nav.xhtml"))
     toc = nav.find(f".//{XHTML}nav")
-    chapter = [li for li in toc.iter(f"{XHTML}li") if li.find(f"{XHTML}a") is not None
-               and li.find(f"{XHTML}a").text == "A–L"][0]
+    chapter = next(li for li in toc.iter(f"{XHTML}li") if li.find(f"{XHTML}a") is not None
+                   and li.find(f"{XHTML}a").text == "A–L")
     letters = [a.text for a in chapter.iterfind(f"{XHTML}ol/{XHTML}li/{XHTML}a")]
     assert letters[:3] == ["A", "B", "C"]
     assert all(re.fullmatch(r"a-l\.xhtml#a-l-group-\d+", a.get("href"))

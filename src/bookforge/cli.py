@@ -190,7 +190,7 @@ def schema(project: Path, output: Path | None) -> None:
     run it again after changing a type.
     """
     from bookforge.manuscript.schema import write_schemas
-    from bookforge.manuscript.types import project_types
+    from bookforge.manuscript.typeload import project_types
 
     for path in write_schemas(output or project / "manuscript" / "schema", project_types(project)):
         click.echo(f"  wrote {_shown(path)}")

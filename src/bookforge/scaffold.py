@@ -17,7 +17,8 @@ from bookforge.manuscript.schema import (
     SCHEMA_REF,
     write_schemas,
 )
-from bookforge.manuscript.types import TYPES_FILE, project_types
+from bookforge.manuscript.typeload import project_types
+from bookforge.manuscript.types import TYPES_FILE
 from bookforge.starters import STARTERS
 
 BOOK_YAML = """\

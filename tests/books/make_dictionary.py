@@ -315,7 +315,7 @@ def entries(rng: random.Random) -> list[dict]:
     for word, gloss in _pairs(VERBS):
         add(word, "verb", [gloss[0].upper() + gloss[1:] + "."], origin(word), [])
         add(_stem(word, "er"), "noun", [f"One who or that which likes to {word}."], f"From *{word}* + *-er*.", [word])
-        add(_stem(word, "ing"), "noun", [f"The act of one who {word}s.", f"An instance of this."],
+        add(_stem(word, "ing"), "noun", [f"The act of one who {word}s.", "An instance of this."],
             f"From *{word}* + *-ing*.", [word])
         add(_stem(word, "ed"), "adjective", [f"That has been {_stem(word, 'ed')}."], f"From *{word}* + *-ed*.", [word])
     seen_nouns: set[str] = set()

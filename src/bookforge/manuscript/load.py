@@ -33,7 +33,7 @@ from bookforge.manuscript.model import (
 )
 from bookforge.manuscript.ordering import arranged
 from bookforge.manuscript.references import check_references
-from bookforge.manuscript.types import (
+from bookforge.manuscript.typeload import (
     check_edition_types,
     edition_layouts,
     load_entry_types,

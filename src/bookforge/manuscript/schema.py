@@ -7,7 +7,8 @@ from pathlib import Path
 
 from bookforge.manuscript.entries import entry_models
 from bookforge.manuscript.model import BookFile
-from bookforge.manuscript.types import KINDS, TYPE_NAME, EntryTypes, TypeDeclaration, load_entry_types
+from bookforge.manuscript.typeload import load_entry_types
+from bookforge.manuscript.types import KINDS, TYPE_NAME, EntryTypes, TypeDeclaration
 
 SCHEMA_REF = "schema/"
 """Where manuscript files find their schemas, relative to manuscript/."""
