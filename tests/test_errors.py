@@ -28,6 +28,8 @@ TESTED_ELSEWHERE = {
     "text-too-long": "tests/manuscript/test_limits.py (a 1 MB paragraph)",
     "too-many-entries": "tests/manuscript/test_limits.py (1,000 entries)",
     "too-many-parts": "tests/manuscript/test_limits.py (300 items)",
+    "too-many-types": "tests/manuscript/test_limits.py (101 entry types)",
+    "too-many-fields": "tests/manuscript/test_limits.py (41 fields in one type)",
     "book-too-large": "tests/manuscript/test_limits.py (4 MB of manuscript)",
     "file-unreadable": "tests/manuscript/test_load.py (a file open() refuses)",
     "bad-environment": "tests/build/test_build.py (SOURCE_DATE_EPOCH)",

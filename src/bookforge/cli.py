@@ -180,13 +180,19 @@ def import_text(text_file: Path, output: Path, force: bool) -> None:
 
 
 @main.command()
-@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path),
-              default=Path("manuscript/schema"), show_default=True, help="Folder for the schema files.")
-def schema(output: Path) -> None:
-    """Write the JSON Schemas of book.yaml and chapter files, for editors that complete and check keys."""
-    from bookforge.manuscript.schema import write_schemas
+@project_option
+@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder for the schema files (default: manuscript/schema in the project).")
+def schema(project: Path, output: Path | None) -> None:
+    """Write the JSON Schemas of book.yaml, chapter files and types.yaml, for editors that complete and check keys.
 
-    for path in write_schemas(output):
+    Chapter files' entries get the project's entry types (bookforge's, its layouts' and manuscript/types.yaml's):
+    run it again after changing a type.
+    """
+    from bookforge.manuscript.schema import write_schemas
+    from bookforge.manuscript.typeload import project_types
+
+    for path in write_schemas(output or project / "manuscript" / "schema", project_types(project)):
         click.echo(f"  wrote {_shown(path)}")
 
 
@@ -266,14 +272,22 @@ def layouts(name: str | None, project: Path) -> None:
 @main.command()
 @click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--title", default="Untitled Book", show_default=True, help="The book's title.")
-def new(folder: Path, title: str) -> None:
-    """Create a new book project in FOLDER: book.yaml, one chapter, an ebook and a paperback edition.
+@click.option("--kind", type=click.Choice(["companion", "dictionary", "cookbook", "field-guide"]),
+              default="companion", show_default=True,
+              help="What the book is: its entry types (manuscript/types.yaml) and a first chapter of them.")
+def new(folder: Path, title: str, kind: str) -> None:
+    """Create a new book project in FOLDER: book.yaml, a first chapter, an ebook and a paperback edition.
 
+    \b
+    --kind companion     scenes and notes (bookforge's own types) with prose, and a Markdown chapter
+    --kind dictionary    headwords sorted under their letters, with senses and cross references
+    --kind cookbook      recipes with ingredients and numbered steps, listed in the contents
+    --kind field-guide   species, each with a figure
     The project builds at once: `cd FOLDER && bookforge build`.
     """
     from bookforge.scaffold import new_project
 
-    for path in new_project(folder, title):
+    for path in new_project(folder, title, kind):
         click.echo(f"  wrote {_shown(path)}")
     click.echo(f"Next: cd {folder} && bookforge build")
 

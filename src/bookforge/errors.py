@@ -74,8 +74,20 @@ CODES: dict[str, str] = {
     "too-many-parts": "`contents` names more items than allowed: put several chapters into one file",
     "too-many-entries": "a chapter, or the whole book, has more entries than allowed: split it",
     "book-too-large": "all the manuscript files together are over the size limit: make several volumes",
-    # Figures
-    "missing-alt": "a figure has no `alt` text: describe the image, or mark it `decorative: true`",
+    # Entry types (types.yaml: the book's own, or its layouts') and the references between entries
+    "bad-type-name": "an entry type's name is not lower-case letters, digits and `-`, starting with a letter",
+    "bad-field-name": "a field's name is not lower-case letters, digits and `_`, starting with a letter",
+    "reserved-name": "a type or field takes a name bookforge uses itself (`chapter`, `part`, `id`...): rename it",
+    "duplicate-type": "an entry type is declared twice (or takes the name of `scene`, `note`, `figure`): rename one",
+    "bad-declaration": "a type's option names no field of the right kind, or belongs to another kind of field",
+    "bad-default": "a field's `default` is not a value of its kind, or the field is also `required`",
+    "too-many-types": "more entry types are declared than allowed: merge some",
+    "too-many-fields": "an entry type has more fields than allowed: split it into two types",
+    "unknown-reference": "a reference names no entry of the types it may refer to, often misspelt",
+    "ambiguous-reference": "a reference names a title that several entries have: give them different titles",
+    # Figures and other images
+    "missing-alt": "an image (a figure, an image field, an image in prose) has no text alternative: describe it, "
+                   "or mark it decorative",
     "not-an-image": "a figure's file is not a PNG, JPEG, GIF or self-contained SVG, or its name says otherwise",
     "image-too-large": "an image has too many bytes or pixels: save it smaller",
     "remote-image": "a figure names a URL: download the image into assets/ (remote images are off by default)",

@@ -17,6 +17,9 @@ from bookforge.manuscript.schema import (
     SCHEMA_REF,
     write_schemas,
 )
+from bookforge.manuscript.typeload import project_types
+from bookforge.manuscript.types import TYPES_FILE
+from bookforge.starters import STARTERS, Starter
 
 BOOK_YAML = """\
 # yaml-language-server: $schema={schema}
@@ -35,8 +38,7 @@ contents:
   - title-page
   - copyright-page
   - table-of-contents
-  - chapter: 01-first-chapter.yaml      # a chapter in YAML: prose and typed entries
-  - chapter: 02-second-chapter.md       # or in Markdown, with its title in front matter
+{chapters}
 
 editions:
   ebook:
@@ -49,75 +51,41 @@ editions:
     identifier: urn:uuid:{paperback_id}
 """
 
-CHAPTER_YAML = """\
-# yaml-language-server: $schema={schema}
-title: The First Chapter
-# Prose goes in `>-` blocks: YAML reads them exactly as written (a `#`, a `*` or a `: ` in the text is safe).
-text: >-
-  The chapter's text, in Markdown. Paragraphs are separated by a blank line; *emphasis*, **strong** and
-  [links](https://example.org) work as in Markdown, and so do footnotes.[^1]
 
-  * * *
-
-  A line of three asterisks between paragraphs is a scene break, printed as the layout's ornament.
-
-  [^1]: A footnote: at the foot of the page in print, a pop-up note in the ebook.
-entries:
-  - type: scene
-    title: A Scene
-    text: >-
-      What happens in the scene.
-    context: >-
-      Where the scene stands in the story, and why it counts.
-  - text: >-
-      Prose between entries needs no `type`.
-  - type: note
-    title: A Note
-    text: >-
-      A fact about the making of the work.
-    why_it_matters: >-
-      What the fact changes for the reader.
-"""
-
-CHAPTER_MD = """\
----
-title: The Second Chapter
----
-A chapter can also be a Markdown file: the lines between the `---` hold its title (and `short_title` for the
-running heads), and the rest is its text.
-
-> A quotation, whose last line names its source.
->
-> — Someone Quoted
-
-::: verse
-Verse keeps its lines,
-  its indentation,
-
-and its stanzas.
-:::
-"""
-
-
-def new_project(folder: Path, title: str) -> list[Path]:
-    """A book project with one chapter and two editions; refuses to write into a non-empty folder."""
+def new_project(folder: Path, title: str, kind: str = "companion") -> list[Path]:
+    """A book project with its first chapters and two editions; refuses to write into a non-empty folder. `kind` (a
+    key of bookforge.starters.STARTERS) chooses its entry types and chapters."""
     if folder.exists() and any(folder.iterdir()):
         raise BookforgeError([Diagnostic("folder-not-empty", f"`{folder}` is not empty", Location(str(folder)),
                                          "choose a new folder name")])
+    starter = STARTERS[kind]
     manuscript = folder / "manuscript"
     manuscript.mkdir(parents=True)
     ids = {name: uuid.uuid4() for name in ("work_id", "ebook_id", "paperback_id")}
     files = {
-        manuscript / "book.yaml": BOOK_YAML.format(schema=SCHEMA_REF + BOOK_SCHEMA, title=title, **ids),
-        manuscript / "01-first-chapter.yaml": CHAPTER_YAML.format(schema=SCHEMA_REF + CHAPTER_SCHEMA),
-        manuscript / "02-second-chapter.md": CHAPTER_MD,
+        manuscript / "book.yaml": BOOK_YAML.format(schema=SCHEMA_REF + BOOK_SCHEMA, title=title,
+                                                   chapters=_contents_lines(starter), **ids),
+        manuscript / starter.chapter_file: starter.chapter.format(schema=SCHEMA_REF + CHAPTER_SCHEMA),
+        **{manuscript / name: text for name, text in starter.more_chapters.items()},
         folder / ".gitignore": "/build/\n",
     }
+    if starter.types is not None:
+        files[manuscript / TYPES_FILE] = starter.types
+    files.update({folder / "assets" / path: text for path, text in starter.assets.items()})
     for path, text in files.items():
+        path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
     for name in ("layouts", "assets"):
-        (folder / name).mkdir()
-    return [*files, *write_schemas(manuscript / "schema")]
+        (folder / name).mkdir(exist_ok=True)
+    return [*files, *write_schemas(manuscript / "schema", project_types(folder))]
+
+
+def _contents_lines(starter: Starter) -> str:
+    """book.yaml's `contents` lines for the starter's chapter files, with what it says of each."""
+    lines = [f"  - chapter: {name}" for name in starter.chapters]
+    width = max(len(line) for line in lines) + 6
+    return "\n".join(f"{line:<{width}}# {starter.comments[name]}" if name in starter.comments else line
+                     for line, name in zip(lines, starter.chapters))
 
 
 def new_layout(root: Path, name: str, parent: str) -> list[Path]:

@@ -14,6 +14,7 @@ from bookforge.manuscript.load import (
     MAX_CONTENTS,
     MAX_MANUSCRIPT_BYTES,
 )
+from bookforge.manuscript.types import MAX_FIELDS, MAX_TYPES
 from bookforge.manuscript.yamlfile import (
     MAX_DEPTH,
     MAX_FILE_BYTES,
@@ -105,3 +106,22 @@ def test_deeply_nested_lists_are_refused_not_a_crash(depth: int):
     assert diagnostic.code == "too-deep" and diagnostic.location.line == 1
     assert diagnostic.message == f"lists and mappings are nested more than {MAX_DEPTH} levels deep"
 
+
+
+def test_a_book_declares_at_most_max_types_entry_types(tmp_path: Path):
+    root = tiny_project(tmp_path)
+    # bookforge declares three (scene, note, figure): the book's 98th type is one too many.
+    (root / "manuscript" / "types.yaml").write_text(
+        "".join(f"kind-{n}:\n  fields: {{title: line}}\n" for n in range(MAX_TYPES)), encoding="utf-8")
+
+    assert load_problems(root) == [f"manuscript/types.yaml:{2 * (MAX_TYPES - 3) + 1}:1: error[too-many-types]: more "
+                                   f"than {MAX_TYPES} entry types are declared"]
+
+
+def test_an_entry_type_has_at_most_max_fields_fields(tmp_path: Path):
+    root = tiny_project(tmp_path)
+    (root / "manuscript" / "types.yaml").write_text(
+        "recipe:\n  fields:\n" + "".join(f"    field_{n}: line\n" for n in range(MAX_FIELDS + 1)), encoding="utf-8")
+
+    assert load_problems(root) == [f"manuscript/types.yaml:2:3: error[too-many-fields]: `recipe` has "
+                                   f"{MAX_FIELDS + 1} fields; at most {MAX_FIELDS} are allowed"]

@@ -165,5 +165,5 @@ def test_prose_and_entries_alternate_in_a_chapter(tmp_path):
     assert [type(entry).__name__ for entry in harbour.entries] == ["Scene", "ProseBlock", "Note"]
     assert isinstance(harbour.entries[1], ProseBlock)
     assert [figure.src for figure in harbour.figures()] == ["images/harbour.png", "images/fleuron.svg"]
-    assert [str(figure.location_of("src")) for figure in harbour.figures()] == [
+    assert [str(figure.entry.location_of("src")) for figure in harbour.figures()] == [
         "manuscript/01-harbour.yaml:44:81", "manuscript/01-harbour.yaml:60:11"]

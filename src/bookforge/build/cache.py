@@ -222,6 +222,7 @@ def edition_inputs(book: Book, name: str, layout: Layout, source_date: str) -> s
         yield tool_fingerprint().encode()
         yield f"{name}\0{source_date}".encode()
         yield (root / "manuscript" / "book.yaml").read_bytes()
+        yield book.entry_types.fingerprint.encode() if book.entry_types else b""  # types.yaml, the layouts' types
         for part in edition_parts(book, name):
             if part.chapter is not None:
                 yield part.chapter.source.encode()

@@ -163,6 +163,16 @@ def _package(rendition: Rendition, modified: datetime, cover_image: bytes, page_
     return book, page_list
 
 
+def _toc_item(document, children: list | None = None):
+    """A document's line in the nav and the NCX, with what it lists under it: a part's chapters, or the entries of
+    the types with `contents: true`."""
+    children = (children or []) + [epub.Link(href, title, f"toc-{document.id}-{n}")
+                                   for n, (href, title) in enumerate(document.contents, 1)]
+    if not children and document.kind != "part":
+        return epub.Link(document.href, document.title, f"toc-{document.id}")
+    return (epub.Link(document.href, document.title, f"toc-{document.id}"), children)
+
+
 def _landmark_title(document, rendition: Rendition) -> str:
     return {"table-of-contents": rendition.labels["contents"], "title-page": rendition.labels["title_page"],
             "copyright-page": rendition.labels["copyright"]}.get(document.kind, document.title)
@@ -174,15 +184,13 @@ def _toc(rendition: Rendition) -> list:
     children: dict[str, list] = {}
     for document in listed:
         if document.division:
-            children.setdefault(document.division, []).append(epub.Link(document.href, document.title,
-                                                                        f"toc-{document.id}"))
+            children.setdefault(document.division, []).append(_toc_item(document))
     toc: list = []
     for document in listed:
-        link = epub.Link(document.href, document.title, f"toc-{document.id}")
         if document.kind == "part":
-            toc.append((link, children.get(document.id, [])))
+            toc.append(_toc_item(document, children.get(document.id, [])))
         elif not document.division or not any(d.id == document.division for d in listed):
-            toc.append(link)
+            toc.append(_toc_item(document))
     return toc
 
 

@@ -1,5 +1,5 @@
-"""The images figures name: read once at load, from the project's assets/ (or, when the book allows it, a public
-http(s) address), and checked from their bytes."""
+"""The images entries and prose name: read once at load, from the project's assets/ (or, when the book allows it, a
+public http(s) address), and checked from their bytes."""
 
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ from bookforge.files import (
     read_inside,
     refusal,
 )
-from bookforge.manuscript.model import Chapter, ImageFile
+from bookforge.manuscript.model import Chapter, ImageFile, ImageUse
 from bookforge.manuscript.svg import check_svg
 from bookforge.manuscript.svg import parser as svg_parser
 
@@ -49,34 +49,51 @@ RESERVED_IMAGES = frozenset({"images/cover.jpg"})
 SVG_ROOT = "{http://www.w3.org/2000/svg}svg"
 
 
-
 def load_images(root: Path, chapters: list[Chapter], problems: list[Diagnostic],
                  remote: bool = False) -> dict[str, ImageFile]:
-    """Every image the figures name, read once and checked: in the project's assets/, a real image, not too big.
+    """Every image the entries and prose name, read once and checked: in the project's assets/, a real image, not
+    too big.
 
     With `remote` (book.yaml's `remote_images: true`) an http(s) `src` is fetched, from public addresses only.
     """
     images: dict[str, ImageFile] = {}
     refused: dict[str, Diagnostic] = {}
     for chapter in chapters:
-        for entry in chapter.figures():  # figure entries, then images in the chapter's prose
-            if entry.alt is None and not entry.decorative:
-                problems.append(Diagnostic("missing-alt", "this figure has no `alt` text", entry.location,
-                                           "describe what the image shows in `alt:`, for readers who cannot see it; "
-                                           "write `decorative: true` instead when it only decorates"))
-            if entry.src in images:
+        for use in chapter.figures():  # its entries' images, then the images in its prose
+            src, where = use.src, _src_location(use)
+            if use.alt is None and not use.decorative:
+                problems.append(_missing_alt(use))
+            if src in images:
                 continue
-            if entry.src in refused:
+            if src in refused:
                 # Each use of a bad image is reported, so that the author finds every one.
-                problems.append(replace(refused[entry.src], location=entry.location_of("src")))
+                problems.append(replace(refused[src], location=where))
                 continue
-            image, problem = _image_problem(root, entry.src, entry.location_of("src"), remote)
+            image, problem = _image_problem(root, src, where, remote)
             if problem is not None:
-                refused[entry.src] = problem
+                refused[src] = problem
                 problems.append(problem)
             else:
-                images[entry.src] = image
+                images[src] = image
     return images
+
+
+def _src_location(use: ImageUse) -> Location | None:
+    """Where the image's file is named: the field itself (`src: ...`), or the `src` of its mapping."""
+    value = getattr(use.entry, use.field)
+    return use.entry.location_of(use.field) if isinstance(value, str) else value.location_of("src")
+
+
+def _missing_alt(use: ImageUse) -> Diagnostic:
+    """An image with neither a text alternative nor a mark as decoration, in the words its type's fields use."""
+    field = use.entry.declared.fields[use.field]
+    alt, decorative = (field.alt, field.decorative) if field.alt else ("alt", "decorative")
+    instead = f"; write `{decorative}: true` instead when it only decorates" if decorative else ""
+    hint = f"describe what the image shows in `{alt}:`, for readers who cannot see it{instead}"
+    if field.alt:
+        return Diagnostic("missing-alt", f"this {use.entry.type} has no `{alt}` text", use.entry.location, hint)
+    where = getattr(use.entry, use.field).location
+    return Diagnostic("missing-alt", f"the image `{use.field}` has no `alt` text", where, hint)
 
 
 def _image_problem(root: Path, src: str, where: Location | None,

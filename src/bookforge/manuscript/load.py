@@ -17,6 +17,7 @@ from bookforge.errors import (
     did_you_mean,
     display_path,
 )
+from bookforge.manuscript.entries import EntryModels, entry_models
 from bookforge.manuscript.images import load_images
 from bookforge.manuscript.markdown import SUFFIXES, is_markdown, read_markdown
 from bookforge.manuscript.model import (
@@ -32,7 +33,14 @@ from bookforge.manuscript.model import (
     FileRef,
     Part,
 )
+from bookforge.manuscript.ordering import arranged
+from bookforge.manuscript.references import check_references
 from bookforge.manuscript.textcheck import check_prose
+from bookforge.manuscript.typeload import (
+    check_edition_types,
+    edition_layouts,
+    load_entry_types,
+)
 from bookforge.manuscript.validate import validate
 from bookforge.manuscript.yamlfile import MAX_FILE_BYTES, YamlDocument, read_yaml
 
@@ -80,22 +88,34 @@ def read_book(root: Path) -> tuple[Book | None, Mapping[str, Edition] | None, li
     doc = read_yaml(book_path, shown, root)
     book_file = validate(BookFile, doc, problems)
     _check_contents_length(doc, problems)
+    # Entry types: bookforge's, the editions' layouts' and the book's own. Chapters are validated against them
+    # only when every declaration is right (a mistake in one would show as a mistake in every entry of the type).
+    declared_problems: list[Diagnostic] = []
+    types = load_entry_types(root, edition_layouts(doc.data), declared_problems)
+    problems.extend(declared_problems)
+    models = None if declared_problems else entry_models(types)
     # Chapter files are read even when book.yaml has problems, so the author sees every mistake at once.
     budget = _Budget(len(doc.source.encode("utf-8", "surrogatepass")))
-    chapters = {path: _load_chapter(root, relative, doc.where(path + (key,)), problems, budget,
+    chapters = {path: _load_chapter(root, relative, doc.where(path + (key,)), problems, budget, models,
                                     titled=key in TITLED_REFS)
                 for path, key, relative in _named_files(doc.data)[:MAX_CONTENTS * 2]}
     if book_file is not None:
         _check_exclusions(book_file, doc, problems)
         _check_isbns(book_file, doc, problems)
         check_prose(book_file.metadata, ("metadata",), doc, problems)
+        if not declared_problems:
+            check_edition_types(book_file.editions, types, doc, problems)
+    if chapters and all(chapter is not None for chapter in chapters.values()):  # else targets may be missing
+        check_references(list(chapters.values()), problems)
     remote = isinstance(doc.data, dict) and doc.data.get("remote_images") is True
-    divisions = _divisions(book_file, doc, problems) if book_file is not None else {}
+    divisions = _divisions(book_file, doc, problems, models) if book_file is not None else {}
     texts = [chapter for chapter in [*chapters.values(), *divisions.values()] if chapter is not None]
     images = load_images(root, texts, problems, remote)
     if book_file is None or problems:
         return None, book_file.editions if book_file is not None else None, problems
 
+    language = book_file.metadata.language
+    chapters = {path: arranged(chapter, language) if chapter is not None else None for path, chapter in chapters.items()}
     seen_ids: set[str] = {NOTES_ID}  # the id of the notes at the end of the book (render/matter.py), when a layout
     parts: list[Part] = []          # puts them there
     in_body = False
@@ -116,7 +136,7 @@ def read_book(root: Path) -> tuple[Book | None, Mapping[str, Edition] | None, li
                           for index, item in enumerate(edition.extra))
               for name, edition in book_file.editions.items() if edition.extra}
     return Book(metadata=book_file.metadata, parts=tuple(parts), editions=book_file.editions, root=str(root),
-                extras=extras, images=images), book_file.editions, []
+                extras=extras, images=images, entry_types=types), book_file.editions, []
 
 
 NOTES_ID = "book-notes"
@@ -124,16 +144,18 @@ TITLED_REFS = ("chapter", "frontmatter", "backmatter")
 """Files that must have a `title`; front and back matter of a type (`foreword: FILE`) are titled by it."""
 
 
-def _divisions(book_file: BookFile, doc: YamlDocument, problems: list[Diagnostic]) -> dict[int, Chapter]:
-    """Each `part:` of `contents` as the text of its title page, by its index in `contents`."""
+def _divisions(book_file: BookFile, doc: YamlDocument, problems: list[Diagnostic],
+               models: EntryModels | None) -> dict[int, Chapter]:
+    """Each `part:` of `contents` as the text of its title page, by its index in `contents` (a chapter of the
+    declared types' model, as every other text of the book is)."""
     found = {}
     for index, item in enumerate(book_file.contents):
         if isinstance(item, Division):
-            chapter = Chapter(title=item.part, text=item.text)
+            chapter = (models.chapter if models is not None else Chapter)(title=item.part, text=item.text)
             chapter._location = doc.where(("contents", index))
             chapter._field_locations = {"title": doc.where(("contents", index, "part")),
                                         "text": doc.where(("contents", index, "text"))}
-            chapter._prose_figures = tuple(check_prose(item, ("contents", index), doc, problems))
+            chapter._prose_figures = tuple(check_prose(item, ("contents", index), doc, problems, _figure(models)))
             chapter._source = doc.file  # a part's title and text are read from book.yaml
             found[index] = chapter
     return found
@@ -249,7 +271,9 @@ def _file_item(item: object, path: tuple) -> list[tuple[tuple, str, str]]:
 
 
 def _load_chapter(root: Path, relative: str, named_at: Location, problems: list[Diagnostic],
-                  budget: _Budget, *, titled: bool = True) -> Chapter | None:
+                  budget: _Budget, models: EntryModels | None, *, titled: bool = True) -> Chapter | None:
+    """The chapter file validated by `models.chapter` (a chapter whose entries are of the declared types; None when
+    the declarations have mistakes: the file is then read and checked, not validated)."""
     manuscript = root / MANUSCRIPT_DIR
     try:
         # resolve() follows every symbolic link, so a link that points out of the project is caught too.
@@ -296,15 +320,22 @@ def _load_chapter(root: Path, relative: str, named_at: Location, problems: list[
                                    f"{MAX_BOOK_ENTRIES:,} entries", named_at, "make one book of several volumes"))
         return None
     budget.entries += len(entries) if isinstance(entries, list) else 0
-    chapter = validate(Chapter, doc, problems)
+    if models is None:
+        return None
+    chapter = validate(models.chapter, doc, problems)
     if chapter is None:
         return None
     chapter._source = shown
     if titled and chapter.title is None:
         problems.append(Diagnostic("missing-key", "`title` is required here", doc.where((), key=True),
                                    f"`title`: {Chapter.model_fields['title'].description.split(';')[0]}"))
-    chapter._prose_figures = tuple(check_prose(chapter, (), doc, problems))
+    chapter._prose_figures = tuple(check_prose(chapter, (), doc, problems, _figure(models)))
     return chapter
+
+
+def _figure(models: EntryModels | None) -> type | None:
+    """The declared `figure` type's class, which images written in prose are made of."""
+    return models.entries["figure"] if models is not None else None
 
 
 def _existing_files_hint(manuscript: Path, relative: str) -> str:
@@ -320,9 +351,10 @@ def _existing_files_hint(manuscript: Path, relative: str) -> str:
 # Ids bookforge gives other things beside the parts' ids, in the same EPUB package or document: the package's
 # (ebooklib's `id`, `nav`, `ncx`; the cover's `cover` and `cover-image`; `subtitle`, `creatorN`; resources'
 # `r-...`), the page list's markers (`page-...`), Kobo's wrappers, and what the templates make of a part's id
-# (`ID-title`, `ID-entry-N`, `ID-entry-N-title`). A part id never has one of these forms, so no two ids meet.
+# (`ID-title`, `ID-entry-N`, `ID-entry-N-title`, a group of entries' `ID-group-N`). A part id never has one of these
+# forms, so no two ids meet.
 _TAKEN = re.compile(r"id|nav|ncx|cover|cover-image|subtitle|creator\d+|page|book-columns|book-inner|.*-title|"
-                    r".*-entry-\d+")
+                    r".*-entry-\d+|.*-group-\d+")
 _TAKEN_PREFIX = re.compile(r"(r|page)-")
 
 

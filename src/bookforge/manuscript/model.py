@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, ClassVar, Literal, Union
 
 from pydantic import Discriminator, Field, PrivateAttr, StringConstraints, Tag
 
@@ -30,53 +30,37 @@ from bookforge.manuscript.contents import (  # noqa: F401 - the model's public n
 )
 
 
-def reading_text(entry: Model) -> list[str]:
-    """The text a reader reads in an entry (for word counts and page estimates): not its type, paths or flags."""
-    skip = {"type", "src", "alt", "decorative"}
-    return [value for key, value in entry if key not in skip and isinstance(value, str)]
+class Entry(Model):
+    """An entry of a declared type (bookforge.manuscript.types): scenes, notes and figures are declared in the base
+    layout, other types by the book or its layouts. Each type's class is made from its declaration
+    (bookforge.manuscript.entries), so this class has only what every entry has."""
+
+    declared: ClassVar[Any] = None
+    """The type's declaration (a types.DeclaredType), set on each made class."""
+    type: str
+    """The entry's type, e.g. `scene`."""
 
 
-class Scene(Model):
-    """A memorable scene: what happens, and why it counts in the story."""
+@dataclass(frozen=True)
+class ImageUse:
+    """An image an entry shows: the `src` of an image field, with its text alternative."""
 
-    type: Literal["scene"]
-    title: Line
-    """The scene's title."""
-    text: Prose
-    """What happens in the scene."""
-    context: Prose
-    """Where the scene stands in the story and why it counts."""
-
-
-class Note(Model):
-    """A behind-the-scenes note: a fact about the making, and why it matters."""
-
-    type: Literal["note"]
-    title: Line
-    """The note's title."""
-    text: Prose
-    """The fact itself."""
-    why_it_matters: Prose
-    """What the fact changes for the reader or viewer."""
+    src: str
+    alt: str | None
+    decorative: bool
+    entry: Entry
+    field: str
 
 
-class Figure(Model):
-    """An image from the project's assets/, with a text alternative and an optional caption."""
-
-    type: Literal["figure"]
-    src: Line
-    """The image file, relative to the project's assets/ folder, e.g. `images/launch.jpg` (PNG, JPEG, GIF or SVG)."""
-    alt: Line | None = None
-    """What the image shows, for readers who cannot see it; required unless `decorative: true`."""
-    caption: Line | None = None
-    """A caption under the image, with inline Markdown."""
-    decorative: bool = False
-    """`true` for an image that carries no information (an ornament): readers skip it and it needs no `alt`."""
+def reading_text(entry: Entry) -> list[str]:
+    """The text a reader reads in an entry (for word counts and page estimates): its text fields as declared, not
+    its type, image paths, text alternatives, numbers or flags."""
+    return entry.declared.reading_text(entry)
 
 
-Entry = Annotated[Union[Scene, Note, Figure], Field(discriminator="type")]
-ENTRY_TYPES: dict[str, type[Model]] = {"scene": Scene, "note": Note, "figure": Figure}
-"""Entry types by the `type:` an author writes; a new type is a model here and a template in the layout."""
+def image_uses(entry: Entry) -> list[ImageUse]:
+    """The images an entry shows, in the order its type declares its image fields."""
+    return entry.declared.image_uses(entry)
 
 
 class ProseBlock(Model):
@@ -86,14 +70,15 @@ class ProseBlock(Model):
     """Paragraphs of Markdown, with the whole vocabulary of prose (README, "Prose")."""
 
 
-def _block_kind(value: Any) -> str:
+def block_kind(value: Any) -> str:
+    """Which member of `Block` a chapter's item is: prose (only `text`), or an entry."""
     if isinstance(value, ProseBlock) or (isinstance(value, dict) and set(value) == {"text"}):
         return "prose"
     return "entry"
 
 
 Block = Annotated[Union[Annotated[ProseBlock, Tag("prose")], Annotated[Entry, Tag("entry")]],
-                  Discriminator(_block_kind)]
+                  Discriminator(block_kind)]
 """An item of a chapter's `entries`: a typed entry, or prose (`- text: ...`)."""
 
 
@@ -112,8 +97,12 @@ class Chapter(Model):
     (`::: verse`), lists, tables, figures (`![alt](images/x.png)`)... (README, "Prose"); before the entries."""
     entries: tuple[Block, ...] = ()
     """The chapter's entries in reading order; each has a `type`, or is prose (`- text: ...`) between them."""
+    # A book's chapters are validated by a subclass whose typed entries are the union of the types it declares
+    # (bookforge.manuscript.entries.entry_models).
     _source: str = PrivateAttr(default="")
-    _prose_figures: tuple[Figure, ...] = PrivateAttr(default=())
+    _prose_figures: tuple[Entry, ...] = PrivateAttr(default=())
+    """The images written in its prose (`![alt](images/x.png)`), as entries of the declared `figure` type, located at
+    their `src` (set by the loader)."""
 
     @property
     def source(self) -> str:
@@ -121,13 +110,14 @@ class Chapter(Model):
         return self._source
 
     @property
-    def typed_entries(self) -> tuple[Model, ...]:
+    def typed_entries(self) -> tuple[Entry, ...]:
         """The entries that have a `type` (not the prose between them)."""
         return tuple(entry for entry in self.entries if not isinstance(entry, ProseBlock))
 
-    def figures(self) -> tuple[Figure, ...]:
-        """Every figure: the `type: figure` entries, then the images written in its prose."""
-        return tuple(e for e in self.entries if isinstance(e, Figure)) + self._prose_figures
+    def figures(self) -> tuple[ImageUse, ...]:
+        """Every image it shows: its entries' (`type: figure` and every other image field), then the images written
+        in its prose."""
+        return tuple(use for entry in (*self.typed_entries, *self._prose_figures) for use in image_uses(entry))
 
     def prose_texts(self) -> list[str]:
         """The text a reader reads outside the typed entries."""
@@ -198,7 +188,6 @@ class Metadata(Model):
     """The author's other books, for an `also-by` page in `contents`."""
 
 
-EntryTypeName = Literal["scene", "note", "figure"]
 LAYOUT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
 """A layout is named (a folder of layouts/), never given as a path."""
 
@@ -216,7 +205,7 @@ class Edition(Model):
     """A line for the title page and copyright page, e.g. `Large Print Edition`."""
     exclude: tuple[Line, ...] = ()
     """Manuscript files (as named in `contents`) that this edition leaves out."""
-    entry_types: tuple[EntryTypeName, ...] | None = None
+    entry_types: tuple[Line, ...] | None = None
     """Only entries of these types, e.g. `[scene]` for a film companion; all types when not given."""
     extra: tuple[FileItem, ...] = ()
     """Files only this edition has: `frontmatter: FILE` (e.g. a foreword), `chapter: FILE`, `backmatter: FILE`."""
@@ -287,16 +276,19 @@ class Book:
     extras: Mapping[str, tuple[Part, ...]] = field(default_factory=dict)
     """Parts that only one edition has, by edition name."""
     images: Mapping[str, ImageFile] = field(default_factory=dict)
-    """The images figures name, by `src`, read and checked at load: later stages read no files."""
+    """The images entries and prose name, by `src`, read and checked at load: later stages read no files."""
+    entry_types: Any = None
+    """The entry types declared for this book (a types.EntryTypes): bookforge's, its layouts' and its own."""
 
     @property
     def chapters(self) -> tuple[Chapter, ...]:
         return tuple(part.chapter for part in self.parts if part.chapter is not None)
 
 
-def figures(parts: tuple[Part, ...]) -> tuple[Figure, ...]:
-    """The figures of these parts (entries and images in prose), in reading order."""
-    return tuple(figure for part in parts if part.chapter is not None for figure in part.chapter.figures())
+def figures(parts: tuple[Part, ...]) -> tuple[ImageUse, ...]:
+    """The images these parts show (figures, every other image field of their entries, images in their prose), in
+    reading order."""
+    return tuple(use for part in parts if part.chapter is not None for use in part.chapter.figures())
 
 
 def edition_parts(book: Book, name: str) -> tuple[Part, ...]:

@@ -69,8 +69,15 @@ def _without_cascades(found: list[tuple[Diagnostic, tuple, str]]) -> list[Diagno
 def _attach_locations(obj: object, path: tuple, doc: YamlDocument) -> None:
     if isinstance(obj, Model):
         obj._location = doc.where(path)
-        obj._field_locations = {name: doc.values[path + (name,)]
-                                for name in type(obj).model_fields if path + (name,) in doc.values}
+        locations = {}
+        for name in type(obj).model_fields:
+            if path + (name,) in doc.values:
+                locations[name] = doc.values[path + (name,)]
+                value = getattr(obj, name)
+                if isinstance(value, tuple):  # each item of a list, as `name.0`, `name.1`...
+                    locations.update((f"{name}.{i}", doc.values[path + (name, i)])
+                                     for i in range(len(value)) if path + (name, i) in doc.values)
+        obj._field_locations = locations
         for name in type(obj).model_fields:
             _attach_locations(getattr(obj, name), path + (name,), doc)
     elif isinstance(obj, tuple):
@@ -120,7 +127,7 @@ def _describe_error(kind: str, error: dict[str, Any], data_path: tuple, owner: t
                               doc.where(data_path + (unknown[0],), key=True), did_you_mean(str(unknown[0]), known))
     if kind == "union_tag_not_found":
         return Diagnostic("missing-key", "this entry has no `type`", doc.where(data_path),
-                          "give each entry a `type:`, e.g. " + ", ".join(f"`{t}`" for t in _entry_types()))
+                          "give each entry a `type:`, e.g. " + ", ".join(f"`{t}`" for t in _entry_types(owner)))
     if kind in _EXPECTED:
         return Diagnostic("wrong-type", f"{what} should be {_EXPECTED[kind]}, not {_kind_of(error.get('input'))}",
                           doc.where(data_path))
@@ -135,10 +142,22 @@ def _describe_error(kind: str, error: dict[str, Any], data_path: tuple, owner: t
     return Diagnostic("invalid", f"{what}: {message}", doc.where(data_path))
 
 
-def _entry_types() -> list[str]:
-    from bookforge.manuscript.model import ENTRY_TYPES
+def _entry_types(owner: type[BaseModel] | None) -> list[str]:
+    """Three of the entry types a chapter model takes (its `entries` are a union of the declared types): the
+    book's own first."""
+    field = owner.model_fields.get("entries") if owner is not None else None
+    item = typing.get_args(field.annotation)[0] if field is not None and typing.get_args(field.annotation) else None
+    members = [member for member in _flattened(item)
+               if isinstance(member, type) and issubclass(member, BaseModel) and "type" in member.model_fields]
+    members.sort(key=lambda member: bool(getattr(getattr(member, "declared", None), "built_in", True)))
+    return [typing.get_args(member.model_fields["type"].annotation)[0] for member in members][:3]
 
-    return list(ENTRY_TYPES)
+
+def _flattened(annotation: object) -> list[object]:
+    """The members of a union, of the unions in it (a chapter's items: prose, or one of the entry types) and so on."""
+    annotation = _unwrap(annotation)
+    members = _union_members(annotation)
+    return [found for member in members for found in _flattened(member)] if members else [annotation]
 
 
 def _describe(owner: type[BaseModel] | None, name: object) -> str | None:

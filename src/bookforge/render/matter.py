@@ -3,7 +3,7 @@ series, ISBNs), front and back matter with their semantics, parts of the book, a
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from markupsafe import Markup
@@ -11,8 +11,9 @@ from stdnum import isbn
 
 from bookforge.layout.language import labels_for
 from bookforge.manuscript import load
-from bookforge.manuscript.model import Book, Chapter, ImageFile, Part, ProseBlock
+from bookforge.manuscript.model import Book, Chapter, ImageFile, Part, reading_text
 from bookforge.render import blocks, markup
+from bookforge.render.entries import EntryViews
 
 SEMANTICS = {
     # part kind (or a plain file's role) -> (epub:type, ARIA role); "" where the vocabularies have none
@@ -50,8 +51,7 @@ def has_notes(book: Book) -> bool:
     """Whether any text of the book refers to a footnote (`[^...]`)."""
     chapters = [*book.chapters, *(part.chapter for extra in book.extras.values() for part in extra if part.chapter)]
     for chapter in chapters:
-        texts = chapter.prose_texts() + [value for entry in chapter.typed_entries for _, value in entry
-                                         if isinstance(value, str)]
+        texts = chapter.prose_texts() + [text for entry in chapter.typed_entries for text in reading_text(entry)]
         if any("[^" in text for text in texts):
             return True
     return False
@@ -117,10 +117,10 @@ def book_view(book: Book, edition_name: str, labels: Mapping[str, str] | None = 
 
 
 def chapter_content(part: Part, chapter: Chapter, view: dict[str, Any], lang: str, labels: Mapping[str, str],
-                    images: Mapping[str, ImageFile], notes: str,
-                    entry_view: Callable[..., dict[str, Any]]) -> dict[str, Any]:
-    """A chapter's title, prose and entries in reading order (`blocks`), its notes numbered through all its texts and
-    put where the layout's `notes` setting says."""
+                    images: Mapping[str, ImageFile], notes: str, entry_views: EntryViews) -> dict[str, Any]:
+    """A chapter's title, prose and entries in reading order (`blocks`; the entries made by `entry_views` from their
+    types' declarations), the lines it adds to the contents, its notes numbered through all its texts and put where
+    the layout's `notes` setting says."""
     title = chapter.title or default_title(part.kind, labels)
     plain_title = markup.plain(title, lang)
     if part.label:
@@ -141,17 +141,7 @@ def chapter_content(part: Part, chapter: Chapter, view: dict[str, Any], lang: st
             if chapter.text else None,
             "store_links": not single_document,
         }
-        entries, views = [], []
-        previous_entry = False
-        for entry in chapter.entries:
-            if isinstance(entry, ProseBlock):
-                views.append({"prose": Markup(markup.prose(entry.text, lang)), "entry": None, "after_entry": False})
-                previous_entry = False
-                continue
-            entries.append(entry_view(entry, f"{part.id}-entry-{len(entries) + 1}", lang, images))
-            views.append({"prose": None, "entry": entries[-1], "after_entry": previous_entry})
-            previous_entry = True
-    content["entries"], content["blocks"] = entries, views
+        content["entries"], content["contents"], content["blocks"] = entry_views.chapter(part)
     gathered = [{**vars(note), "html": Markup(note.html)} for note in scope.notes]
     content["notes"] = [] if notes == "book-end" else gathered
     content["notes_mode"] = notes

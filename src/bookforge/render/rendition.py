@@ -27,15 +27,14 @@ from bookforge.layout.language import labels_for
 from bookforge.manuscript.model import (
     Book,
     Edition,
-    Figure,
     ImageFile,
-    Model,
     Part,
     edition_parts,
     figures,
 )
 from bookforge.render import allowlist, markup, matter
 from bookforge.render.located import render_source, render_template
+from bookforge.render.entries import EntryViews, uses_declared_types
 from bookforge.render.matter import book_view
 from bookforge.render.sandbox import BookSandbox, checked_filter, reset_counts
 
@@ -57,6 +56,8 @@ class RenderedDocument:
     in_toc: bool = True
     division: str | None = None
     """The id of the part of the book (a document of kind `part`) it belongs to, for a nested contents."""
+    contents: tuple[tuple[str, str], ...] = ()
+    """(href, title) of the entries (or groups of entries) this document lists under its own line in the contents."""
 
 
 @dataclass(frozen=True)
@@ -125,14 +126,17 @@ def _render_edition(book: Book, edition_name: str, layout: Layout, page_count: i
     images = {book.images[figure.src].path for figure in figures(edition_parts(book, edition_name))}
     stylesheets = _stylesheets(env, layout, _css_context(book, layout, page_count), images)
     single_document = layout.format in PAGED_LAYOUTS  # one HTML document, laid out in pages
-    parts = [_part_view(part, lang, single_document, labels, book.images, layout.settings["notes"])
-             for part in edition_parts(book, edition_name)]
+    edition = edition_parts(book, edition_name)
+    entries = EntryViews(edition, lang, single_document, book.images,
+                         {name for layer in layout.chain for name in layer.templates})
+    parts = [_part_view(part, lang, single_document, labels, book.images, entries, layout.settings["notes"])
+             for part in edition]
     if any(p.get("book_notes") for p in parts):  # notes: book-end
         last_body = max(i for i, p in enumerate(parts) if p["role"] == "body" or p.get("book_notes"))
         parts.insert(last_body + 1, matter.book_notes_view(parts, labels, single_document))
     context = {"book": book_view(book, edition_name, labels), "settings": layout.settings, "labels": labels,
                "toc": [{key: p.get(key) for key in ("id", "kind", "role", "href", "title", "title_text", "division",
-                                                      "label")}
+                                                      "label", "contents")}
                        for p in parts if p["in_toc"]],
                "stylesheets": [path for path, _ in stylesheets], "edition_format": layout.format}
     rendered = _render_parts(env, layout, context, parts, {} if fragments is None else fragments)
@@ -157,7 +161,8 @@ def _render_edition(book: Book, edition_name: str, layout: Layout, page_count: i
         documents = tuple(
             RenderedDocument(p["id"], p["href"], p["title_text"], p["kind"], p["role"],
                              _render(env, "document.xhtml", {**context, "part": p}, layout),
-                             in_toc=p["in_toc"], division=p.get("division"))
+                             in_toc=p["in_toc"], division=p.get("division"),
+                             contents=tuple((c["href"], c["title_text"]) for c in p.get("contents", ())))
             for p in parts)
         chunks = ()
     return _rendition(book, edition_name, layout, documents, stylesheets, labels, rendered, chunks)
@@ -225,7 +230,7 @@ GENERATED_TITLES = {"title-page": "title_page", "copyright-page": "copyright", "
 
 
 def _part_view(part: Part, lang: str, single_document: bool, labels: dict[str, str],
-               images: Mapping[str, ImageFile], notes: str = "footnotes") -> dict[str, Any]:
+               images: Mapping[str, ImageFile], entries: EntryViews, notes: str = "footnotes") -> dict[str, Any]:
     epub_type, aria_role = matter.semantics(part)
     view: dict[str, Any] = {
         "id": part.id, "kind": part.kind, "role": part.role, "template": f"{part.kind}.html",
@@ -238,31 +243,12 @@ def _part_view(part: Part, lang: str, single_document: bool, labels: dict[str, s
         "classes": {"chapter": "", "part": " division"}.get(part.kind, f" {part.kind}")
                    + (" in-part" if part.division else ""),
         "store_links": not single_document,
+        "contents": [],
     }
     chapter = part.chapter
     if chapter is None:
         return view
-    view.update(matter.chapter_content(part, chapter, view, lang, labels, images, notes, _entry_view))
-    return view
-
-
-def _entry_view(entry: Model, entry_id: str, lang: str, images: Mapping[str, ImageFile]) -> dict[str, Any]:
-    view: dict[str, Any] = {"id": entry_id, "template": f"entry-{entry.type}.html"}
-    if isinstance(entry, Figure):
-        # A decorative image has an empty alt, whatever the manuscript says: readers skip it.
-        alt = "" if entry.decorative or entry.alt is None else markup.plain(entry.alt, lang)
-        caption = Markup(markup.inline(entry.caption, lang)) if entry.caption else None
-        return {**view, "type": entry.type, "src": images[entry.src].path, "alt": alt, "caption": caption,
-                "decorative": entry.decorative}
-    for name in type(entry).model_fields:
-        value = getattr(entry, name)
-        if name == "type":
-            view[name] = value
-        elif name == "title":
-            view["title"] = Markup(markup.heading(value, lang))
-            view["title_text"] = markup.plain(value, lang)
-        else:
-            view[name] = Markup(markup.prose(value, lang))
+    view.update(matter.chapter_content(part, chapter, view, lang, labels, images, notes, entries))
     return view
 
 
@@ -326,9 +312,10 @@ def _stylesheets(env: BookSandbox, layout: Layout, context: dict[str, Any],
     for depth, layer in enumerate(reversed(layout.chain)):
         for name, source in layer.styles:
             where = Location(f"{layer.folder}/styles/{name}")
-            sheets.append((f"styles/{depth}-{layer.name}-{name}",
-                           render_source(css_env, source, {"settings": layout.settings, **context}, where)))
-            sources.append(where)
+            css = render_source(css_env, source, {"settings": layout.settings, **context}, where)
+            if css.strip():  # a sheet for what this book does not have (entries.css) renders to nothing
+                sheets.append((f"styles/{depth}-{layer.name}-{name}", css))
+                sources.append(where)
     book = allowlist.Book([*layout.fonts, *images, OUTPUT_INTENT], stylesheets=[path for path, _ in sheets])
     problems = allowlist.check_stylesheets([(path, css, where) for (path, css), where in zip(sheets, sources)], book,
                                            MAX_PAGE_INCHES)
@@ -382,10 +369,12 @@ def _render_cover(book: Book, edition_name: str, layout: Layout, cover: Mapping[
 
 def _css_context(book: Book, layout: Layout, page_count: int | None) -> dict[str, Any]:
     """What stylesheets see besides `settings`: the book's title and author (for running heads), the page, and
-    whether the book has notes (footnotes float only then: a float makes print lay the book out whole)."""
+    whether the book has notes (footnotes float only then: a float makes print lay the book out whole) and entry
+    types of its own (the generic entries' stylesheet is rendered only then)."""
     meta, lang = book.metadata, book.metadata.language
     return {"book_title": markup.plain(meta.title, lang), "author": markup.plain(meta.creators[0].name, lang),
-            "page": page_geometry(layout.settings, page_count), "notes_in_book": matter.has_notes(book)}
+            "page": page_geometry(layout.settings, page_count), "notes_in_book": matter.has_notes(book),
+            "declared_entries": uses_declared_types(book.entry_types)}
 
 
 def _rendition(book: Book, edition_name: str, layout: Layout, documents: tuple[RenderedDocument, ...],
