@@ -22,6 +22,7 @@ from bookforge.layout.geometry import (
     parse_trim,
     to_points,
 )
+from bookforge.layout.house import house_layouts
 from bookforge.manuscript.model import LAYOUT_NAME
 from bookforge.manuscript.yamlfile import YamlDocument, read_yaml
 
@@ -57,8 +58,9 @@ class Layout:
 
 
 def layout_folders(root: Path) -> list[Path]:
-    """Where layouts are looked up, in order: the project's own, then bookforge's."""
-    return [root / "layouts", PACKAGE_LAYOUTS]
+    """Where layouts are looked up, in order: the project's own, its catalogue's house layouts (layout/house.py),
+    then bookforge's."""
+    return [root / "layouts", *house_layouts(root), PACKAGE_LAYOUTS]
 
 
 def shown_path(path: Path, root: Path) -> str:
@@ -276,8 +278,10 @@ def _font_candidates(root: Path, folders: list[Path], relative: str) -> list[Pat
     candidates = []
     for base in [root / "assets", *folders]:
         path = (base / relative).resolve()
-        # A project's files must stay inside the project; bookforge's own layouts are trusted.
-        if path.is_relative_to(root) or base.is_relative_to(PACKAGE_LAYOUTS):
+        # A project's files must stay inside the project; bookforge's own layouts are trusted, and a house
+        # layout's fonts may be in the house folder.
+        if (path.is_relative_to(root) or base.is_relative_to(PACKAGE_LAYOUTS)
+                or any(path.is_relative_to(house) for house in house_layouts(root))):
             candidates.append(path)
     return candidates
 
