@@ -184,3 +184,21 @@ def test_an_interrupted_catalogue_leaves_each_output_old_or_new(source, tmp_path
         for record in records.values():  # every record names the file that is there: old, or new and whole
             assert hashlib.sha256((folder / record.output).read_bytes()).hexdigest() == record.sha256
         assert not list(folder.rglob("*.tmp"))
+
+
+def test_catalogue_check_judges_every_output_on_the_workers_and_writes_one_report(source, tmp_path):
+    root, _ = source
+    press = tmp_path / "press"
+    copy_catalogue(root / "books" / "south", press / "books" / "south")
+    (press / "catalogue.yaml").write_text("books: [books/south]\n")
+    result = CliRunner().invoke(main, ["catalogue", "check", "-C", str(press), "-j", "2"])
+    assert result.exit_code == 0, result.output
+    assert "catalogue check: no problems found." in result.output
+    saved = json.loads((press / "build" / "catalogue-report.json").read_text())
+    (book,) = saved["books"]
+    tools = {edition["name"]: [check["tool"] for check in edition["checks"]] for edition in book["editions"]}
+    assert tools["ebook"] == ["EPUBCheck", "Ace", "accessibility"]
+    assert tools["paperback"][0].startswith("PDF preflight") and len(tools["paperback"]) == 2  # and its cover
+    assert all(not check["errors"] and check["skipped"] is None
+               for edition in book["editions"] for check in edition["checks"])
+    assert book["editions"][1]["pages"] > 0 and book["editions"][0]["words"] > 0

@@ -558,18 +558,24 @@ def _print_catalogue(report, quiet: bool, checks: bool) -> None:
                 verdict = f"  {errors} errors, {warnings} warnings" if checks else ""
                 click.echo(f"  {r.name:<16} {extent:>14}  {r.words:>9,} words  {book.origins.get(r.name, ''):<14}"
                            f"{verdict}".rstrip())
-        for result in book.editions:
-            _report(result.warnings)
-        _report(book.problems)
+        for diagnostic in [*(w for result in book.editions for w in result.warnings), *book.problems]:
+            # A book's own files are shown from the catalogue's folder; bookforge's layouts need the book's name.
+            own = diagnostic.location is not None and diagnostic.location.file.startswith(book.name + "/")
+            colour = "red" if diagnostic.severity == "error" else "yellow"
+            click.secho(str(diagnostic) if own else f"{book.name}: {diagnostic}", err=True, fg=colour)
         for c in book.checks:
             for message in c.errors:
                 click.secho(f"{book.name}: {c.edition}: {c.tool}: error: {message}", err=True, fg="red")
             for message in c.warnings:
                 click.secho(f"{book.name}: {c.edition}: {c.tool}: warning: {message}", err=True, fg="yellow")
-    built = sum(1 for book in report.books if book.ok)
-    made = report.tasks_run
+    ready = sum(1 for book in report.books if book.ok)
     kept = sum(1 for book in report.books for origin in book.origins.values() if origin != "built")
-    line = (f"catalogue: {built} of {len(report.books)} books built in {report.seconds:.1f} s on {report.engine}"
-            + (f" ({report.workers} workers)" if report.workers else "") + f"; {made} editions made, {kept} kept"
-            + (f", {report.retried} tasks sent again" if report.retried else ""))
+    where = f" on {report.engine} ({report.workers} workers)" if report.workers else ""
+    line = (f"catalogue: {ready} of {len(report.books)} books built, in {report.seconds:.1f} s; "
+            f"{report.tasks_run} editions made{where}, {kept} kept"
+            + (f"; {report.retried} tasks sent again (lost workers)" if report.retried else ""))
     click.secho(line, fg="red" if report.failed else None)
+    if checks:
+        found = sum(1 for book in report.books for c in book.checks if c.errors or c.warnings)
+        click.secho(f"catalogue check: {found} check{'s' if found != 1 else ''} found problems." if found else
+                    "catalogue check: no problems found.", fg="red" if found else None)

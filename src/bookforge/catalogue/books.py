@@ -8,23 +8,28 @@ import json
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bookforge.build.cache import BuildState, Record, edition_inputs
-from bookforge.build.edition import PAGE_MAPS
 from bookforge.build.output import CACHE_DIR, file_system_problem, write_atomically
 from bookforge.build.report import REPORT_FILE, BuildReport, EditionResult
-from bookforge.build.writers import estimated_pages
 from bookforge.catalogue.file import BookEntry, Catalogue
 from bookforge.catalogue.report import BUILT, FROM_STORE, UP_TO_DATE, BookOutcome
 from bookforge.catalogue.store import SignedStore
-from bookforge.catalogue.tasks import HOUSE_MARK, EditionMade
+from bookforge.catalogue.pack import HOUSE_MARK
 from bookforge.errors import BookforgeError, Diagnostic
 from bookforge.print import pagemap
 from bookforge.project import Project, load_project
 from bookforge.render.places import PageStart
 from bookforge.stores import digest
 
+if TYPE_CHECKING:
+    from bookforge.catalogue.tasks import EditionMade
+
 BUILD_DIR = "build"
+PAGE_MAPS = "pagemaps"
+"""build_edition's folder of print page maps in build/.cache (bookforge.build.edition.PAGE_MAPS, not imported: a
+no-op catalogue build loads no writer)."""
 
 
 @dataclass
@@ -39,6 +44,8 @@ class BookRun:
     """What the build records: an ebook's with its page list's print edition's (as orchestrate does)."""
     results: dict[str, EditionResult] = field(default_factory=dict)
     origins: dict[str, str] = field(default_factory=dict)
+    cpu: dict[str, float] = field(default_factory=dict)
+    """Processor seconds of each edition a worker made."""
     problems: list[Diagnostic] = field(default_factory=list)
     todo: list[str] = field(default_factory=list)
     """Editions to be made by workers, in the order of the book's editions."""
@@ -102,7 +109,7 @@ class BookRun:
         self.record(name)
         return True
 
-    def accept(self, made: EditionMade, store: SignedStore | None, catalogue: Catalogue) -> None:
+    def accept(self, made: "EditionMade", store: SignedStore | None, catalogue: Catalogue) -> None:
         """A worker's output: written here, recorded, and put in the store for any later build."""
         name = made.edition
         mapped = pagemap.dump(made.page_starts, self.own[name]) if self.is_page_source(name) else None
@@ -114,6 +121,7 @@ class BookRun:
             warnings=warnings, rendered_parts=made.rendered_parts,
             cover=self.output / made.cover_file if made.cover_file else None, chunks=made.chunks)
         self.origins[name] = BUILT
+        self.cpu[name] = made.cpu_seconds
         self.record(name)
         if store is not None:
             meta = {"file": made.file, "cover_file": made.cover_file, "size": len(made.data), "pages": made.pages,
@@ -149,6 +157,8 @@ class BookRun:
 
     def expected_pages(self, name: str) -> int:
         """How long the edition takes, roughly: its pages (an ebook counts for a few)."""
+        from bookforge.build.writers import estimated_pages
+
         if not self.project.format(name).paged:
             return 10
         record = self.state.records.get(name)
@@ -180,7 +190,7 @@ class BookRun:
         names = list(self.project.editions) if self.project else []
         return BookOutcome(self.name, self.entry.root, self.output,
                            tuple(self.results[name] for name in names if name in self.results),
-                           dict(self.origins), tuple(self.problems))
+                           dict(self.origins), tuple(self.problems), cpu=dict(self.cpu))
 
 
 def book_output(entry: BookEntry, output: Path | None) -> Path:

@@ -13,15 +13,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bookforge.build.lock import build_lock
-from bookforge.build.orchestrate import source_date
 from bookforge.build.output import CACHE_DIR, write_atomically
 from bookforge.catalogue.books import BUILD_DIR, BookRun, book_output
 from bookforge.catalogue.engines import DEFAULT, Engine, start_engine
 from bookforge.catalogue.file import Catalogue
-from bookforge.catalogue.pack import BookPack, pack_book
+from bookforge.catalogue.pack import BookPack
 from bookforge.catalogue.report import REPORT_FILE, CatalogueReport, Progress
 from bookforge.catalogue.store import SignedStore, StoreSpec, store_secret
-from bookforge.catalogue.tasks import EditionMade, EditionTask, make_edition
 from bookforge.errors import BookforgeError, Diagnostic
 
 WINDOW = 2
@@ -66,11 +64,11 @@ def build_catalogue(catalogue: Catalogue, settings: Settings | None = None,
     """
     settings = settings or Settings()
     started = time.perf_counter()
-    modified, epoch = source_date(), os.environ.get("SOURCE_DATE_EPOCH", "")
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
     spec = StoreSpec(store_location(catalogue, settings), store_secret())
     store = spec.open()
     books = [BookRun(entry, book_output(entry, settings.output)) for entry in catalogue.books]
-    run = _Run(catalogue, settings, books, store, modified, epoch)
+    run = _Run(catalogue, settings, books, store, epoch)
     with ExitStack() as stack:
         for book in books:
             book.open(catalogue, epoch)
@@ -122,9 +120,9 @@ class _Run:
     """The asking machine's side while tasks run: what is running, waiting, finished."""
 
     def __init__(self, catalogue: Catalogue, settings: Settings, books: list[BookRun], store: SignedStore,
-                 modified, epoch: str):
+                 epoch: str):
         self.catalogue, self.settings, self.books, self.store = catalogue, settings, books, store
-        self.modified, self.epoch = modified, epoch
+        self.epoch = epoch
         self.started = time.perf_counter()
         self.done: set[str] = set()
         self.tasks_run = self.retried = 0
@@ -140,6 +138,12 @@ class _Run:
             self.event("book", book, None)
 
     def go(self, engine: Engine, spec: StoreSpec | None) -> None:
+        # Imported here: a no-op build loads no writer (nor WeasyPrint, nor Dask).
+        from bookforge.build.orchestrate import source_date
+        from bookforge.catalogue.pack import pack_book
+        from bookforge.catalogue.tasks import EditionMade, EditionTask, make_edition
+
+        modified = source_date()
         running: dict[object, _Running] = {}
         waiting: dict[tuple[str, str], BookRun] = {}
         """Ebooks whose page list's print edition is being made, by (book, ebook edition)."""
@@ -160,7 +164,7 @@ class _Run:
                 if book.name not in packs:
                     packs[book.name] = pack_book(book.project, self.catalogue.house)
                     shared[book.name] = engine.share(packs[book.name])
-                task = EditionTask(book.name, name, book.own[name], self.epoch, self.modified, book.page_hint(name),
+                task = EditionTask(book.name, name, book.own[name], self.epoch, modified, book.page_hint(name),
                                    page_starts, spec)
                 future = engine.submit(make_edition, shared[book.name], task, priority=book.expected_pages(name))
                 running[future] = _Running(book, name, task, attempts)

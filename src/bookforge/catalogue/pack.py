@@ -18,6 +18,8 @@ from bookforge.stores import digest
 
 BOOK, HOUSE = "book", "house"
 """Where the pack puts the project and the house layouts; the outputs do not depend on where a project is."""
+HOUSE_MARK = "(house)"
+"""How a location in the house layouts comes back from a worker, whose house folder is its own."""
 URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]+:")
 
 

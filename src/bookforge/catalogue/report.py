@@ -39,6 +39,8 @@ class BookOutcome:
     """Located (file:line) relative to the catalogue's folder."""
     checks: tuple = ()
     """bookforge.check.CheckResult of each output, after `bookforge catalogue check`."""
+    cpu: dict[str, float] = field(default_factory=dict)
+    """Processor seconds of each edition made by a worker."""
 
     @property
     def ok(self) -> bool:
@@ -73,7 +75,8 @@ class CatalogueReport:
             return {"name": result.name, "format": result.format, "path": shown(result.path),
                     "cover": shown(result.cover), "size": result.size, "pages": result.pages,
                     "documents": result.documents, "words": result.words, "origin": book.origins.get(result.name),
-                    "seconds": round(result.seconds, 3), "warnings": [str(w) for w in result.warnings],
+                    "seconds": round(result.seconds, 3), "cpu_seconds": round(book.cpu.get(result.name, 0.0), 3),
+                    "warnings": [str(w) for w in result.warnings],
                     "checks": [{"tool": c.tool, "errors": list(c.errors), "warnings": list(c.warnings),
                                 "skipped": c.skipped} for c in checks]}
 

@@ -16,7 +16,7 @@ from bookforge.build.cache import edition_inputs
 from bookforge.build.edition import word_count
 from bookforge.build.output import file_slug
 from bookforge.build.writers import WRITERS, Job, PrintWriter
-from bookforge.catalogue.pack import BookPack, house_of, unpack
+from bookforge.catalogue.pack import HOUSE_MARK, BookPack, house_of, unpack
 from bookforge.catalogue.store import StoreSpec
 from bookforge.errors import BookforgeError, Diagnostic
 from bookforge.manuscript.model import edition_parts
@@ -24,10 +24,6 @@ from bookforge.print.chunks import ChunkCounts
 from bookforge.project import Project, load_project
 from bookforge.render.places import PageStart
 from bookforge.stores import digest
-
-HOUSE_MARK = "(house)"
-"""How a location in the house layouts comes back from a worker, whose house folder is its own."""
-
 
 @dataclass(frozen=True)
 class EditionTask:
@@ -62,6 +58,8 @@ class EditionMade:
     chunks: ChunkCounts | None
     page_starts: tuple[PageStart, ...]
     seconds: float
+    cpu_seconds: float
+    """The worker's processor time for it: what the task costs on a machine of its own."""
     worker: str
 
 
@@ -74,7 +72,7 @@ _projects: dict[str, Project] = {}
 
 
 def make_edition(pack: BookPack, task: EditionTask) -> EditionMade:
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     root = unpack(pack)
     try:
         project = _projects.get(pack.digest) or load_project(root)
@@ -102,7 +100,7 @@ def make_edition(pack: BookPack, task: EditionTask) -> EditionMade:
                        made.cover, made.pages, len(edition_parts(project.book, name)),
                        word_count(project.book, name), _from_worker(made.warnings, root), made.rendered_parts,
                        made.chunks, made.page_starts, time.perf_counter() - started,
-                       f"{socket.gethostname()}:{os.getpid()}")
+                       time.process_time() - cpu, f"{socket.gethostname()}:{os.getpid()}")
 
 
 def _stores(task: EditionTask) -> tuple[MutableMapping[str, str], MutableMapping[str, str]]:

@@ -17,7 +17,7 @@ def house_layouts(root: Path) -> list[Path]:
     catalogue makes the same files as `bookforge catalogue build`. A catalogue.yaml that does not list the project
     does not touch it.
     """
-    root = root.resolve()
+    root = root if root.is_absolute() else root.resolve()  # the layout chain's callers pass it resolved
     for folder in root.parents:
         path = folder / CATALOGUE_FILE
         try:
