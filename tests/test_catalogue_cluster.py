@@ -164,7 +164,7 @@ def test_a_broken_book_fails_alone_with_its_located_messages(source, cluster, tm
 
 
 def test_an_interrupted_catalogue_leaves_each_output_old_or_new(source, tmp_path):
-    root, reference = source
+    root, _ = source
     press = copy_catalogue(root, tmp_path / "press")
     build_catalogue(load_catalogue(press), Settings(jobs=2))
     old = outputs(press)

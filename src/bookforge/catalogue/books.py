@@ -14,9 +14,9 @@ from bookforge.build.cache import BuildState, Record, edition_inputs
 from bookforge.build.output import CACHE_DIR, file_system_problem, write_atomically
 from bookforge.build.report import REPORT_FILE, BuildReport, EditionResult
 from bookforge.catalogue.file import BookEntry, Catalogue
+from bookforge.catalogue.pack import HOUSE_MARK
 from bookforge.catalogue.report import BUILT, FROM_STORE, UP_TO_DATE, BookOutcome
 from bookforge.catalogue.store import SignedStore
-from bookforge.catalogue.pack import HOUSE_MARK
 from bookforge.errors import BookforgeError, Diagnostic
 from bookforge.print import pagemap
 from bookforge.project import Project, load_project
@@ -109,7 +109,7 @@ class BookRun:
         self.record(name)
         return True
 
-    def accept(self, made: "EditionMade", store: SignedStore | None, catalogue: Catalogue) -> None:
+    def accept(self, made: EditionMade, store: SignedStore | None, catalogue: Catalogue) -> None:
         """A worker's output: written here, recorded, and put in the store for any later build."""
         name = made.edition
         mapped = pagemap.dump(made.page_starts, self.own[name]) if self.is_page_source(name) else None

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bookforge.build.lock import build_lock
 from bookforge.build.output import CACHE_DIR, write_atomically
@@ -21,6 +22,9 @@ from bookforge.catalogue.pack import BookPack
 from bookforge.catalogue.report import REPORT_FILE, CatalogueReport, Progress
 from bookforge.catalogue.store import SignedStore, StoreSpec, store_secret
 from bookforge.errors import BookforgeError, Diagnostic
+
+if TYPE_CHECKING:
+    from bookforge.catalogue.tasks import EditionTask
 
 WINDOW = 2
 ATTEMPTS = 3

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import atexit
 import collections
+import os
 import re
 import shutil
 import tempfile
@@ -109,12 +110,34 @@ def house_of(root: Path) -> Path:
 def _scratch_folder() -> Path:
     global _scratch
     if _scratch is None:
-        try:  # a Dask worker's own folder, which it cleans
+        try:  # a Dask worker's own folder, which Dask cleans
             from distributed import get_worker
 
             base = Path(get_worker().local_directory)
         except (ImportError, ValueError):
-            base = None
-        _scratch = Path(tempfile.mkdtemp(prefix="bookforge-catalogue-", dir=base))
+            base = Path(tempfile.gettempdir())
+            _remove_orphans(base)
+        _scratch = Path(tempfile.mkdtemp(prefix=f"{SCRATCH}{os.getpid()}-", dir=base))
         atexit.register(shutil.rmtree, _scratch, True)
     return _scratch
+
+
+SCRATCH = "bookforge-catalogue-"
+
+
+def _remove_orphans(base: Path) -> None:
+    """The scratch folders of worker processes that were killed (their exit did not clean up)."""
+    for folder in base.glob(f"{SCRATCH}*-*"):
+        pid = folder.name[len(SCRATCH):].split("-", 1)[0]
+        if pid.isdigit() and folder.is_dir() and not _alive(int(pid)):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # another user's process: alive, and not ours to clean
+        return True
+    return True

@@ -25,6 +25,7 @@ from bookforge.project import Project, load_project
 from bookforge.render.places import PageStart
 from bookforge.stores import digest
 
+
 @dataclass(frozen=True)
 class EditionTask:
     """One edition to make, and all the asking machine knows that the build needs besides the book's files."""
