@@ -176,9 +176,12 @@ class BookRun:
         self.problems.append(file_system_problem(exc, self.output))
 
     def finish(self, seconds: float) -> None:
-        """As `bookforge build` does: the book's report.json when every edition was built."""
+        """As `bookforge build` does: the book's report.json when every edition was built (not again when all were
+        current: the catalogue's report says so, and a no-op catalogue writes nothing per book)."""
         self.seconds = seconds
         if self.project is None or self.problems or len(self.results) != len(self.project.editions):
+            return
+        if (self.output / REPORT_FILE).exists() and all(o == UP_TO_DATE for o in self.origins.values()):
             return
         report = BuildReport(tuple(self.results[name] for name in self.project.editions), seconds)
         try:
