@@ -3,22 +3,21 @@ made written into its build folder (atomically, with the records `bookforge buil
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from dataclasses import dataclass, field, replace
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
-from bookforge.build.cache import BuildState, Record, edition_inputs
-from bookforge.build.output import CACHE_DIR, file_system_problem, write_atomically
+from bookforge.build.cache import edition_inputs
+from bookforge.build.output import file_system_problem, write_atomically
 from bookforge.build.report import REPORT_FILE, BuildReport, EditionResult
 from bookforge.catalogue.file import BookEntry, Catalogue
 from bookforge.catalogue.pack import HOUSE_MARK
+from bookforge.catalogue.records import BookRecords, starts_from_json, starts_to_json
 from bookforge.catalogue.report import BUILT, FROM_STORE, UP_TO_DATE, BookOutcome
 from bookforge.catalogue.store import SignedStore
 from bookforge.errors import BookforgeError, Diagnostic
-from bookforge.print import pagemap
 from bookforge.project import Project, load_project
 from bookforge.render.places import PageStart
 from bookforge.stores import digest
@@ -27,9 +26,6 @@ if TYPE_CHECKING:
     from bookforge.catalogue.tasks import EditionMade
 
 BUILD_DIR = "build"
-PAGE_MAPS = "pagemaps"
-"""build_edition's folder of print page maps in build/.cache (bookforge.build.edition.PAGE_MAPS, not imported: a
-no-op catalogue build loads no writer)."""
 
 
 @dataclass
@@ -37,7 +33,7 @@ class BookRun:
     entry: BookEntry
     output: Path
     project: Project | None = None
-    state: BuildState | None = None
+    records: BookRecords | None = None
     own: dict[str, str] = field(default_factory=dict)
     """edition_inputs of each edition."""
     inputs: dict[str, str] = field(default_factory=dict)
@@ -66,7 +62,7 @@ class BookRun:
         except BookforgeError as exc:
             self.fail(exc.diagnostics, catalogue)
             return
-        self.state = BuildState(self.output)
+        self.records = BookRecords(self.output)
         project = self.project
         for name in project.editions:
             self.own[name] = edition_inputs(project.book, name, project.layouts[name], source_date)
@@ -78,7 +74,7 @@ class BookRun:
         """Keep each edition that is up to date here or whose output is in the store; returns those kept."""
         kept = []
         for name in self.project.editions:
-            record = None if force else self.state.reusable(name, self.inputs[name])
+            record = None if force else self.records.reusable(name, self.inputs[name])
             if record is not None:
                 self.results[name] = _reused(self.project, name, self.output, record)
                 self.origins[name] = UP_TO_DATE
@@ -96,11 +92,13 @@ class BookRun:
             head, _, body = stored.partition(b"\n")
             meta = json.loads(head)
             data, cover = body[:meta["size"]], body[meta["size"]:] or None
-            if len(data) != meta["size"]:
+            starts = starts_from_json(meta["page_starts"]) if meta.get("page_starts") is not None else None
+            if len(data) != meta["size"] or not all(_output_name(file, name) for file in
+                                                     filter(None, (meta["file"], meta.get("cover_file")))):
                 return False
-        except (ValueError, KeyError, TypeError):
-            return False  # signed by a bookforge that wrote another layout of entry: made again
-        self.write(name, data, meta["file"], cover, meta.get("cover_file"), meta.get("pagemap"))
+        except (ValueError, KeyError, TypeError, AttributeError):
+            return False  # signed, but by a bookforge that wrote another layout of entry: made again
+        self.write(name, data, meta["file"], cover, meta.get("cover_file"), starts)
         self.results[name] = EditionResult(
             name=name, format=self.project.editions[name].format, path=self.output / meta["file"], size=len(data),
             pages=meta["pages"], documents=meta["documents"], words=meta["words"], seconds=0.0, rebuilt=False,
@@ -112,8 +110,8 @@ class BookRun:
     def accept(self, made: EditionMade, store: SignedStore | None, catalogue: Catalogue) -> None:
         """A worker's output: written here, recorded, and put in the store for any later build."""
         name = made.edition
-        mapped = pagemap.dump(made.page_starts, self.own[name]) if self.is_page_source(name) else None
-        self.write(name, made.data, made.file, made.cover, made.cover_file, mapped)
+        starts = made.page_starts if self.is_page_source(name) else None
+        self.write(name, made.data, made.file, made.cover, made.cover_file, starts)
         warnings = tuple(_located(d, self, catalogue) for d in made.warnings)
         self.results[name] = EditionResult(
             name=name, format=self.project.editions[name].format, path=self.output / made.file, size=len(made.data),
@@ -126,34 +124,26 @@ class BookRun:
         if store is not None:
             meta = {"file": made.file, "cover_file": made.cover_file, "size": len(made.data), "pages": made.pages,
                     "documents": made.documents, "words": made.words,
-                    "pagemap": mapped.decode() if mapped is not None else None}
+                    "page_starts": starts_to_json(starts) if starts is not None else None}
             store.put(store_key(self.inputs[name]), json.dumps(meta).encode() + b"\n" + made.data + (made.cover or b""))
 
     def write(self, name: str, data: bytes, file: str, cover: bytes | None, cover_file: str | None,
-              mapped: bytes | str | None) -> None:
+              starts: tuple[PageStart, ...] | None) -> None:
         write_atomically(self.output / file, data)
         if cover is not None and cover_file:
             write_atomically(self.output / cover_file, cover)
-        if mapped is not None:
-            write_atomically(self.output / CACHE_DIR / PAGE_MAPS / f"{name}.json",
-                             mapped.encode() if isinstance(mapped, str) else mapped)
+        if starts is not None:  # for the ebook that carries this edition's page list, here or in `bookforge build`
+            self.records.store_page_starts(name, self.own[name], starts)
 
     def record(self, name: str) -> None:
-        """The record `bookforge build` keeps, saved at once: an interrupted catalogue loses no finished edition."""
-        result = self.results[name]
-        self.state.records[name] = Record(
-            inputs=self.inputs[name], output=result.path.relative_to(self.output).as_posix(),
-            sha256=hashlib.sha256(result.path.read_bytes()).hexdigest(), size=result.size, pages=result.pages,
-            documents=result.documents, words=result.words,
-            cover=result.cover.relative_to(self.output).as_posix() if result.cover else None)
-        self.state.save()
+        self.records.record(name, self.inputs[name], self.results[name])
 
     def is_page_source(self, name: str) -> bool:
         return name in self.project.page_list_sources.values()
 
     def page_starts(self, source: str) -> tuple[PageStart, ...] | None:
         """A print edition's page starts as its last build here stored them, if they are current."""
-        return pagemap.load(self.output / CACHE_DIR / PAGE_MAPS / f"{source}.json", self.own[source])
+        return self.records.page_starts(source, self.own[source])
 
     def expected_pages(self, name: str) -> int:
         """How long the edition takes, roughly: its pages (an ebook counts for a few)."""
@@ -161,13 +151,10 @@ class BookRun:
 
         if not self.project.format(name).paged:
             return 10
-        record = self.state.records.get(name)
-        return (record.pages if record and record.pages else None) or \
-            estimated_pages(self.project.book, name, self.project.layouts[name].settings)
+        return self.records.pages(name) or estimated_pages(self.project.book, name, self.project.layouts[name].settings)
 
     def page_hint(self, name: str) -> int | None:
-        record = self.state.records.get(name)
-        return record.pages if record is not None else None
+        return self.records.pages(name)
 
     def fail(self, diagnostics, catalogue: Catalogue) -> None:
         self.problems.extend(_located(d, self, catalogue) for d in diagnostics)
@@ -206,10 +193,19 @@ def store_key(inputs: str) -> str:
     return f"outputs/{key[:2]}/{key}"
 
 
-def _reused(project: Project, name: str, output: Path, record: Record) -> EditionResult:
+def _reused(project: Project, name: str, output: Path, record) -> EditionResult:
     return EditionResult(name=name, format=project.editions[name].format, path=output / record.output,
                          size=record.size, pages=record.pages, documents=record.documents, words=record.words,
                          seconds=0.0, rebuilt=False, cover=output / record.cover if record.cover else None)
+
+
+def _output_name(file: object, edition: str) -> bool:
+    """Whether a store entry's file name is one build_edition gives (`paperback/the-title.pdf`): nothing else is
+    written, signed entry or not."""
+    if not isinstance(file, str):
+        return False
+    parts = PurePosixPath(file).parts
+    return len(parts) == 2 and parts[0] == edition and not parts[1].startswith(".") and "\\" not in file
 
 
 def _located(diagnostic: Diagnostic, book: BookRun, catalogue: Catalogue) -> Diagnostic:
