@@ -17,6 +17,7 @@ from bookforge.errors import (
 from bookforge.files import MISSING, Refused, files_under, inside, read_inside, refusal
 from bookforge.formats import LAYOUT_FORMATS
 from bookforge.layout.geometry import TRIM_PRESETS, check_page_settings, parse_trim
+from bookforge.layout.house import house_layouts
 from bookforge.manuscript.model import LAYOUT_NAME
 from bookforge.manuscript.yamlfile import YamlDocument, read_yaml
 
@@ -60,8 +61,9 @@ class Layout:
 
 
 def layout_folders(root: Path) -> list[Path]:
-    """Where layouts are looked up, in order: the project's own, then bookforge's."""
-    return [root / "layouts", PACKAGE_LAYOUTS]
+    """Where layouts are looked up, in order: the project's own, its catalogue's house layouts (layout/house.py),
+    then bookforge's."""
+    return [root / "layouts", *house_layouts(root), PACKAGE_LAYOUTS]
 
 
 def shown_path(path: Path, root: Path) -> str:
@@ -118,8 +120,11 @@ def _find(root: Path, name: str, start: int, where: Location | None, seen: list[
         if (candidate / "layout.yaml").is_file():
             if folders[index] == PACKAGE_LAYOUTS:
                 return candidate, index + 1
-            try:  # a project's layout folder may not be a symbolic link out of the project
-                return inside(root, candidate.relative_to(root)), index + 1
+            # A project's layout folder may not be a symbolic link out of the project, nor a house layout (a
+            # catalogue's, layout/house.py) one out of the house folder.
+            base = root if folders[index].is_relative_to(root) else folders[index]
+            try:
+                return inside(base, candidate.relative_to(base)), index + 1
             except Refused:
                 raise BookforgeError([Diagnostic("path-outside", f"layout `{name}` is a symbolic link to a folder "
                                                  "outside the project", where, "copy the layout into the project's "

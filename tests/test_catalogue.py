@@ -1,0 +1,135 @@
+"""The catalogue without workers: catalogue.yaml, the house layouts, the signed store, a book's files as content;
+and the tiny generated books that test_catalogue_cluster.py builds."""
+
+from __future__ import annotations
+
+import importlib.util
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bookforge.catalogue.file import load_catalogue
+from bookforge.catalogue.pack import pack_book, unpack
+from bookforge.catalogue.store import SignedStore
+from bookforge.errors import BookforgeError
+from bookforge.layout.chain import load_layout
+from bookforge.project import load_project
+
+REPO = Path(__file__).resolve().parent.parent
+HOUSE_CSS = "h1 { letter-spacing: 0.02em; }\n"
+
+
+def _generator():
+    spec = importlib.util.spec_from_file_location("make_manuscript", REPO / "bench" / "make_manuscript.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def write_book(folder: Path, words: int, chapters: int, editions: tuple[str, ...] | None = None,
+               title: str | None = None) -> Path:
+    """A generated book project; `editions` keeps only those of the sample's four (an ebook keeps its page list
+    only if its print edition is kept)."""
+    _generator().make(folder, words, chapters)
+    path = folder / "manuscript" / "book.yaml"
+    book = yaml.safe_load(path.read_text())
+    if editions is not None:
+        book["editions"] = {name: edition for name, edition in book["editions"].items() if name in editions}
+        for edition in book["editions"].values():
+            if edition.get("page_list_from") not in book["editions"]:
+                edition.pop("page_list_from", None)
+    if title:
+        book["metadata"]["title"] = title
+    path.write_text(yaml.safe_dump(book, allow_unicode=True, sort_keys=False))
+    return folder
+
+
+def write_catalogue(root: Path, books: dict[str, dict], house: bool = True) -> Path:
+    """catalogue.yaml listing books/<name> for each of `books` ({name: write_book's arguments})."""
+    for name, arguments in books.items():
+        write_book(root / "books" / name, **arguments)
+    lines = ["books:", *(f"  - books/{name}" for name in books)]
+    if house:
+        (root / "house" / "print" / "styles").mkdir(parents=True, exist_ok=True)
+        (root / "house" / "print" / "layout.yaml").write_text(
+            "extends: print\nsettings:\n  chapter_opening: plain\n  accent_colour: \"#1d3557\"\n")
+        (root / "house" / "print" / "styles" / "house.css").write_text(HOUSE_CSS)
+        lines.append("house: house")
+    (root / "catalogue.yaml").write_text("\n".join(lines) + "\n")
+    return root
+
+
+def copy_catalogue(source: Path, target: Path) -> Path:
+    """The catalogue's sources, without any build output."""
+    shutil.copytree(source, target, ignore=shutil.ignore_patterns("build"))
+    return target
+
+
+def outputs(root: Path) -> dict[str, bytes]:
+    """Every EPUB and PDF under the books' build folders, by path relative to `root`."""
+    return {path.relative_to(root).as_posix(): path.read_bytes() for path in sorted(root.glob("books/*/build/*/*"))
+            if path.suffix in (".pdf", ".epub")}
+
+
+# -- tests ----------------------------------------------------------------------------------------------------------
+
+@pytest.fixture
+def catalogue(tmp_path):
+    root = tmp_path / "press"
+    for name in ("winter", "spring"):
+        write_book(root / "books" / name, words=200, chapters=1, editions=("ebook",))
+    (root / "house" / "ebook" / "styles").mkdir(parents=True)
+    (root / "house" / "ebook" / "layout.yaml").write_text("extends: ebook\nsettings:\n  chapter_opening: plain\n")
+    (root / "house" / "ebook" / "styles" / "house.css").write_text(HOUSE_CSS)
+    (root / "catalogue.yaml").write_text("books:\n  - books/winter\nhouse: house\n")
+    return root
+
+
+def test_a_listed_book_finds_the_house_layouts_between_its_own_and_bookforges(catalogue):
+    listed = load_layout(catalogue / "books" / "winter", "ebook")
+    assert [layer.name for layer in listed.chain] == ["ebook", "ebook", "base"]
+    assert listed.chain[0].folder.endswith("house/ebook") and listed.settings["chapter_opening"] == "plain"
+    # A catalogue that does not list the project does not touch it.
+    unlisted = load_layout(catalogue / "books" / "spring", "ebook")
+    assert [layer.folder for layer in unlisted.chain] == ["(bookforge)/ebook", "(bookforge)/base"]
+
+
+def test_the_catalogues_problems_are_located(catalogue):
+    (catalogue / "catalogue.yaml").write_text("books:\n  - books/winter\n  - books/autumn\nhuose: house\n")
+    with pytest.raises(BookforgeError) as caught:
+        load_catalogue(catalogue)
+    found = {(d.code, str(d.location)) for d in caught.value.diagnostics}
+    assert found == {("book-missing", "catalogue.yaml:3:5"), ("unknown-key", "catalogue.yaml:4:1")}
+    assert "did you mean `house`?" in str(caught.value)
+
+
+def test_a_damaged_moved_or_foreign_store_entry_reads_as_missing():
+    store = SignedStore("memory://bookforge-test-signed", b"our key")
+    store.put("outputs/ab/abc", b"the book")
+    assert store.get("outputs/ab/abc") == b"the book"
+    raw = store.fs.cat_file(store._path("outputs/ab/abc"))
+    store.fs.pipe_file(store._path("outputs/ab/abc"), raw[:-1] + b"K")  # one byte changed
+    assert store.get("outputs/ab/abc") is None
+    store.fs.pipe_file(store._path("outputs/ab/abd"), raw)  # a good entry under another key
+    assert store.get("outputs/ab/abd") is None
+    SignedStore("memory://bookforge-test-signed", b"their key").put("outputs/ab/abe", b"a book")
+    assert store.get("outputs/ab/abe") is None
+    text = store.text("chunks/x")
+    text["plan-1"] = "{}"
+    assert dict(text) == {"plan-1": "{}"} and "plan-2" not in text
+
+
+def test_a_book_sent_as_content_hashes_as_it_does_here(catalogue):
+    from bookforge.build.cache import edition_inputs
+
+    project = load_project(catalogue / "books" / "winter")
+    pack = pack_book(project, catalogue / "house")
+    paths = [path for path, _ in pack.files]
+    assert "house/ebook/styles/house.css" in paths and "book/assets/fonts/SourceSerifPro-Regular.otf" in paths
+    assert not any("build/" in path for path in paths)
+    there = load_project(unpack(pack))
+    assert [layer.name for layer in there.layouts["ebook"].chain] == ["ebook", "ebook", "base"]
+    assert (edition_inputs(there.book, "ebook", there.layouts["ebook"], "1")
+            == edition_inputs(project.book, "ebook", project.layouts["ebook"], "1"))
