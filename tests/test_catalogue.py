@@ -3,7 +3,6 @@ and the tiny generated books that test_catalogue_cluster.py builds."""
 
 from __future__ import annotations
 
-import importlib.util
 import shutil
 from pathlib import Path
 
@@ -16,23 +15,16 @@ from bookforge.catalogue.store import SignedStore
 from bookforge.errors import BookforgeError
 from bookforge.layout.chain import load_layout
 from bookforge.project import load_project
+from tests.books import make
 
-REPO = Path(__file__).resolve().parent.parent
 HOUSE_CSS = "h1 { letter-spacing: 0.02em; }\n"
-
-
-def _generator():
-    spec = importlib.util.spec_from_file_location("make_manuscript", REPO / "bench" / "make_manuscript.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def write_book(folder: Path, words: int, chapters: int, editions: tuple[str, ...] | None = None,
                title: str | None = None) -> Path:
     """A generated book project; `editions` keeps only those of the sample's four (an ebook keeps its page list
     only if its print edition is kept)."""
-    _generator().make(folder, words, chapters)
+    make(folder, words, chapters)
     path = folder / "manuscript" / "book.yaml"
     book = yaml.safe_load(path.read_text())
     if editions is not None:
@@ -133,3 +125,33 @@ def test_a_book_sent_as_content_hashes_as_it_does_here(catalogue):
     assert [layer.name for layer in there.layouts["ebook"].chain] == ["ebook", "ebook", "base"]
     assert (edition_inputs(there.book, "ebook", there.layouts["ebook"], "1")
             == edition_inputs(project.book, "ebook", project.layouts["ebook"], "1"))
+
+
+@pytest.mark.parametrize(("text", "code"), [
+    ("books: []\n", "no-books"),
+    ("books: [a, a]\n", "duplicate-book"),
+    ("books: [a]\nhouse: nowhere\n", "folder-missing"),
+    ("books: [missing]\n", "book-missing"),
+])
+def test_mistakes_in_the_catalogue_file_are_located(tmp_path: Path, text: str, code: str):
+    (tmp_path / "a" / "manuscript").mkdir(parents=True)
+    (tmp_path / "a" / "manuscript" / "book.yaml").write_text("{}\n", encoding="utf-8")
+    (tmp_path / "catalogue.yaml").write_text(text, encoding="utf-8")
+    with pytest.raises(BookforgeError) as caught:
+        load_catalogue(tmp_path)
+    assert [d.code for d in caught.value.diagnostics] == [code]
+    assert str(caught.value.diagnostics[0].location).startswith("catalogue.yaml:")
+
+
+def test_a_folder_without_a_catalogue_is_told(tmp_path: Path):
+    with pytest.raises(BookforgeError) as caught:
+        load_catalogue(tmp_path)
+    assert [d.code for d in caught.value.diagnostics] == ["no-catalogue"]
+
+
+def test_a_task_that_failed_from_outside_the_book_says_which_edition_and_why():
+    from bookforge.catalogue.build import _failure
+
+    problem = _failure("paperback", RuntimeError("the worker was lost"))
+    assert str(problem).startswith("error[task-failed]: edition `paperback` could not be built: RuntimeError: the "
+                                   "worker was lost")

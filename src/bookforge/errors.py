@@ -126,6 +126,12 @@ CODES: dict[str, str] = {
     "template-limit": "a template asked for more than a book needs (a huge range, string or number, deep recursion)",
     "template-budget": "rendering the templates took longer or more memory than its budget: look for a runaway loop",
     "layout-budget": "laying the pages out took longer or more memory than its budget",
+    "no-catalogue": "there is no catalogue.yaml here: run `bookforge catalogue` in the press's folder",
+    "no-books": "catalogue.yaml lists no books: list the book project folders under `books:`",
+    "book-missing": "a folder catalogue.yaml lists is not a book project (it has no manuscript/book.yaml)",
+    "duplicate-book": "catalogue.yaml lists the same book twice",
+    "folder-missing": "a folder catalogue.yaml names does not exist",
+    "task-failed": "a catalogue worker could not build an edition (it crashed or was lost): the message says why",
     "not-followed": "a symbolic link (or a file) where bookforge keeps a folder or file of its own: remove it",
     "bookforge-bug": "bookforge itself failed (the preview shows the traceback): please report it",
     # Other commands
