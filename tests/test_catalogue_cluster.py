@@ -17,7 +17,7 @@ import psutil
 import pytest
 from click.testing import CliRunner
 
-from bookforge.build.cache import BuildState
+from bookforge.build.cache import BuildState, Cache
 from bookforge.build.orchestrate import build
 from bookforge.catalogue.build import Settings, build_catalogue
 from bookforge.catalogue.file import load_catalogue
@@ -180,7 +180,7 @@ def test_an_interrupted_catalogue_leaves_each_output_old_or_new(source, tmp_path
     assert new.keys() == old.keys() and new != old
     for name in BOOKS:
         folder = press / "books" / name / "build"
-        records = BuildState(folder).records
+        records = BuildState(Cache(folder)).records
         for record in records.values():  # every record names the file that is there: old, or new and whole
             assert hashlib.sha256((folder / record.output).read_bytes()).hexdigest() == record.sha256
         assert not list(folder.rglob("*.tmp"))
