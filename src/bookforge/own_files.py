@@ -7,9 +7,13 @@ import contextlib
 import os
 import stat
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import BinaryIO, TypeVar
 
 from bookforge.errors import BookforgeError, Diagnostic, Location
+
+T = TypeVar("T")
 
 # Open flags for reading and writing in bookforge's own folders: a symbolic link is never followed (where the
 # system has the flag), a FIFO never blocks the open.
@@ -60,17 +64,28 @@ def is_own_folder(root: Path, folder: Path) -> bool:
 
 def read_own_file(path: Path, limit: int) -> bytes | None:
     """The bytes of a regular file of at most `limit` bytes, opened without following a link; None otherwise."""
+    def read(stream, size: int) -> bytes | None:
+        if size > limit:
+            return None
+        data = stream.read(limit + 1)
+        return data if len(data) <= limit else None
+
+    return with_own_file(path, read)
+
+
+def with_own_file(path: Path, use: Callable[[BinaryIO, int], T | None]) -> T | None:
+    """`use(stream, size)` on a regular file opened without following a link; None if it is not one, or cannot be
+    read."""
     try:
         fd = os.open(path, READ_FLAGS)
     except OSError:
         return None
     try:
         info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode) or info.st_size > limit:
+        if not stat.S_ISREG(info.st_mode):
             return None
         with os.fdopen(fd, "rb", closefd=False) as stream:
-            data = stream.read(limit + 1)
-        return data if len(data) <= limit else None
+            return use(stream, info.st_size)
     except OSError:
         return None
     finally:

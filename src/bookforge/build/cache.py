@@ -32,9 +32,9 @@ from bookforge.build.output import CACHE_DIR
 from bookforge.layout.chain import Layout
 from bookforge.manuscript.model import Book, edition_parts, figures
 from bookforge.own_files import (
-    READ_FLAGS,
     is_own_folder,
     read_own_file,
+    with_own_file,
     write_atomically,
 )
 from bookforge.render.places import PageStart
@@ -244,20 +244,8 @@ def edition_inputs(book: Book, name: str, layout: Layout, source_date: str) -> s
 def file_sha256(path: Path, size: int | None = None) -> str | None:
     """SHA-256 of a regular file (a symbolic link is not followed), read in pieces; None if it is not one, or if
     it is not `size` bytes long."""
-    try:
-        fd = os.open(path, READ_FLAGS)
-    except OSError:
-        return None
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode) or (size is not None and info.st_size != size):
-            return None
-        with os.fdopen(fd, "rb", closefd=False) as stream:
-            return hashlib.file_digest(stream, "sha256").hexdigest()
-    except OSError:
-        return None
-    finally:
-        os.close(fd)
+    return with_own_file(path, lambda stream, found: hashlib.file_digest(stream, "sha256").hexdigest()
+                         if size is None or found == size else None)
 
 
 def _output_file(output: Path, relative: str) -> Path | None:
