@@ -195,9 +195,8 @@ def test_the_ebook_carries_every_page_start_of_the_paperback(built):
 
 
 @pytest.mark.parametrize("edition", ["endnotes", "chapter-notes"])
-def test_endnotes_and_parts_lay_out_in_chunks_as_in_the_whole_book(built, edition, monkeypatch):
+def test_endnotes_and_parts_lay_out_in_chunks_as_in_the_whole_book(built, edition):
     """A book whose notes are endnotes is laid out in chunks (one per part here): the same pages as laid out whole."""
-    import importlib
     import io
     from datetime import datetime, timezone
 
@@ -205,10 +204,9 @@ def test_endnotes_and_parts_lay_out_in_chunks_as_in_the_whole_book(built, editio
     from bookforge.project import load_project
     from bookforge.render.rendition import render
 
-    monkeypatch.setattr(importlib.import_module("bookforge.render.rendition"), "CHUNK_SIZE", 1)
     project, _ = built
     loaded = load_project(project)
-    rendition = render(loaded.book, edition, loaded.layouts[edition], page_count=40)
+    rendition = render(loaded.book, edition, loaded.layouts[edition], page_count=40, chunk_size=1)
     modified = datetime(2026, 1, 1, tzinfo=timezone.utc)
     whole, chunked = write_pdf(rendition, modified), write_pdf(rendition, modified, chunk_store={})
 

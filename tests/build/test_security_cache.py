@@ -8,7 +8,7 @@ someone else could carry them, and the book must come out as a build from nothin
 from __future__ import annotations
 
 import base64
-import importlib
+import functools
 import json
 import os
 import stat
@@ -36,8 +36,9 @@ def own_key(tmp_path, monkeypatch) -> Path:
 
 @pytest.fixture
 def small_chunks(monkeypatch):
-    """One chunk per part, so that the sample's paperback is laid out in chunks kept in the cache."""
-    monkeypatch.setattr(importlib.import_module("bookforge.render.rendition"), "CHUNK_SIZE", 1)
+    """One chunk per part, so that the sample's paperback is laid out in chunks kept in the cache (render takes the
+    chunk size from build(); it no longer reads CHUNK_SIZE when called)."""
+    monkeypatch.setitem(globals(), "build", functools.partial(build, chunk_size=1))
 
 
 def foreign_cache(output: Path, tmp_path: Path, monkeypatch) -> Cache:

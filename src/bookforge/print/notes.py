@@ -13,7 +13,10 @@ _NOTE = re.compile(r"^(?P<part>.+)-note-(?P<number>\d+)$")
 
 def notes_apart(pages, rendition, where: Location) -> list[Diagnostic]:
     """A warning for each floating footnote printed on another page than the line that refers to it, at the file
-    the note is written in."""
+    the note is written in. Notes at the end of a chapter or of the book (the layout's `notes` setting) are on
+    another page by design: nothing to say of them."""
+    if rendition.layout.settings.get("notes", "footnotes") != "footnotes":
+        return []
     files = {part.id: part.chapter.source for part in edition_parts(rendition.book, rendition.edition_name)
              if part.chapter is not None}
     placed: dict[str, int] = {}
