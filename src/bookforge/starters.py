@@ -1,6 +1,6 @@
 """What `bookforge new --kind KIND` starts a book with: its entry types (manuscript/types.yaml), a first chapter of
-them (a companion's has prose around its entries, and a Markdown chapter follows it) and the images they show. Each kind builds at once; the generic entry template sets its types until a layout
-gives them templates of their own."""
+them (a companion's has prose around its entries, and a Markdown chapter follows it) and the images they show. Each
+kind builds at once; the generic entry template sets its types until a layout gives them templates of their own."""
 
 from __future__ import annotations
 
