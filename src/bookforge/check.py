@@ -218,9 +218,13 @@ def pdf(path: Path, layout, edition: str = "", project: Path | None = None) -> C
 
 
 def check_outputs(report: BuildReport, project: Project) -> list[CheckResult]:
-    """Every output of a build report through every validator that applies and is installed."""
+    """Every output of a build report through every validator that applies and is installed; the warnings of the
+    builds that made them (this one's, or those of the builds whose outputs it kept) come first."""
     results = []
     for result in report:
+        if result.warnings:  # the build's own, kept with the output until a build without them replaces it
+            results.append(CheckResult("bookforge build", result.name, result.path,
+                                       warnings=tuple(str(w) for w in result.warnings)))
         if not project.format(result.name).paged:
             results += [epubcheck(result.path, result.name, project.root), ace(result.path, result.name, project.root),
                         accessibility(result.path, result.name)]

@@ -29,6 +29,8 @@ from pydantic import (
 
 from bookforge.build.cache_key import cache_key
 from bookforge.build.output import CACHE_DIR
+from bookforge.build.report import EditionResult
+from bookforge.errors import Diagnostic, Location
 from bookforge.layout.chain import Layout
 from bookforge.manuscript.model import Book, edition_parts, figures
 from bookforge.own_files import (
@@ -179,6 +181,32 @@ Sha256 = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
 Count = Annotated[int, Field(ge=0)]
 
 
+class WarningRecord(BaseModel):
+    """A warning the build of an output gave: kept with the output's record, so that every later build that keeps
+    the output (and `bookforge check`, and `--strict`) reports it again, until a build without it replaces it."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
+
+    code: str
+    message: str
+    file: str | None = None
+    line: Count = 0
+    column: Count = 0
+    hint: str | None = None
+    severity: str = "warning"
+
+    @classmethod
+    def of(cls, diagnostic: Diagnostic) -> WarningRecord:
+        where = diagnostic.location
+        return cls(code=diagnostic.code, message=diagnostic.message, file=where.file if where else None,
+                   line=where.line if where else 0, column=where.column if where else 0, hint=diagnostic.hint,
+                   severity=diagnostic.severity)
+
+    def diagnostic(self) -> Diagnostic:
+        where = Location(self.file, self.line, self.column) if self.file is not None else None
+        return Diagnostic(self.code, self.message, where, self.hint, self.severity)
+
+
 class Record(BaseModel):
     """What the last build of one edition made, and from what."""
 
@@ -194,6 +222,26 @@ class Record(BaseModel):
     words: Count
     cover: BuildPath | None = None
     cover_sha256: Sha256 | None = None
+    warnings: tuple[WarningRecord, ...] = ()
+
+    @classmethod
+    def of(cls, result: EditionResult, output: Path, inputs: str,
+           warnings: tuple[Diagnostic, ...] | None = None) -> Record:
+        """The record of a finished edition, with its warnings (`warnings` when they differ from the result's: as
+        a worker gave them, before the catalogue located them for its own report)."""
+        return cls(inputs=inputs, output=result.path.relative_to(output).as_posix(),
+                   sha256=file_sha256(result.path) or "0" * 64, size=result.size, pages=result.pages,
+                   documents=result.documents, words=result.words,
+                   cover=result.cover.relative_to(output).as_posix() if result.cover else None,
+                   cover_sha256=file_sha256(result.cover) if result.cover else None,
+                   warnings=tuple(map(WarningRecord.of, result.warnings if warnings is None else warnings)))
+
+    def result(self, name: str, format: str, output: Path) -> EditionResult:
+        """The edition as this record keeps it: not rebuilt, with the warnings its build gave."""
+        return EditionResult(name=name, format=format, path=output / self.output, size=self.size, pages=self.pages,
+                             documents=self.documents, words=self.words, seconds=0.0, rebuilt=False,
+                             warnings=tuple(w.diagnostic() for w in self.warnings),
+                             cover=output / self.cover if self.cover else None)
 
 
 class _State(BaseModel):

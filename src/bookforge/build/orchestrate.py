@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from bookforge.build.cache import BuildState, Cache, Record, edition_inputs, file_sha256
+from bookforge.build.cache import BuildState, Cache, Record, edition_inputs
 from bookforge.build.edition import build_edition
 from bookforge.build.lock import build_lock
 from bookforge.build.output import write_atomically
@@ -54,14 +54,21 @@ def build(root: Path | Project, editions: tuple[str, ...] | list[str] = (), outp
         state = BuildState(cache)
         inputs = _inputs(project, names)
         results: dict[str, EditionResult] = {}
+        problems: list[Diagnostic] = []
+        kept: list[str] = []
         for name in names:
             record = None if force else state.reusable(name, inputs[name])
-            if record is not None:
-                results[name] = _reused(project, name, output, record)
-                on_event("reused", name)
-        todo = [name for name in names if name not in results]
+            if record is None:
+                continue
+            kept.append(name)
+            on_event("reused", name)
+            # The warnings of the build that made it stand as long as the output does: --strict fails on them.
+            if strict and record.warnings:
+                problems.extend(warning.diagnostic() for warning in record.warnings)
+            else:
+                results[name] = record.result(name, project.editions[name].format, output)
+        todo = [name for name in names if name not in kept]
         hints = {} if force else {name: state.records[name].pages for name in todo if name in state.records}
-        problems: list[Diagnostic] = []
         settings = _Settings(jobs, strict, chunk_size, cancel)
         with contextlib.closing(_build_all(project, todo, output, modified, settings, hints, on_event,
                                            cache)) as outcomes:
@@ -70,7 +77,7 @@ def build(root: Path | Project, editions: tuple[str, ...] | list[str] = (), outp
                     problems.extend(outcome.diagnostics)
                     continue
                 results[outcome.name] = outcome
-                state.records[outcome.name] = _record(outcome, output, inputs[outcome.name])
+                state.records[outcome.name] = Record.of(outcome, output, inputs[outcome.name])
         state.save()
         if problems:
             raise PartialBuildError(problems, tuple(name for name in names if name in results))
@@ -191,17 +198,3 @@ def _build_in_worker(root: str, name: str, output: str, modified: datetime, stri
                      fresh: bool) -> EditionResult:
     return build_edition(load_project(Path(root)), name, Path(output), modified, strict=strict, page_hint=page_hint,
                          workers=chunk_workers, chunk_size=chunk_size, run=run, fresh=fresh)
-
-
-def _reused(project: Project, name: str, output: Path, record: Record) -> EditionResult:
-    return EditionResult(name=name, format=project.editions[name].format, path=output / record.output,
-                         size=record.size, pages=record.pages, documents=record.documents, words=record.words,
-                         seconds=0.0, rebuilt=False, cover=output / record.cover if record.cover else None)
-
-
-def _record(result: EditionResult, output: Path, inputs: str) -> Record:
-    return Record(inputs=inputs, output=result.path.relative_to(output).as_posix(),
-                  sha256=file_sha256(result.path) or "0" * 64, size=result.size, pages=result.pages,
-                  documents=result.documents, words=result.words,
-                  cover=result.cover.relative_to(output).as_posix() if result.cover else None,
-                  cover_sha256=file_sha256(result.cover) if result.cover else None)

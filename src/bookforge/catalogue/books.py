@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
-from bookforge.build.cache import edition_inputs
+from bookforge.build.cache import WarningRecord, edition_inputs
 from bookforge.build.output import file_system_problem, write_atomically
 from bookforge.build.report import REPORT_FILE, BuildReport, EditionResult
 from bookforge.catalogue.file import BookEntry, Catalogue
@@ -70,41 +70,45 @@ class BookRun:
             source = project.page_list_sources.get(name)
             self.inputs[name] = self.own[name] + (":" + self.own[source] if source is not None else "")
 
-    def keep_current(self, store: SignedStore | None, force: bool) -> list[str]:
-        """Keep each edition that is up to date here or whose output is in the store; returns those kept."""
+    def keep_current(self, store: SignedStore | None, force: bool, catalogue: Catalogue) -> list[str]:
+        """Keep each edition that is up to date here or whose output is in the store (each with the warnings its
+        build gave); returns those kept."""
         kept = []
         for name in self.project.editions:
             record = None if force else self.records.reusable(name, self.inputs[name])
             if record is not None:
-                self.results[name] = _reused(self.project, name, self.output, record)
+                result = record.result(name, self.project.editions[name].format, self.output)
+                self.results[name] = replace(result, warnings=self.located(result.warnings, catalogue))
                 self.origins[name] = UP_TO_DATE
                 kept.append(name)
                 continue
             stored = None if force or store is None else store.get(store_key(self.inputs[name]))
-            if stored is not None and self._take_stored(name, stored):
+            if stored is not None and self._take_stored(name, stored, catalogue):
                 kept.append(name)
                 continue
             self.todo.append(name)
         return kept
 
-    def _take_stored(self, name: str, stored: bytes) -> bool:
+    def _take_stored(self, name: str, stored: bytes, catalogue: Catalogue) -> bool:
         try:
             head, _, body = stored.partition(b"\n")
             meta = json.loads(head)
             data, cover = body[:meta["size"]], body[meta["size"]:] or None
             starts = starts_from_json(meta["page_starts"]) if meta.get("page_starts") is not None else None
+            warnings = tuple(WarningRecord.model_validate(w).diagnostic() for w in meta["warnings"])
             if len(data) != meta["size"] or not all(_output_name(file, name) for file in
                                                      filter(None, (meta["file"], meta.get("cover_file")))):
                 return False
-        except (ValueError, KeyError, TypeError, AttributeError):
+        except (ValueError, KeyError, TypeError, AttributeError):  # pydantic's ValidationError is a ValueError
             return False  # signed, but by a bookforge that wrote another layout of entry: made again
         self.write(name, data, meta["file"], cover, meta.get("cover_file"), starts)
         self.results[name] = EditionResult(
             name=name, format=self.project.editions[name].format, path=self.output / meta["file"], size=len(data),
             pages=meta["pages"], documents=meta["documents"], words=meta["words"], seconds=0.0, rebuilt=False,
+            warnings=self.located(warnings, catalogue),
             cover=self.output / meta["cover_file"] if meta.get("cover_file") else None)
         self.origins[name] = FROM_STORE
-        self.record(name)
+        self.records.record(name, self.inputs[name], self.results[name], warnings)
         return True
 
     def accept(self, made: EditionMade, store: SignedStore | None, catalogue: Catalogue) -> None:
@@ -112,7 +116,7 @@ class BookRun:
         name = made.edition
         starts = made.page_starts if self.is_page_source(name) else None
         self.write(name, made.data, made.file, made.cover, made.cover_file, starts)
-        warnings = tuple(_located(d, self, catalogue) for d in made.warnings)
+        warnings = self.located(made.warnings, catalogue)
         self.results[name] = EditionResult(
             name=name, format=self.project.editions[name].format, path=self.output / made.file, size=len(made.data),
             pages=made.pages, documents=made.documents, words=made.words, seconds=made.seconds, rebuilt=True,
@@ -120,10 +124,11 @@ class BookRun:
             cover=self.output / made.cover_file if made.cover_file else None, chunks=made.chunks)
         self.origins[name] = BUILT
         self.cpu[name] = made.cpu_seconds
-        self.record(name)
+        self.records.record(name, self.inputs[name], self.results[name], made.warnings)
         if store is not None:
             meta = {"file": made.file, "cover_file": made.cover_file, "size": len(made.data), "pages": made.pages,
                     "documents": made.documents, "words": made.words,
+                    "warnings": [WarningRecord.of(w).model_dump(mode="json") for w in made.warnings],
                     "page_starts": starts_to_json(starts) if starts is not None else None}
             store.put(store_key(self.inputs[name]), json.dumps(meta).encode() + b"\n" + made.data + (made.cover or b""))
 
@@ -134,9 +139,6 @@ class BookRun:
             write_atomically(self.output / cover_file, cover)
         if starts is not None:  # for the ebook that carries this edition's page list, here or in `bookforge build`
             self.records.store_page_starts(name, self.own[name], starts)
-
-    def record(self, name: str) -> None:
-        self.records.record(name, self.inputs[name], self.results[name])
 
     def is_page_source(self, name: str) -> bool:
         return name in self.project.page_list_sources.values()
@@ -157,7 +159,10 @@ class BookRun:
         return self.records.pages(name)
 
     def fail(self, diagnostics, catalogue: Catalogue) -> None:
-        self.problems.extend(_located(d, self, catalogue) for d in diagnostics)
+        self.problems.extend(self.located(diagnostics, catalogue))
+
+    def located(self, diagnostics, catalogue: Catalogue) -> tuple[Diagnostic, ...]:
+        return tuple(_located(d, self, catalogue) for d in diagnostics)
 
     def write_failure(self, exc: OSError) -> None:
         self.problems.append(file_system_problem(exc, self.output))
@@ -191,12 +196,6 @@ def book_output(entry: BookEntry, output: Path | None) -> Path:
 def store_key(inputs: str) -> str:
     key = digest(iter([inputs.encode()]))
     return f"outputs/{key[:2]}/{key}"
-
-
-def _reused(project: Project, name: str, output: Path, record) -> EditionResult:
-    return EditionResult(name=name, format=project.editions[name].format, path=output / record.output,
-                         size=record.size, pages=record.pages, documents=record.documents, words=record.words,
-                         seconds=0.0, rebuilt=False, cover=output / record.cover if record.cover else None)
 
 
 def _output_name(file: object, edition: str) -> bool:

@@ -80,7 +80,7 @@ def build_catalogue(catalogue: Catalogue, settings: Settings | None = None,
                 continue
             try:
                 stack.enter_context(build_lock(book.output))
-                book.keep_current(store, settings.force)
+                book.keep_current(store, settings.force, catalogue)
             except BookforgeError as exc:
                 book.fail(exc.diagnostics, catalogue)
             except OSError as exc:

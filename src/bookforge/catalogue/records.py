@@ -9,11 +9,11 @@ from bookforge.build.cache import (
     BuildState,
     Cache,
     Record,
-    file_sha256,
     load_page_map,
     store_page_map,
 )
 from bookforge.build.report import EditionResult
+from bookforge.errors import Diagnostic
 from bookforge.render.places import PageStart
 
 
@@ -34,14 +34,10 @@ class BookRecords:
         record = self.state.records.get(name)
         return record.pages if record is not None else None
 
-    def record(self, name: str, inputs: str, result: EditionResult) -> None:
-        """Saved at once: an interrupted catalogue loses no finished edition."""
-        self.state.records[name] = Record(
-            inputs=inputs, output=result.path.relative_to(self.output).as_posix(),
-            sha256=file_sha256(result.path) or "0" * 64, size=result.size, pages=result.pages,
-            documents=result.documents, words=result.words,
-            cover=result.cover.relative_to(self.output).as_posix() if result.cover else None,
-            cover_sha256=file_sha256(result.cover) if result.cover else None)
+    def record(self, name: str, inputs: str, result: EditionResult, warnings: tuple[Diagnostic, ...]) -> None:
+        """Saved at once: an interrupted catalogue loses no finished edition. `warnings` as the build gave them
+        (located in the book, not from the catalogue's folder): any later build that keeps the output reports them."""
+        self.state.records[name] = Record.of(result, self.output, inputs, warnings)
         self.state.save()
 
     def page_starts(self, name: str, inputs: str) -> tuple[PageStart, ...] | None:
