@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -27,6 +28,8 @@ PACKAGE_ROOT = Path(__file__).resolve().parents[2]  # the source checkout, where
 ACE_SCRIPT = PACKAGE_ROOT / "node_modules" / "@daisy" / "ace-cli" / "bin" / "ace.js"
 CHROMIUM = ("chromium", "chromium-browser", "google-chrome")
 TIMEOUT = 600
+ACE_ATTEMPTS = 2
+"""Ace now and then stops without a report (its browser failed to start or to answer): it is run once more then."""
 
 
 @dataclass(frozen=True)
@@ -141,21 +144,45 @@ def ace(path: Path, edition: str = "", project: Path | None = None) -> CheckResu
     # Puppeteer looks for its configuration from the working folder up: a file of bookforge's own in that (empty)
     # folder is found first and says everything.
     config = json.dumps({"skipDownload": True, "executablePath": str(browser)})
-    outdir = Path(tempfile.mkdtemp(prefix="bookforge-ace-"))
-    try:
-        run = run_tool([str(node), str(script), "--silent", "--force", "--outdir", str(outdir), str(path.resolve())],
-                       project, {"PUPPETEER_EXECUTABLE_PATH": str(browser), "PUPPETEER_SKIP_DOWNLOAD": "1"},
-                       files={".puppeteerrc.json": config})
-        report = outdir / "report.json"
-        if not report.is_file():
-            return CheckResult("Ace", edition, path, errors=(f"Ace failed: {(run.stderr or run.stdout).strip()}",))
-        data = json.loads(report.read_text(encoding="utf-8"))
-    finally:
-        shutil.rmtree(outdir, ignore_errors=True)
-    return _ace_result(data, path, edition)
+    failures = []
+    for _ in range(ACE_ATTEMPTS):
+        outdir = Path(tempfile.mkdtemp(prefix="bookforge-ace-"))
+        try:
+            run = run_tool([str(node), str(script), "--force", "--outdir", str(outdir), str(path.resolve())], project,
+                           {"PUPPETEER_EXECUTABLE_PATH": str(browser), "PUPPETEER_SKIP_DOWNLOAD": "1"},
+                           files={".puppeteerrc.json": config})
+            report = outdir / "report.json"
+            data = json.loads(report.read_text(encoding="utf-8")) if report.is_file() else None
+        finally:
+            shutil.rmtree(outdir, ignore_errors=True)
+        if data is not None:
+            return _ace_result(data, path, edition, attempts=len(failures) + 1)
+        failures.append(ace_message(run))
+    return CheckResult("Ace", edition, path, errors=(f"Ace failed {ACE_ATTEMPTS} times: {failures[-1]}",),
+                       details={"attempts": ACE_ATTEMPTS, "failures": failures})
 
 
-def _ace_result(data: dict, path: Path, edition: str) -> CheckResult:
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+_LOG_RECORD = re.compile(r"^(error|warn|info|verbose|debug|silly):", re.MULTILINE)
+
+
+def ace_message(run: subprocess.CompletedProcess) -> str:
+    """What Ace itself said when it stopped without a report: its `error:` log records on one line, the processing
+    error first (a record that only repeats part of another left out); its output's end when it logged none.
+
+    On its own Ace prints only "Re-run Ace using the --verbose option"; the reason is in its error log, on stderr.
+    """
+    parts = _LOG_RECORD.split(_ANSI.sub("", run.stderr or ""))
+    found = [" ".join(body.split()) for level, body in zip(parts[1::2], parts[2::2]) if level == "error"]
+    errors = [e for e in dict.fromkeys(found) if e and not any(e != other and e in other for other in found)]
+    errors.sort(key=lambda message: "Ace processing error" not in message)
+    if errors:
+        return "; ".join(errors)[:1000]
+    rest = " ".join(_ANSI.sub("", f"{run.stderr}\n{run.stdout}").split())
+    return rest[-1000:] or f"exit status {run.returncode}"
+
+
+def _ace_result(data: dict, path: Path, edition: str, attempts: int = 1) -> CheckResult:
     errors = []
     for document in data.get("assertions", []):
         for assertion in document.get("assertions", []):
@@ -163,7 +190,8 @@ def _ace_result(data: dict, path: Path, edition: str) -> CheckResult:
                 test = assertion["earl:test"]
                 errors.append(f"{document['earl:testSubject']['url']}: {test['earl:impact']}: {test['dct:title']}: "
                               f"{assertion['earl:result']['dct:description']}")
-    return CheckResult("Ace", edition, path, tuple(errors), details={"outcome": data["earl:result"]["earl:outcome"]})
+    return CheckResult("Ace", edition, path, tuple(errors),
+                       details={"outcome": data["earl:result"]["earl:outcome"], "attempts": attempts})
 
 
 # -- bookforge's own accessibility checks --------------------------------------------------------------------------
