@@ -88,6 +88,54 @@ def test_a_listed_book_finds_the_house_layouts_between_its_own_and_bookforges(ca
     assert [layer.folder for layer in unlisted.chain] == ["(bookforge)/ebook", "(bookforge)/base"]
 
 
+def _own_layout(project: Path, name: str, extends: str) -> None:
+    (project / "layouts" / name).mkdir(parents=True, exist_ok=True)
+    (project / "layouts" / name / "layout.yaml").write_text(f"extends: {extends}\nformat: epub\n")
+
+
+def test_a_book_reaches_a_house_layout_as_house_slash_name(catalogue):
+    winter = catalogue / "books" / "winter"
+    # The project's own `ebook` would shadow the house's for the plain name; `house/ebook` is the house's alone.
+    _own_layout(winter, "ebook", "ebook")
+    _own_layout(winter, "press-ebook", "house/ebook")
+    qualified = load_layout(winter, "press-ebook")
+    assert [layer.name for layer in qualified.chain] == ["press-ebook", "house/ebook", "ebook", "base"]
+    assert qualified.chain[1].folder.endswith("house/ebook") and qualified.settings["chapter_opening"] == "plain"
+    assert qualified.chain[2].folder == "(bookforge)/ebook"  # the house's `extends: ebook`: the next one down
+    plain = load_layout(winter, "ebook")
+    assert [layer.folder for layer in plain.chain][:2] == ["layouts/ebook", str(catalogue / "house" / "ebook")]
+    edition = load_layout(winter, "house/ebook")  # as an edition's `layout:` too
+    assert [layer.name for layer in edition.chain] == ["house/ebook", "ebook", "base"]
+
+
+@pytest.mark.parametrize(("extends", "code", "message", "hint"), [
+    ("house/ebok", "unknown-layout", "there is no layout `house/ebok`: the house folder has no `ebok`",
+     "did you mean `house/ebook`?"),
+    ("huose/ebook", "bad-layout-name", "`huose/ebook` is not a layout name", "did you mean `house/ebook`?"),
+    ("house/../ebook", "bad-layout-name", "`house/../ebook` is not a layout name", None),
+])
+def test_a_house_layout_that_does_not_exist_is_located_with_the_likely_one(catalogue, extends, code, message, hint):
+    winter = catalogue / "books" / "winter"
+    _own_layout(winter, "press-ebook", extends)
+    with pytest.raises(BookforgeError) as caught:
+        load_layout(winter, "press-ebook")
+    (problem,) = caught.value.diagnostics
+    assert (problem.code, str(problem.location), problem.message) == (code, "layouts/press-ebook/layout.yaml:1:10",
+                                                                      message)
+    if hint:
+        assert problem.hint == hint
+
+
+def test_a_house_layout_outside_a_catalogue_is_told(catalogue):
+    spring = catalogue / "books" / "spring"  # not listed by the catalogue
+    _own_layout(spring, "press-ebook", "house/ebook")
+    with pytest.raises(BookforgeError) as caught:
+        load_layout(spring, "press-ebook")
+    (problem,) = caught.value.diagnostics
+    assert problem.code == "unknown-layout" and "not listed by a catalogue.yaml" in problem.message
+    assert "`ebook`" in problem.hint
+
+
 def test_the_catalogues_problems_are_located(catalogue):
     (catalogue / "catalogue.yaml").write_text("books:\n  - books/winter\n  - books/autumn\nhuose: house\n")
     with pytest.raises(BookforgeError) as caught:

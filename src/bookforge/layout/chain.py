@@ -17,7 +17,8 @@ from bookforge.errors import (
 from bookforge.files import MISSING, Refused, files_under, inside, read_inside, refusal
 from bookforge.formats import LAYOUT_FORMATS
 from bookforge.layout.geometry import TRIM_PRESETS, check_page_settings, parse_trim
-from bookforge.layout.house import house_layouts
+from bookforge.layout.house import CATALOGUE_FILE as CATALOGUE
+from bookforge.layout.house import HOUSE, house_layouts, house_name
 from bookforge.manuscript.model import LAYOUT_NAME
 from bookforge.manuscript.yamlfile import YamlDocument, read_yaml
 
@@ -77,7 +78,10 @@ def shown_path(path: Path, root: Path) -> str:
 
 
 def available_layouts(root: Path) -> list[str]:
-    return sorted({p.parent.name for folder in layout_folders(root) for p in folder.glob("*/layout.yaml")})
+    """Every layout name the project can use: plain names, and `house/NAME` for its house's layouts."""
+    plain = {p.parent.name for folder in layout_folders(root) for p in folder.glob("*/layout.yaml")}
+    return sorted(plain | {f"{HOUSE}/{p.parent.name}" for house in house_layouts(root)
+                           for p in house.glob("*/layout.yaml")})
 
 
 def load_layout(root: Path, name: str, requested_at: Location | None = None) -> Layout:
@@ -87,6 +91,9 @@ def load_layout(root: Path, name: str, requested_at: Location | None = None) -> 
     current, where, start = name, requested_at, 0
     while True:
         folder, start = _find(root, current, start, where, seen)
+        if any(folder == known for _, known, _ in docs):  # `house/print` and `print` may name one folder
+            raise BookforgeError([Diagnostic("layout-cycle", "layouts extend each other in a circle: "
+                                             + " -> ".join(seen + [current]), where)])
         doc = read_yaml(folder / "layout.yaml", shown_path(folder / "layout.yaml", root), folder)
         _check_keys(doc)
         docs.append((current, folder, doc))
@@ -100,8 +107,9 @@ def load_layout(root: Path, name: str, requested_at: Location | None = None) -> 
             raise BookforgeError([Diagnostic("wrong-type", "`extends` should be a layout name",
                                              doc.where(("extends",)))])
         where = doc.where(("extends",))
-        # A project layout may extend bookforge's layout of the same name: look further down the path then.
-        start = start if parent == current else 0
+        # A project layout may extend bookforge's layout of the same name (a house's `print` the next `print` too):
+        # look further down the path then.
+        start = start if parent == (house_name(current) or current) else 0
         current = parent
     return _merge(root, name, docs)
 
@@ -110,11 +118,17 @@ def _find(root: Path, name: str, start: int, where: Location | None, seen: list[
     if name in seen and start == 0:
         cycle = " -> ".join(seen + [name])
         raise BookforgeError([Diagnostic("layout-cycle", f"layouts extend each other in a circle: {cycle}", where)])
-    if not LAYOUT_NAME.fullmatch(name):
-        raise BookforgeError([Diagnostic("bad-layout-name", f"`{name}` is not a layout name", where,
-                                         "name a layout (letters, digits, `-` and `_`), such as `ebook` or `print`; "
-                                         "a project's own layouts live in its layouts/ folder")])
     folders = layout_folders(root)
+    bare = house_name(name)
+    if not LAYOUT_NAME.fullmatch(bare if bare is not None else name):
+        close = did_you_mean(name, [n for n in available_layouts(root) if "/" in n]) if "/" in name else None
+        raise BookforgeError([Diagnostic("bad-layout-name", f"`{name}` is not a layout name", where,
+                                         close if close and close.startswith("did you mean") else
+                                         "name a layout (letters, digits, `-` and `_`), such as `ebook` or `print`, "
+                                         f"or a layout of the press's house folder as `{HOUSE}/print`; a project's "
+                                         "own layouts live in its layouts/ folder")])
+    if bare is not None:
+        return _find_in_house(root, name, bare, where, folders)
     for index in range(start, len(folders)):
         candidate = folders[index] / name
         if (candidate / "layout.yaml").is_file():
@@ -131,6 +145,29 @@ def _find(root: Path, name: str, start: int, where: Location | None, seen: list[
                                                  "layouts/ folder")]) from None
     raise BookforgeError([Diagnostic("unknown-layout", f"there is no layout `{name}`", where,
                                      did_you_mean(name, available_layouts(root)))])
+
+
+def _find_in_house(root: Path, name: str, bare: str, where: Location | None,
+                   folders: list[Path]) -> tuple[Path, int]:
+    """`house/NAME`: a layout of the house folder of the catalogue that lists the project (layout/house.py), and
+    of no other folder; then the layouts below the house (bookforge's), as for a plain name found there."""
+    houses = house_layouts(root)
+    if not houses:
+        raise BookforgeError([Diagnostic("unknown-layout", f"there is no layout `{name}`: the book is not listed by "
+                                         f"a {CATALOGUE} that names a `house:` folder", where,
+                                         "list the book under `books:` in the press's catalogue.yaml, or name the "
+                                         f"layout plainly (`{bare}`)")])
+    house = houses[0]
+    if not (house / bare / "layout.yaml").is_file():
+        raise BookforgeError([Diagnostic("unknown-layout", f"there is no layout `{name}`: the house folder has no "
+                                         f"`{bare}`", where,
+                                         did_you_mean(name, [f"{HOUSE}/{p.parent.name}"
+                                                             for p in house.glob("*/layout.yaml")]))])
+    try:
+        return inside(house, bare), folders.index(house) + 1
+    except Refused:
+        raise BookforgeError([Diagnostic("path-outside", f"layout `{name}` is a symbolic link to a folder outside "
+                                         "the house folder", where)]) from None
 
 
 def _check_keys(doc: YamlDocument) -> None:

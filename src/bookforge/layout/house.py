@@ -8,6 +8,8 @@ from pathlib import Path
 from bookforge.manuscript.yamlfile import read_yaml
 
 CATALOGUE_FILE = "catalogue.yaml"
+HOUSE = "house"
+"""How a book names a layout of its catalogue's house folder and no other: `extends: house/print`."""
 
 
 def house_layouts(root: Path) -> list[Path]:
@@ -28,6 +30,12 @@ def house_layouts(root: Path) -> list[Path]:
         if root in books:
             return [house] if house is not None else []
     return []
+
+
+def house_name(name: str) -> str | None:
+    """`print` for `house/print`; None for a plain name (looked up in the project, the house, then bookforge)."""
+    collection, slash, bare = name.partition("/")
+    return bare if slash and collection == HOUSE else None
 
 
 @functools.lru_cache(maxsize=32)
