@@ -175,6 +175,32 @@ def test_a_book_sent_as_content_hashes_as_it_does_here(catalogue):
             == edition_inputs(project.book, "ebook", project.layouts["ebook"], "1"))
 
 
+def test_a_remote_image_travels_in_the_pack_and_is_not_fetched_again(catalogue, monkeypatch, tmp_path):
+    from bookforge.manuscript import images
+    from tests.books import write_png
+
+    winter = catalogue / "books" / "winter"
+    url = "http://images.example.invalid/map.png"
+    (winter / "manuscript" / "book.yaml").write_text((winter / "manuscript" / "book.yaml").read_text()
+                                                     + "remote_images: true\n")
+    chapter = winter / "manuscript" / "01-chapter.yaml"
+    chapter.write_text(chapter.read_text() + f"- type: figure\n  src: {url}\n  alt: A map of the coast.\n")
+    write_png(tmp_path / "map.png")
+    fetched: list[str] = []
+    monkeypatch.setattr(images, "fetch_remote_image",
+                        lambda found, where: (fetched.append(found), ((tmp_path / "map.png").read_bytes(), None))[1])
+    project = load_project(winter)
+    pack = pack_book(project, catalogue / "house")
+    assert fetched == [url] and pack.remote == ((url, (tmp_path / "map.png").read_bytes()),)
+    with images.remote_images_given(dict(pack.remote)):
+        there = load_project(unpack(pack))
+    assert fetched == [url]  # not again
+    assert there.book.images[url].data == project.book.images[url].data
+    with images.remote_images_given({}), pytest.raises(BookforgeError) as caught:
+        load_project(unpack(pack))
+    assert "was not sent with the book" in str(caught.value) and fetched == [url]
+
+
 @pytest.mark.parametrize(("text", "code"), [
     ("books: []\n", "no-books"),
     ("books: [a, a]\n", "duplicate-book"),

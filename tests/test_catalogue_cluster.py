@@ -24,6 +24,7 @@ from bookforge.catalogue.file import load_catalogue
 from bookforge.catalogue.report import FROM_STORE
 from bookforge.cli import main
 from bookforge.project import load_project
+from tests.books import write_png
 from tests.conftest import SOURCE_DATE_EPOCH
 from tests.test_catalogue import copy_catalogue, outputs, write_book, write_catalogue
 
@@ -33,6 +34,7 @@ BOOKS = {
     "west": {"words": 200, "chapters": 1, "editions": ("ebook",), "title": "West"},
 }
 EDITIONS = 4 + 2 + 1
+pytestmark = pytest.mark.slow  # every test here starts worker processes and builds several books
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -202,3 +204,37 @@ def test_catalogue_check_judges_every_output_on_the_workers_and_writes_one_repor
     assert all(not check["errors"] and check["skipped"] is None
                for edition in book["editions"] for check in edition["checks"])
     assert book["editions"][1]["pages"] > 0 and book["editions"][0]["words"] > 0
+
+
+REMOTE = "http://images.example.invalid/map.png"
+"""A name no resolver knows: a worker that fetched it would fail the book."""
+
+
+def test_a_remote_image_is_fetched_once_by_the_asking_machine_and_sent_to_the_workers(cluster, tmp_path,
+                                                                                       monkeypatch):
+    from bookforge.manuscript import images
+
+    press = tmp_path / "press"
+    book = write_book(press / "books" / "east", words=150, chapters=1, editions=("ebook", "paperback"), title="East")
+    (book / "manuscript" / "book.yaml").write_text((book / "manuscript" / "book.yaml").read_text()
+                                                   + "remote_images: true\n")
+    chapter = book / "manuscript" / "01-chapter.yaml"
+    chapter.write_text(chapter.read_text() + f"- type: figure\n  src: {REMOTE}\n  alt: A map of the coast.\n")
+    (press / "catalogue.yaml").write_text("books: [books/east]\n")
+    write_png(tmp_path / "map.png")
+    fetched: list[str] = []
+
+    def fetch(url, where):  # this process's network: the workers' is their own, and knows no such name
+        fetched.append(url)
+        return (tmp_path / "map.png").read_bytes(), None
+
+    monkeypatch.setattr(images, "fetch_remote_image", fetch)
+    reference = copy_catalogue(press, tmp_path / "reference")
+    build(reference / "books" / "east")
+    fetched.clear()
+
+    report = build_catalogue(load_catalogue(press), Settings(scheduler=cluster.scheduler_address))
+
+    assert report.failed == () and report.tasks_run == 2, [str(p) for b in report.books for p in b.problems]
+    assert fetched == [REMOTE]
+    assert outputs(press) == outputs(reference)

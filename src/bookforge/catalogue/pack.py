@@ -29,10 +29,13 @@ class BookPack:
     files: tuple[tuple[str, bytes], ...] = field(repr=False)
     """(path inside the pack, bytes), in path order."""
     digest: str
+    remote: tuple[tuple[str, bytes], ...] = field(default=(), repr=False)
+    """(URL, bytes) of each remote image (`remote_images: true`), as the asking machine fetched it: a worker builds
+    from these and fetches nothing, so every edition has the same image, fetched once."""
 
     @property
     def size(self) -> int:
-        return sum(len(data) for _, data in self.files)
+        return sum(len(data) for _, data in (*self.files, *self.remote))
 
 
 def pack_book(project: Project, house: Path | None) -> BookPack:
@@ -54,8 +57,11 @@ def pack_book(project: Project, house: Path | None) -> BookPack:
     for part in parts:
         if part.chapter is not None:
             add(root / part.chapter.source)
+    remote = []
     for src in sorted(book.images):
-        if not URL.match(src):  # a remote image (`remote_images: true`) is fetched by the worker
+        if URL.match(src):
+            remote.append((src, book.images[src].data))
+        else:
             add(root / "assets" / src)
     for layout in project.layouts.values():
         for layer in layout.chain:
@@ -71,7 +77,8 @@ def pack_book(project: Project, house: Path | None) -> BookPack:
     catalogue = f"books: [{BOOK}]\n" + (f"house: {HOUSE}\n" if house is not None else "")
     files[CATALOGUE_FILE] = catalogue.encode()
     ordered = tuple(sorted(files.items()))
-    return BookPack(ordered, digest(item for path, data in ordered for item in (path.encode(), data)))
+    return BookPack(ordered, digest(item for path, data in (*ordered, *remote) for item in (path.encode(), data)),
+                    tuple(remote))
 
 
 # -- on the worker --------------------------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from bookforge.build.writers import WRITERS, Job, PrintWriter
 from bookforge.catalogue.pack import HOUSE_MARK, BookPack, house_of, unpack
 from bookforge.catalogue.store import StoreSpec
 from bookforge.errors import BookforgeError, Diagnostic
+from bookforge.manuscript.images import remote_images_given
 from bookforge.manuscript.model import edition_parts
 from bookforge.print.chunks import ChunkCounts
 from bookforge.project import Project, load_project
@@ -76,7 +77,8 @@ def make_edition(pack: BookPack, task: EditionTask) -> EditionMade:
     started, cpu = time.perf_counter(), time.process_time()
     root = unpack(pack)
     try:
-        project = _projects.get(pack.digest) or load_project(root)
+        with remote_images_given(dict(pack.remote)):
+            project = _projects.get(pack.digest) or load_project(root)
         _projects.clear()
         _projects[pack.digest] = project
         name = task.edition

@@ -4,6 +4,7 @@ public http(s) address), and checked from their bytes."""
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import hashlib
 import http.client
 import io
@@ -14,6 +15,7 @@ import threading
 import urllib.parse
 import urllib.request
 import warnings
+from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from pathlib import Path
 
@@ -47,6 +49,19 @@ IMAGE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*(/[A-Za-z0-9_][A-Za-z0-9_.-
 RESERVED_IMAGES = frozenset({"images/cover.jpg"})
 """Names bookforge's own files take in the EPUB (bookforge.epub.cover.IMAGE)."""
 SVG_ROOT = "{http://www.w3.org/2000/svg}svg"
+_given: contextvars.ContextVar[Mapping[str, bytes] | None] = contextvars.ContextVar("remote_images", default=None)
+
+
+@contextlib.contextmanager
+def remote_images_given(images: Mapping[str, bytes]) -> Iterator[None]:
+    """Loads in this block take each remote image from `images` (by URL) and fetch none: a catalogue's worker builds
+    from the bytes the asking machine fetched (catalogue/pack.py), which its input hash covers. They are checked
+    as fetched ones are."""
+    token = _given.set(images)
+    try:
+        yield
+    finally:
+        _given.reset(token)
 
 
 def load_images(root: Path, chapters: list[Chapter], problems: list[Diagnostic],
@@ -100,7 +115,7 @@ def _image_problem(root: Path, src: str, where: Location | None,
                    remote: bool = False) -> tuple[ImageFile | None, Diagnostic | None]:
     """The image `src` names, or the problem with it."""
     if re.match(r"[A-Za-z][A-Za-z0-9+.-]+:", src):  # a URL scheme (one letter would be a Windows drive)
-        data, problem = fetch_remote_image(src, where) if remote else (None, Diagnostic(
+        data, problem = _remote_image(src, where) if remote else (None, Diagnostic(
             "remote-image", f"`{src}` is not a file of the project: remote images are not fetched", where,
             f"download the image into {ASSETS_DIR}/ and name it here, e.g. `images/photo.jpg` (or set "
             "`remote_images: true` in book.yaml)"))
@@ -171,6 +186,15 @@ def _checked_image(data: bytes, src: str, where: Location | None,
 class _NoRedirects(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, *args, **kwargs):
         return None  # a redirect could lead anywhere, loopback included: it is refused
+
+
+def _remote_image(url: str, where: Location | None) -> tuple[bytes | None, Diagnostic | None]:
+    given = _given.get()
+    if given is None:
+        return fetch_remote_image(url, where)
+    if url not in given:
+        return None, Diagnostic("remote-image", f"`{url}` was not sent with the book, and is not fetched here", where)
+    return given[url], None
 
 
 def fetch_remote_image(url: str, where: Location | None) -> tuple[bytes | None, Diagnostic | None]:
