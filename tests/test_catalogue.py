@@ -161,6 +161,34 @@ def test_a_damaged_moved_or_foreign_store_entry_reads_as_missing():
     assert dict(text) == {"plan-1": "{}"} and "plan-2" not in text
 
 
+def test_the_store_key_travels_in_no_task_and_a_worker_without_it_builds_without_the_store(monkeypatch, tmp_path):
+    import pickle
+    from datetime import datetime, timezone
+
+    from bookforge.catalogue import store as stores
+    from bookforge.catalogue.tasks import EditionTask
+
+    monkeypatch.setenv(stores.KEY_VARIABLE, "the press's key")
+    spec = stores.StoreSpec.of(str(tmp_path / "store"), stores.store_secret())
+    task = EditionTask("books/winter", "ebook", "0" * 64, "1", datetime.now(timezone.utc), store=spec)
+    assert b"the press's key" not in pickle.dumps(task) and "the press's key" not in repr(task)
+    assert isinstance(spec.open(), SignedStore)  # a worker given the same key
+    monkeypatch.setenv(stores.KEY_VARIABLE, "another key")
+    assert spec.open() is None  # a worker with another key, or none: no shared store, never a foreign one
+
+
+def test_the_default_store_key_is_derived_from_the_users_cache_key_and_is_not_it(monkeypatch, tmp_path):
+    from bookforge.build import cache_key
+    from bookforge.catalogue import store as stores
+
+    monkeypatch.delenv(stores.KEY_VARIABLE, raising=False)
+    monkeypatch.setenv(cache_key.KEY_FILE_VARIABLE, str(tmp_path / "one" / "cache.key"))
+    one = stores.store_secret()
+    assert one == stores.store_secret() and one != cache_key.cache_key()[0]
+    monkeypatch.setenv(cache_key.KEY_FILE_VARIABLE, str(tmp_path / "two" / "cache.key"))
+    assert stores.store_secret() != one
+
+
 def test_a_book_sent_as_content_hashes_as_it_does_here(catalogue):
     from bookforge.build.cache import edition_inputs
 

@@ -238,3 +238,37 @@ def test_a_remote_image_is_fetched_once_by_the_asking_machine_and_sent_to_the_wo
     assert report.failed == () and report.tasks_run == 2, [str(p) for b in report.books for p in b.problems]
     assert fetched == [REMOTE]
     assert outputs(press) == outputs(reference)
+
+
+def test_workers_use_the_shared_store_only_with_their_own_copy_of_its_key(source, cluster, tmp_path):
+    """The key travels in no task (catalogue/store.py): workers with the press's key put rendered parts in the
+    store; workers with another one build without it, and make the same bytes."""
+    from distributed import Client
+
+    from bookforge.catalogue.store import KEY_VARIABLE
+
+    root, reference = source
+
+    def south(folder):
+        copy_catalogue(root / "books" / "south", folder / "books" / "south")
+        copy_catalogue(root / "house", folder / "house")
+        (folder / "catalogue.yaml").write_text("books: [books/south]\nhouse: house\n")
+        return folder
+
+    def built(folder, store) -> None:
+        report = build_catalogue(load_catalogue(folder), Settings(scheduler=cluster.scheduler_address,
+                                                                  store=str(store)))
+        assert report.failed == () and report.tasks_run == 2
+        assert outputs(folder) == {path: data for path, data in reference.items() if path.startswith("books/south")}
+
+    built(south(tmp_path / "keyed"), tmp_path / "keyed-store")
+    assert list((tmp_path / "keyed-store").glob("fragments/*/*"))  # put by the workers
+    ours = os.environ[KEY_VARIABLE]
+    with Client(cluster) as client:
+        client.run(lambda: os.environ.update({KEY_VARIABLE: "a worker's other key"}))  # run in each worker
+        try:
+            built(south(tmp_path / "unkeyed"), tmp_path / "unkeyed-store")
+        finally:
+            client.run(lambda: os.environ.update({KEY_VARIABLE: ours}))
+    assert not list((tmp_path / "unkeyed-store").glob("fragments/*/*"))
+    assert list((tmp_path / "unkeyed-store").glob("outputs/*/*"))  # put by the asking machine, which has the key

@@ -69,8 +69,9 @@ def build_catalogue(catalogue: Catalogue, settings: Settings | None = None,
     settings = settings or Settings()
     started = time.perf_counter()
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
-    spec = StoreSpec(store_location(catalogue, settings), store_secret())
-    store = spec.open()
+    secret = store_secret()
+    spec = StoreSpec.of(store_location(catalogue, settings), secret)
+    store = SignedStore(spec.url, secret)
     books = [BookRun(entry, book_output(entry, settings.output)) for entry in catalogue.books]
     run = _Run(catalogue, settings, books, store, epoch)
     with ExitStack() as stack:

@@ -6,11 +6,11 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
-import secrets
 from collections.abc import Iterator, MutableMapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from bookforge.build.cache_key import cache_key
 from bookforge.build.output import write_atomically
 
 MAGIC = b"bfstore1"
@@ -20,16 +20,25 @@ KEY_VARIABLE = "BOOKFORGE_STORE_KEY"
 
 @dataclass(frozen=True)
 class StoreSpec:
-    """What a worker needs to open the store: its URL and the key that signs its entries."""
+    """What a task says of the store: its URL and which key signs its entries (an id of it, never the key).
+
+    A worker opens the store with the key it has itself (store_secret: the same variable, or on this machine the
+    same user's key), and only if that is the key named; else it builds without the store, which is slower and
+    never wrong. So the key is in no task: not in the scheduler's task state, its logs or its dashboard, nor in
+    what travels to every worker.
+    """
 
     url: str
-    secret: bytes
+    key_id: str
 
-    def open(self) -> SignedStore:
-        return SignedStore(self.url, self.secret)
+    @classmethod
+    def of(cls, url: str, secret: bytes) -> StoreSpec:
+        return cls(url, key_id(secret))
 
-    def __repr__(self) -> str:  # never the key, in logs or in Dask's dashboard
-        return f"StoreSpec({self.url!r})"
+    def open(self) -> SignedStore | None:
+        """The store, if the key this process has is the one the asking machine signs with."""
+        secret = store_secret()
+        return SignedStore(self.url, secret) if hmac.compare_digest(key_id(secret), self.key_id) else None
 
 
 class SignedStore:
@@ -123,25 +132,26 @@ class TextStore(MutableMapping[str, str]):
 
 
 def store_secret() -> bytes:
-    """The key that signs the store's entries: $BOOKFORGE_STORE_KEY, else one made once for this user.
+    """The key that signs the store's entries: $BOOKFORGE_STORE_KEY, else one derived from this user's build-cache
+    key (build/cache_key.py: one secret per user, kept and checked in one place).
 
-    Machines that are to trust each other's entries share the key (set the variable on each); workers never need
-    it set, they are handed it with their tasks.
+    Why it is not the cache key itself: the cache key never leaves this user's machine and authenticates only their
+    own build folders, while a store key is meant to be shared by every machine that may trust the others' entries
+    (a press sets the same $BOOKFORGE_STORE_KEY on each, workers included). Sharing the cache key would let every
+    holder forge entries in this user's build caches. The derived default is domain-separated from the cache key
+    (HMAC with a label of its own), so it serves the machines of one user (the embedded pool, a LocalCluster) and
+    reveals nothing of the cache key.
     """
     value = os.environ.get(KEY_VARIABLE)
     if value:
         return value.encode()
-    home = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config") / "bookforge"
-    path = home / "store.key"
-    try:
-        return path.read_bytes().strip()
-    except FileNotFoundError:
-        home.mkdir(parents=True, exist_ok=True)
-        key = secrets.token_hex(32).encode()
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as stream:
-            stream.write(key)
-        return key
+    key, _ = cache_key()
+    return hmac.new(key, b"bookforge shared store, version 1", hashlib.sha256).digest()
+
+
+def key_id(secret: bytes) -> str:
+    """Which key signs a store, named without giving the key away (a tag of it under a public label)."""
+    return hmac.new(secret, b"bookforge store key id", hashlib.sha256).hexdigest()[:32]
 
 
 def _protocols(fs) -> tuple[str, ...]:

@@ -17,7 +17,7 @@ from bookforge.build.edition import word_count
 from bookforge.build.output import file_slug
 from bookforge.build.writers import WRITERS, Job, PrintWriter
 from bookforge.catalogue.pack import HOUSE_MARK, BookPack, house_of, unpack
-from bookforge.catalogue.store import StoreSpec
+from bookforge.catalogue.store import SignedStore, StoreSpec
 from bookforge.errors import BookforgeError, Diagnostic
 from bookforge.manuscript.images import remote_images_given
 from bookforge.manuscript.model import edition_parts
@@ -86,13 +86,15 @@ def make_edition(pack: BookPack, task: EditionTask) -> EditionMade:
         if found != task.inputs:
             raise PackMismatch(f"{task.book}: edition `{name}` hashes differently on this worker: it runs another "
                                "version of bookforge, or its files are not those the build reads")
-        fragments, chunks = _stores(task)
+        # Plain dicts without a shared store, or on a worker that lacks its key (see StoreSpec).
+        store = task.store.open() if task.store is not None else None
+        fragments = store.text("fragments", spread=True) if store is not None else {}
         source = project.page_list_sources.get(name)
         page_starts = task.page_starts
         if source is not None and page_starts is None:
             page_starts = PrintWriter.lay_out(Job(project, source, task.modified, fragments,
-                                                  _chunks(task, source), map_pages=True))[0].page_starts
-        job = Job(project, name, task.modified, fragments, chunks, page_hint=task.page_hint, workers=1,
+                                                  _chunks(store, task.book, source), map_pages=True))[0].page_starts
+        job = Job(project, name, task.modified, fragments, _chunks(store, task.book, name), page_hint=task.page_hint, workers=1,
                   map_pages=name in project.page_list_sources.values(), page_starts=page_starts)
         made = WRITERS[project.editions[name].format].write(job)
     except BookforgeError as exc:
@@ -106,18 +108,12 @@ def make_edition(pack: BookPack, task: EditionTask) -> EditionMade:
                        time.process_time() - cpu, f"{socket.gethostname()}:{os.getpid()}")
 
 
-def _stores(task: EditionTask) -> tuple[MutableMapping[str, str], MutableMapping[str, str]]:
-    """Rendered parts and drawn covers (shared by every book: their keys hash all they are made of), and this
-    edition's laid-out chunks (by book and edition: the chunker forgets every other entry of its store)."""
-    if task.store is None:
-        return {}, {}
-    return task.store.open().text("fragments", spread=True), _chunks(task, task.edition)
-
-
-def _chunks(task: EditionTask, edition: str) -> MutableMapping[str, str]:
-    if task.store is None:
+def _chunks(store: SignedStore | None, book: str, edition: str) -> MutableMapping[str, str]:
+    """An edition's laid-out chunks, by book and edition (the chunker forgets every other entry of its store);
+    rendered parts and drawn covers are shared by every book (their keys hash all they are made of)."""
+    if store is None:
         return {}
-    return task.store.open().text("chunks/" + digest(iter([task.book.encode(), edition.encode()]))[:32])
+    return store.text("chunks/" + digest(iter([book.encode(), edition.encode()]))[:32])
 
 
 def _from_worker(diagnostics, root: Path) -> tuple[Diagnostic, ...]:
