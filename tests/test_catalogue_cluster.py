@@ -272,3 +272,33 @@ def test_workers_use_the_shared_store_only_with_their_own_copy_of_its_key(source
             client.run(lambda: os.environ.update({KEY_VARIABLE: ours}))
     assert not list((tmp_path / "unkeyed-store").glob("fragments/*/*"))
     assert list((tmp_path / "unkeyed-store").glob("outputs/*/*"))  # put by the asking machine, which has the key
+
+
+@pytest.mark.expect_warnings("pdf-render")
+def test_a_books_warnings_stay_with_its_output_through_the_catalogue(cluster, tmp_path):
+    """As in `bookforge build` (issue 15): kept, from the book's folder or from the store, an output brings the
+    warnings of the build that made it, and `catalogue check` counts them."""
+    press = tmp_path / "press"
+    book = write_book(press / "books" / "east", words=150, chapters=1, editions=("paperback",), title="East")
+    (book / "layouts" / "paperback" / "styles").mkdir(exist_ok=True)
+    (book / "layouts" / "paperback" / "styles" / "odd.css").write_text(".entry-title { colr: red; }\n")
+    (press / "catalogue.yaml").write_text("books: [books/east]\n")
+    store = str(tmp_path / "store")
+
+    def warnings(report) -> list[str]:
+        (east,) = report.books
+        return [str(w) for result in east.editions for w in result.warnings]
+
+    made = build_catalogue(load_catalogue(press), Settings(scheduler=cluster.scheduler_address, store=store))
+    assert made.tasks_run == 1 and len(warnings(made)) == 1 and "colr" in warnings(made)[0]
+    kept = build_catalogue(load_catalogue(press), Settings(scheduler=cluster.scheduler_address, store=store))
+    assert kept.tasks_run == 0 and warnings(kept) == warnings(made)
+    (here,) = build(book)  # `bookforge build` in the book: its own file names, from its folder
+    assert not here.rebuilt and [w.code for w in here.warnings] == ["pdf-render"]
+    other = copy_catalogue(press, tmp_path / "other")
+    taken = build_catalogue(load_catalogue(other), Settings(scheduler=cluster.scheduler_address, store=store))
+    assert taken.tasks_run == 0 and {o for b in taken.books for o in b.origins.values()} == {FROM_STORE}
+    assert [w.replace("other", "press") for w in warnings(taken)] == warnings(made)
+    checked = CliRunner().invoke(main, ["catalogue", "check", "-C", str(press), "--store", store])
+    assert checked.exit_code == 1, checked.output
+    assert "books/east: paperback: bookforge build: warning:" in checked.output and "colr" in checked.output

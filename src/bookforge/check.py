@@ -19,7 +19,7 @@ from pathlib import Path, PurePosixPath
 
 from lxml import etree
 
-from bookforge.build.report import BuildReport
+from bookforge.build.report import BuildReport, EditionResult
 from bookforge.epub import accessibility as a11y
 from bookforge.errors import Location
 from bookforge.project import Project
@@ -245,14 +245,20 @@ def pdf(path: Path, layout, edition: str = "", project: Path | None = None) -> C
                        tuple(errors), tuple(warnings))
 
 
+def build_warnings(result: EditionResult) -> list[CheckResult]:
+    """The warnings of the build that made an output (this one, or the one whose output was kept: they stay with
+    the output until a build without them replaces it), as a check that found them."""
+    if not result.warnings:
+        return []
+    return [CheckResult("bookforge build", result.name, result.path, warnings=tuple(map(str, result.warnings)))]
+
+
 def check_outputs(report: BuildReport, project: Project) -> list[CheckResult]:
     """Every output of a build report through every validator that applies and is installed; the warnings of the
     builds that made them (this one's, or those of the builds whose outputs it kept) come first."""
     results = []
     for result in report:
-        if result.warnings:  # the build's own, kept with the output until a build without them replaces it
-            results.append(CheckResult("bookforge build", result.name, result.path,
-                                       warnings=tuple(str(w) for w in result.warnings)))
+        results += build_warnings(result)
         if not project.format(result.name).paged:
             results += [epubcheck(result.path, result.name, project.root), ace(result.path, result.name, project.root),
                         accessibility(result.path, result.name)]

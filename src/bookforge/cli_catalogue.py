@@ -151,7 +151,9 @@ def _print_catalogue(report, quiet: bool, checks: bool) -> None:
                 verdict = f"  {errors} errors, {warnings} warnings" if checks else ""
                 click.echo(f"  {r.name:<16} {extent:>14}  {r.words:>9,} words  {book.origins.get(r.name, ''):<14}"
                            f"{verdict}".rstrip())
-        for diagnostic in [*(w for result in book.editions for w in result.warnings), *book.problems]:
+        # With checks, the builds' warnings are among them (check.build_warnings).
+        warned = [] if checks else [w for result in book.editions for w in result.warnings]
+        for diagnostic in [*warned, *book.problems]:
             # A book's own files are shown from the catalogue's folder; bookforge's layouts need the book's name.
             own = diagnostic.location is not None and diagnostic.location.file.startswith(book.name + "/")
             colour = "red" if diagnostic.severity == "error" else "yellow"

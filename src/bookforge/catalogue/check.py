@@ -11,7 +11,7 @@ from bookforge.catalogue.engines import Engine, start_engine
 from bookforge.catalogue.file import Catalogue
 from bookforge.catalogue.report import BookOutcome, CatalogueReport
 from bookforge.catalogue.tasks import CheckTask, run_checks
-from bookforge.check import CheckResult
+from bookforge.check import CheckResult, build_warnings
 from bookforge.project import load_project
 
 
@@ -28,7 +28,7 @@ def check_catalogue(catalogue: Catalogue, settings: Settings | None = None) -> C
     try:
         report = build_catalogue(catalogue, settings, engines)
         tasks = [task for book in report.books if book.ok for task in _tasks(book)]
-        found: dict[str, list[CheckResult]] = {book.name: [] for book in report.books}
+        found = {book.name: [c for result in book.editions for c in build_warnings(result)] for book in report.books}
         if tasks:
             for task, results in _run(engines(), tasks):
                 found[task.book] += results
