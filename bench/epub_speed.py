@@ -1,0 +1,133 @@
+"""EPUB speed for issue 18 (goals 1 and 5), as ratios measured in one run of interleaved processes.
+
+    .venv/bin/python bench/epub_speed.py [--runs 7] [--words 85000] [--work DIR]
+
+Each round runs, one after the other, as separate processes started the way a user starts them:
+  - bookforge cold: `bookforge build ebook` on the 85,000-word, 30-chapter book of make_manuscript.py (no page
+    list) with no build/ folder: the cover is drawn too;
+  - bookforge, every chapter changed: build/ kept from the last round, a word changed in every chapter, so every
+    part is rendered again and only the drawn cover comes from the cache;
+  - Pandoc 3 (PyPI pypandoc-binary, the `bench` extra) on the same text as one Markdown file, to EPUB;
+  - Debian's Pandoc (2.17) the same way, when it is installed;
+  - the floor: a Python process that reads the same YAML files (libyaml), turns every text into HTML with
+    markdown-it-py and zips one XHTML file per chapter;
+  - a no-op build and one scene edited (goal 5: each < 0.5 s).
+Medians of wall and CPU time (user + system of the process and its children) are printed, and their ratios.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+from bench_build import edit_one_scene, markdown_of  # noqa: E402
+from make_manuscript import make  # noqa: E402
+
+BIN = Path(sys.executable).parent
+BOOKFORGE = str(BIN / "bookforge")
+GOAL_PANDOC = 0.33  # EPUB cold over Pandoc 3
+GOAL_FLOOR = 2.0  # EPUB cold over the floor
+GOAL_SECONDS = 0.5  # no-op, and one scene edited
+
+
+def timed(args: list[str], env: dict[str, str] | None = None) -> tuple[float, float]:
+    """Wall and CPU seconds (user + system, children included) of one command."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    completed = subprocess.run(args, capture_output=True, text=True, env=env)
+    wall = time.perf_counter() - started
+    if completed.returncode != 0:
+        raise SystemExit(f"failed: {' '.join(args)}\n{completed.stdout}\n{completed.stderr}")
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def change_every_chapter(project: Path, round_: int) -> None:
+    """A different word in every chapter's first text each round: every part is rendered again."""
+    for path in sorted((project / "manuscript").glob("*-chapter.yaml")):
+        text = path.read_text(encoding="utf-8")
+        marker = "text: "
+        start = text.index(marker) + len(marker)
+        if text.startswith("Round ", start):
+            text = text[:start] + text[text.index(" ", start + 6) + 1:]
+        path.write_text(text[:start] + f"Round {round_} " + text[start:], encoding="utf-8")
+
+
+def median(values: list[tuple[float, float]]) -> tuple[float, float]:
+    return statistics.median(v[0] for v in values), statistics.median(v[1] for v in values)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--words", type=int, default=85_000)
+    parser.add_argument("--work", type=Path, default=None, help="folder for the generated book (default: temp)")
+    args = parser.parse_args()
+    import pypandoc
+
+    work = args.work or Path(tempfile.mkdtemp(prefix="bookforge-epub-speed-"))
+    project = make(work / "book", args.words, 30)
+    book_yaml = project / "manuscript" / "book.yaml"
+    book_yaml.write_text(book_yaml.read_text().replace("page_list_from: paperback", ""), encoding="utf-8")
+    markdown = markdown_of(project)
+    # As a user's installed bookforge runs: from compiled bytecode (a venv's pip compiles it).
+    env = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
+    build = [BOOKFORGE, "build", "-q", "-C", str(project), "ebook"]
+    commands = {
+        "pandoc3": [pypandoc.get_pandoc_path(), str(markdown), "-o", str(work / "pandoc3.epub")],
+        "floor": [sys.executable, str(Path(__file__).parent / "epub_floor.py"), str(project), str(work / "floor.zip")],
+    }
+    if shutil.which("pandoc"):
+        commands["pandoc2"] = ["pandoc", str(markdown), "-o", str(work / "pandoc2.epub")]
+    versions = {name: subprocess.run([command[0], "--version"], capture_output=True, text=True).stdout.split("\n")[0]
+                for name, command in commands.items() if name.startswith("pandoc")}
+    print(f"EPUB speed ({os.cpu_count()} cores, Python {sys.version.split()[0]}, {', '.join(versions.values())}); "
+          f"book in {project}\n")
+    timed(build, env)  # compiles bookforge's bytecode and warms the file cache, like any installed program's run
+    times: dict[str, list[tuple[float, float]]] = {name: [] for name in
+                                                    ["cold", "all chapters", *commands, "no-op", "one scene"]}
+    for round_ in range(args.runs):
+        shutil.rmtree(project / "build", ignore_errors=True)
+        times["cold"].append(timed(build, env))
+        change_every_chapter(project, round_)
+        times["all chapters"].append(timed(build, env))
+        for name, command in commands.items():
+            times[name].append(timed(command, env))
+        times["no-op"].append(timed(build, env))
+        edit_one_scene(project)
+        times["one scene"].append(timed(build, env))
+    medians = {name: median(values) for name, values in times.items()}
+    print(f"medians of {args.runs} interleaved rounds       wall s   CPU s")
+    for name, (wall, cpu) in medians.items():
+        print(f"   {name:36} {wall:6.2f}  {cpu:6.2f}")
+
+    def ratio(name: str, anchor: str, goal: float) -> None:
+        (wall, cpu), (anchor_wall, anchor_cpu) = medians[name], medians[anchor]
+        verdict = "met" if max(wall / anchor_wall, cpu / anchor_cpu) <= goal else "NOT met"
+        print(f"   {name:13} / {anchor:8}  wall x{wall / anchor_wall:.2f}  CPU x{cpu / anchor_cpu:.2f}"
+              f"   (goal <= {goal}: {verdict})")
+
+    print("\n1. EPUB cold against Pandoc 3 and the floor (YAML + Markdown + zip)")
+    for name in ("cold", "all chapters"):
+        ratio(name, "pandoc3", GOAL_PANDOC)
+        ratio(name, "floor", GOAL_FLOOR)
+        if "pandoc2" in medians:
+            print(f"   {name:13} / pandoc2   wall x{medians[name][0] / medians['pandoc2'][0]:.2f}"
+                  f"  CPU x{medians[name][1] / medians['pandoc2'][1]:.2f}")
+    print("5. kept fast (wall)")
+    for name in ("no-op", "one scene"):
+        wall = medians[name][0]
+        print(f"   {name:13} {wall:.2f} s   (goal < {GOAL_SECONDS} s: {'met' if wall < GOAL_SECONDS else 'NOT met'})")
+
+
+if __name__ == "__main__":
+    main()
