@@ -1,6 +1,6 @@
 """EPUB speed for issue 18 (goals 1 and 5), as ratios measured in one run of interleaved processes.
 
-    .venv/bin/python bench/epub_speed.py [--runs 7] [--words 85000] [--work DIR]
+    .venv/bin/python bench/epub_speed.py [--runs 7] [--words 85000] [--work DIR] [--baseline SRC]
 
 Each round runs, one after the other, as separate processes started the way a user starts them:
   - bookforge cold: `bookforge build ebook` on the 85,000-word, 30-chapter book of make_manuscript.py (no page
@@ -15,6 +15,9 @@ Each round runs, one after the other, as separate processes started the way a us
   - the same builds in one warm process (bookforge's build() called again, as `bookforge preview` rebuilds): what is
     left once start-up and imports are paid.
 Medians of wall and CPU time (user + system of the process and its children) are printed, and their ratios.
+With `--baseline SRC` (the src/ folder of another checkout of bookforge, e.g. `git worktree add /tmp/old main`), the
+same four builds of that bookforge are interleaved with this one's, on a copy of the book: before/after ratios that
+the machine's load cannot skew.
 """
 
 from __future__ import annotations
@@ -72,6 +75,22 @@ def change_every_chapter(project: Path, round_: int) -> None:
         path.write_text(text[:start] + f"Round {round_} " + text[start:], encoding="utf-8")
 
 
+BUILDS = ("cold", "all chapters", "no-op", "one scene")
+
+
+def bookforge_round(project: Path, env: dict[str, str], round_: int) -> dict[str, tuple[float, float]]:
+    """The four builds of `project`'s ebook, each a `bookforge build` process: wall and CPU seconds by name."""
+    build = [BOOKFORGE, "build", "-q", "-C", str(project), "ebook"]
+    shutil.rmtree(project / "build", ignore_errors=True)
+    times = {"cold": timed(build, env)}
+    change_every_chapter(project, round_)
+    times["all chapters"] = timed(build, env)
+    times["no-op"] = timed(build, env)
+    edit_one_scene(project)
+    times["one scene"] = timed(build, env)
+    return times
+
+
 def warm_rounds(project: Path, runs: int) -> dict[str, list[tuple[float, float]]]:
     """Builds of `project`'s ebook in this process, after its first: every chapter changed, a no-op, one scene."""
     from bookforge.build.orchestrate import build
@@ -101,6 +120,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--words", type=int, default=85_000)
     parser.add_argument("--work", type=Path, default=None, help="folder for the generated book (default: temp)")
+    parser.add_argument("--baseline", type=Path, default=None, help="src/ of another bookforge to compare with")
     args = parser.parse_args()
     import pypandoc
 
@@ -109,7 +129,6 @@ def main() -> None:
     markdown = markdown_of(project)
     # As a user's installed bookforge runs: from compiled bytecode (a venv's pip compiles it).
     env = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
-    build = [BOOKFORGE, "build", "-q", "-C", str(project), "ebook"]
     commands = {
         "pandoc3": [pypandoc.get_pandoc_path(), str(markdown), "-o", str(work / "pandoc3.epub")],
         "floor": [sys.executable, str(Path(__file__).parent / "epub_floor.py"), str(project), str(work / "floor.zip")],
@@ -120,19 +139,21 @@ def main() -> None:
                 for name, command in commands.items() if name.startswith("pandoc")}
     print(f"EPUB speed ({os.cpu_count()} cores, Python {sys.version.split()[0]}, {', '.join(versions.values())}); "
           f"book in {project}\n")
-    timed(build, env)  # compiles bookforge's bytecode and warms the file cache, like any installed program's run
-    times: dict[str, list[tuple[float, float]]] = {name: [] for name in
-                                                    ["cold", "all chapters", *commands, "no-op", "one scene"]}
+    subjects = {"": (project, env)}
+    if args.baseline:
+        baseline_env = {**env, "PYTHONPATH": str(args.baseline.resolve())}
+        subjects["baseline: "] = (ebook_only(work / "baseline", args.words), baseline_env)
+    times: dict[str, list[tuple[float, float]]] = {prefix + name: [] for prefix in subjects for name in BUILDS}
+    times.update({name: [] for name in commands})
+    for book, book_env in subjects.values():
+        # Compiles bookforge's bytecode and warms the file cache, as any installed program's earlier runs have.
+        timed([BOOKFORGE, "build", "-q", "-C", str(book), "ebook"], book_env)
     for round_ in range(args.runs):
-        shutil.rmtree(project / "build", ignore_errors=True)
-        times["cold"].append(timed(build, env))
-        change_every_chapter(project, round_)
-        times["all chapters"].append(timed(build, env))
+        for prefix, (book, book_env) in sorted(subjects.items(), reverse=round_ % 2 == 1):  # neither always first
+            for name, seconds in bookforge_round(book, book_env, round_).items():
+                times[prefix + name].append(seconds)
         for name, command in commands.items():
             times[name].append(timed(command, env))
-        times["no-op"].append(timed(build, env))
-        edit_one_scene(project)
-        times["one scene"].append(timed(build, env))
     times.update(warm_rounds(ebook_only(work / "warm", args.words), args.runs))
     medians = {name: median(values) for name, values in times.items()}
     print(f"medians of {args.runs} interleaved rounds       wall s   CPU s")
@@ -152,6 +173,11 @@ def main() -> None:
         if "pandoc2" in medians:
             print(f"   {name:13} / pandoc2   wall x{medians[name][0] / medians['pandoc2'][0]:.2f}"
                   f"  CPU x{medians[name][1] / medians['pandoc2'][1]:.2f}")
+    if args.baseline:
+        print("   this bookforge over the baseline's")
+        for name in BUILDS:
+            (wall, cpu), (before_wall, before_cpu) = medians[name], medians[f"baseline: {name}"]
+            print(f"   {name:13} wall x{wall / before_wall:.2f}  CPU x{cpu / before_cpu:.2f}")
     print("5. kept fast (wall)")
     for name in ("no-op", "one scene", "warm: no-op", "warm: one scene"):
         wall = medians[name][0]
