@@ -15,9 +15,9 @@ Each round runs, one after the other, as separate processes started the way a us
   - the same builds in one warm process (bookforge's build() called again, as `bookforge preview` rebuilds): what is
     left once start-up and imports are paid.
 Medians of wall and CPU time (user + system of the process and its children) are printed, and their ratios.
-With `--baseline SRC` (the src/ folder of another checkout of bookforge, e.g. `git worktree add /tmp/old main`), the
-same four builds of that bookforge are interleaved with this one's, on a copy of the book: before/after ratios that
-the machine's load cannot skew.
+With `--baseline SRC` (the src/ folder of another bookforge, e.g. after `git archive main | tar -x -C /tmp/old`),
+the same four builds of that bookforge are interleaved with this one's, on a copy of the book: before/after ratios
+that the machine's load skews far less than figures of separate runs. 7 rounds take 3-5 minutes.
 """
 
 from __future__ import annotations
