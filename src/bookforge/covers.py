@@ -10,15 +10,16 @@ import io
 from collections.abc import MutableMapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bookforge.errors import BookforgeError
 from bookforge.layout.chain import Layout
 from bookforge.layout.geometry import COVER_BLEED, bleed_points, parse_trim, to_points
 from bookforge.manuscript.model import Book
-from bookforge.print.raster import page_images
-from bookforge.print.writer import PdfResult, write_pdf
 from bookforge.render.rendition import Rendition, render_cover
+
+if TYPE_CHECKING:
+    from bookforge.print.writer import PdfResult
 
 # Paper thickness in inches a page, as printers publish it. KDP: white 0.002252, cream 0.0025. A printer's own
 # figure goes in the layout's `paper_thickness` setting (e.g. "0.0025in"), which wins over this table.
@@ -114,6 +115,8 @@ def ebook_cover(book: Book, name: str, layout: Layout, modified: datetime,
     key = "cover-" + digest.hexdigest()
     if store is not None and key in store:
         return base64.b64decode(store[key])
+    from bookforge.print.raster import page_images
+
     (image,) = page_images(_drawn(page, modified).data, width=EBOOK_WIDTH, trim=False)
     if image.size != (EBOOK_WIDTH, EBOOK_HEIGHT):
         image = image.resize((EBOOK_WIDTH, EBOOK_HEIGHT))
@@ -126,6 +129,9 @@ def ebook_cover(book: Book, name: str, layout: Layout, modified: datetime,
 
 
 def _drawn(rendition: Rendition, modified: datetime) -> PdfResult:
+    """The cover drawn by the print writer: imported here, so that an ebook whose cover is kept never loads it."""
+    from bookforge.print.writer import write_pdf
+
     result = write_pdf(rendition, modified, bound=False)
     errors = [w for w in result.warnings if w.severity == "error"]
     if errors:

@@ -92,11 +92,12 @@ def with_own_file(path: Path, use: Callable[[BinaryIO, int], T | None]) -> T | N
         os.close(fd)
 
 
-def write_atomically(path: Path, data: bytes, root: Path | None = None) -> None:
+def write_atomically(path: Path, data: bytes, root: Path | None = None, *, durable: bool = True) -> None:
     """Write beside the target and rename over it: readers see the old file or the new one, never half of one.
 
     With `root` (the output folder), the folders from it down to `path` are bookforge's own: see own_folder. The
-    rename replaces a symbolic link at `path` itself; it never writes through one.
+    rename replaces a symbolic link at `path` itself; it never writes through one. `durable` waits for the data to
+    be on disk before the rename (fsync), so that a crash cannot leave the new name with missing data.
     """
     if root is not None:
         own_folder(root, path.parent)
@@ -107,7 +108,8 @@ def write_atomically(path: Path, data: bytes, root: Path | None = None) -> None:
         with os.fdopen(fd, "wb") as stream:
             stream.write(data)
             stream.flush()
-            os.fsync(stream.fileno())
+            if durable:
+                os.fsync(stream.fileno())
         os.chmod(temporary, 0o644)
         os.replace(temporary, path)
     except BaseException:

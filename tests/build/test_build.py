@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import zipfile
 
 import pytest
@@ -14,7 +17,7 @@ from bookforge.build.report import REPORT_FILE
 from bookforge.errors import BookforgeError
 from bookforge.manuscript.load import load_book
 from bookforge.project import load_project
-from tests.books import figures_project, write_png
+from tests.books import REPO, figures_project, tiny_project, write_png
 
 
 def edit_scene(project, old: str, new: str) -> None:
@@ -183,3 +186,23 @@ def test_a_source_date_that_is_not_a_number_is_a_clear_error(sample_project, mon
     assert [str(d) for d in excinfo.value.diagnostics] == [
         "error[bad-environment]: SOURCE_DATE_EPOCH is not a number: `yesterday`\n"
         "    hint: set it to seconds since 1970, e.g. `git log -1 --format=%ct`"]
+
+
+PRINT_MODULES = ("weasyprint", "bookforge.print.writer", "bookforge.print.chunks", "pikepdf", "fontTools")
+"""What only a print edition or a drawn cover needs: an ebook whose cover is kept imports none of them."""
+
+
+@pytest.mark.slow
+def test_an_ebook_with_its_cover_kept_is_built_without_the_print_writer(tmp_path, epubcheck):
+    project = tiny_project(tmp_path)  # no page list from the paperback
+    build(project, ["ebook"])  # draws the cover
+    chapter = project / "manuscript" / "01-chapter.yaml"
+    chapter.write_text(chapter.read_text(encoding="utf-8").replace("stars", "moon"), encoding="utf-8")
+    program = ("import sys; from pathlib import Path; from bookforge.build.orchestrate import build; "
+               "report = build(Path(sys.argv[1]), ['ebook']); assert report.editions[0].rebuilt; "
+               f"print(sorted(m for m in sys.modules if m.startswith({PRINT_MODULES!r})))")
+    done = subprocess.run([sys.executable, "-c", program, str(project)], capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": str(REPO / "src")})
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
+    assert epubcheck(next((project / "build" / "ebook").glob("*.epub"))) == []

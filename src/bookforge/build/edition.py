@@ -23,8 +23,8 @@ from bookforge.build.report import EditionResult
 from bookforge.build.writers import WRITERS, Job, PrintWriter
 from bookforge.errors import BookforgeError
 from bookforge.manuscript.model import Book, edition_parts, reading_text
-from bookforge.print import pagemap
 from bookforge.project import Project
+from bookforge.render.places import PageStart
 from bookforge.render.rendition import CHUNK_SIZE
 
 
@@ -69,7 +69,7 @@ def chunk_store(output: Path, name: str, cache: Cache | None = None) -> Fragment
 
 
 def print_page_starts(project: Project, name: str, cache: Cache, modified: datetime, chunk_size: int = CHUNK_SIZE,
-                      cancel: threading.Event | None = None) -> tuple[pagemap.PageStart, ...]:
+                      cancel: threading.Event | None = None) -> tuple[PageStart, ...]:
     """Where each page of print edition `name` starts: from its last build when that is current, else laid out now."""
     key = edition_inputs(project.book, name, project.layouts[name], os.environ.get("SOURCE_DATE_EPOCH", ""))
     starts = load_page_map(cache, name, key)

@@ -6,9 +6,12 @@ import json
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bookforge.errors import Diagnostic
-from bookforge.print.chunks import ChunkCounts
+
+if TYPE_CHECKING:
+    from bookforge.print.chunks import ChunkCounts
 
 REPORT_FILE = "report.json"
 

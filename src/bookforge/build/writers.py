@@ -11,7 +11,7 @@ import threading
 from collections.abc import MutableMapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from bookforge.covers import ebook_cover, print_cover
 from bookforge.epub.writer import write_epub
@@ -19,11 +19,13 @@ from bookforge.errors import BookforgeError
 from bookforge.formats import FORMATS
 from bookforge.layout.geometry import estimate_pages, gutter_for
 from bookforge.manuscript.model import Book, edition_parts, reading_text
-from bookforge.print.chunks import ChunkCounts
-from bookforge.print.writer import PdfResult, write_pdf
 from bookforge.project import Project
 from bookforge.render.places import PageStart
 from bookforge.render.rendition import CHUNK_SIZE, Rendition, render
+
+if TYPE_CHECKING:  # an ebook's build never imports the print writer (nor WeasyPrint)
+    from bookforge.print.chunks import ChunkCounts
+    from bookforge.print.writer import PdfResult
 
 
 @dataclass(frozen=True)
@@ -102,6 +104,8 @@ class PrintWriter:
         The last build's page count, or else an estimate from the text, picks the band for the first layout, which
         is then usually the only one. Returns the PDF, the rendition it was made from, and the parts rendered.
         """
+        from bookforge.print.writer import write_pdf
+
         book, name, layout = job.project.book, job.name, job.project.layouts[job.name]
         counted = job.page_hint or estimated_pages(book, name, layout.settings)
 

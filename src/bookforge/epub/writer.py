@@ -61,8 +61,10 @@ def write_epub(rendition: Rendition, modified: datetime, cover: bytes, page_star
     list when `page_starts` are given."""
     book, page_list = _package(rendition, modified, cover, page_starts, kobo)
     buffer = io.BytesIO()
+    # Level 0: _normalise_zip compresses every file once more, at level 9, which alone decides the bytes.
     writer = _Writer(buffer, book, {"mtime": modified, "epub3_pages": False, "pages_title": rendition.labels["pages"],
-                                    "landmark_title": rendition.labels["landmarks"], "raise_exceptions": True})
+                                    "landmark_title": rendition.labels["landmarks"], "raise_exceptions": True,
+                                    "compresslevel": 0})
     writer.page_list = page_list
     writer.process()
     writer.write()

@@ -8,7 +8,7 @@ from typing import Annotated, Any, ClassVar, Literal, Union
 
 from pydantic import Discriminator, Field, Tag, create_model
 
-from bookforge.manuscript.base import Line, Model, Prose
+from bookforge.manuscript.base import MADE_CONFIG, Line, Model, Prose
 
 
 class FileRef(Model):
@@ -67,7 +67,7 @@ BACK_MATTER = ("afterword", "acknowledgements", "about-the-author", "colophon")
 
 def _matter_ref(key: str, description: str) -> type[FileRef]:
     name = "".join(word.title() for word in key.split("-")) + "Ref"
-    model = create_model(name, __base__=FileRef,
+    model = create_model(name, __base__=FileRef, __config__=MADE_CONFIG,
                          **{key.replace("-", "_"): (Line, Field(alias=key, description=description + " A file "
                                                                 "relative to `manuscript/`."))})
     model.KEY = key

@@ -11,6 +11,7 @@ from typing import Annotated, Any, Literal, Union
 from pydantic import Discriminator, Field, PlainValidator, Tag, WithJsonSchema, create_model
 from pydantic_core import PydanticCustomError
 
+from bookforge.manuscript.base import MADE_CONFIG
 from bookforge.manuscript.model import Chapter, Entry, Line, Model, Prose, ProseBlock, block_kind
 from bookforge.manuscript.types import DeclaredType, EntryTypes, FieldDeclaration
 
@@ -63,8 +64,8 @@ def _entry_class(kind: DeclaredType, types: EntryTypes) -> type[Entry]:
     fields: dict[str, Any] = {"type": (Literal[kind.name], Field(description="The entry's type."))}
     for name, field in kind.fields.items():
         fields[name] = (_annotation(field, kind), _field_info(name, field, kind))
-    cls = create_model(_class_name(kind.name), __base__=Entry, __doc__=kind.declaration.description,
-                       __module__=__name__, **fields)
+    cls = create_model(_class_name(kind.name), __base__=Entry, __config__=MADE_CONFIG,
+                       __doc__=kind.declaration.description, __module__=__name__, **fields)
     cls.declared = kind
     cls.__reduce__ = lambda self: (_rebuild, (types, kind.name, self.__getstate__()))  # type: ignore[method-assign]
     return cls
@@ -78,7 +79,8 @@ def _chapter_class(types: EntryTypes, entries: Mapping[str, type[Entry]]) -> typ
     item: Any = Annotated[Union[Annotated[ProseBlock, Tag("prose")], Annotated[entry, Tag("entry")]],  # noqa: UP007
                           Discriminator(block_kind)]
     described = Chapter.model_fields["entries"]
-    cls = create_model("Chapter", __base__=Chapter, __module__=__name__, __doc__=Chapter.__doc__,
+    cls = create_model("Chapter", __base__=Chapter, __config__=MADE_CONFIG, __module__=__name__,
+                       __doc__=Chapter.__doc__,
                        entries=(tuple[item, ...], Field(default=(), description=described.description)))
     cls.__reduce__ = lambda self: (_rebuild, (types, None, self.__getstate__()))  # type: ignore[method-assign]
     return cls

@@ -382,8 +382,15 @@ def _checker() -> MarkdownIt:
     return configure(MarkdownIt("commonmark", {"html": False}))
 
 
+_SURVEYED = re.compile(r"\[|<|:::")
+"""What each problem survey finds starts at: a link, image, footnote or span (`[`), an autolink (`<`) or a block
+(`:::`). A text without any (most of a book's) is not parsed to check it."""
+
+
 def survey(text: str, *, inline: bool = False) -> tuple[list[Problem], list[ProseImage]]:
     """The problems in a text and the figures it shows; `inline` for a title (one line, no blocks)."""
+    if not _SURVEYED.search(text):
+        return [], []
     env: dict = {}
     md = _checker()
     if inline:

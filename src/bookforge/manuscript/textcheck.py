@@ -64,6 +64,8 @@ def _check_value(text: str, path: tuple, doc: YamlDocument, problems: list[Diagn
     if inline and "[" not in text:
         return []
     found, images = survey(text, inline=inline)
+    if not found and not images:
+        return []
     start = _index_of(doc, doc.where(path))
     figures = []
     for problem in found:

@@ -39,6 +39,7 @@ def _parser(language: str) -> MarkdownIt:
 # What an opening quote mark follows: white space (no-break and word joiner included), a dash, an opening bracket
 # or another opening mark.
 _LEFT_QUOTE_CONTEXT = re.compile(r"[\s\u2060(\[{\u2014\u2013“‘«„‚-]")
+_STRAIGHT_QUOTE = re.compile("[\"']")
 
 
 def _typography(state) -> None:
@@ -55,21 +56,24 @@ def _typography(state) -> None:
                 before = {"softbreak": " ", "hardbreak": " ", "code_inline": "x"}.get(token.type, before)
                 continue
             # A space inside guillemets never breaks: « Oui » keeps its marks with its words.
-            chars = list(token.content.replace(" - ", " – ").replace("« ", "«\u202f").replace(" »", "\u202f»"))
-            for index, char in enumerate(chars):
-                if char in "\"'":
+            content = token.content.replace(" - ", " – ").replace("« ", "«\u202f").replace(" »", "\u202f»")
+            straight = [found.start() for found in _STRAIGHT_QUOTE.finditer(content)]
+            if straight:  # few texts have any left: the others are not gone through letter by letter
+                chars = list(content)
+                for index in straight:
                     # A hair space only keeps two marks apart (’ ”): the mark goes by what comes before both.
                     at = index - 1
                     while at >= 0 and chars[at] == "\u200a":
                         at -= 1
                     previous = chars[at] if at >= 0 else before
                     opening = not previous or bool(_LEFT_QUOTE_CONTEXT.match(previous))
-                    if char == '"':
+                    if chars[index] == '"':
                         chars[index] = primary_open if opening else primary_close
                     else:
                         chars[index] = secondary_open if opening else "’"
-            token.content = "".join(chars)
-            before = token.content[-1:] or before
+                content = "".join(chars)
+            token.content = content
+            before = content[-1:] or before
 
 
 # A word-initial apostrophe that stands for left-out letters ('90s, rock 'n' roll, 'tis): smartquotes would
