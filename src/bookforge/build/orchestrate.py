@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from bookforge.build.cache import BuildState, Cache, Record, edition_inputs
@@ -92,11 +92,11 @@ def source_date() -> datetime:
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     if epoch is not None:
         try:
-            return datetime.fromtimestamp(int(epoch), tz=timezone.utc)
+            return datetime.fromtimestamp(int(epoch), tz=UTC)
         except ValueError:
             raise BookforgeError([Diagnostic("bad-environment", f"SOURCE_DATE_EPOCH is not a number: `{epoch}`",
                                              hint="set it to seconds since 1970, e.g. `git log -1 --format=%ct`")])
-    return datetime.now(timezone.utc).replace(microsecond=0)
+    return datetime.now(UTC).replace(microsecond=0)
 
 
 def _inputs(project: Project, names: list[str]) -> dict[str, str]:

@@ -10,12 +10,12 @@ import re
 import unicodedata
 from pathlib import Path
 
+from bookforge.build.seal import CACHE_DIR
 from bookforge.errors import Diagnostic, Location
 from bookforge.formats import FORMATS
 from bookforge.own_files import is_own_folder, write_atomically  # noqa: F401 (the build's writes go through here)
 from bookforge.print.proof import OWN_IMAGES, PROOF_DIR
 
-CACHE_DIR = ".cache"
 SLUG_MAX = 80
 # write_atomically's temporary files: `.NAME.XXXXXXXX.tmp`, NAME being the file it was to become.
 _TEMPORARY = re.compile(r"^\.(?P<target>.+)\.[a-z0-9_]{8}\.tmp$")
