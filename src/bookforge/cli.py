@@ -93,14 +93,27 @@ def build(editions: tuple[str, ...], project: Path, output: Path | None, jobs: i
     are laid out again. Every build writes build/report.json. Exits 0 when every edition was built, 1 when the
     book has problems (each is listed with its file and line).
     """
-    from bookforge.build.orchestrate import build as run_build
+    from bookforge.build.uptodate import current
 
-    with _progress(quiet) as on_event:
-        report = run_build(project, editions, output, jobs=jobs, strict=strict, force=force, on_event=on_event)
+    kept: list[str] = []
+    # Nothing changed: decided from the last build's record, without loading the book or importing the stages.
+    report = None if force else current(project, editions, output, strict=strict,
+                                        on_event=lambda what, name: kept.append(name))
+    if report is None:
+        from bookforge.build.orchestrate import build as run_build
+
+        with _progress(quiet) as on_event:
+            report = run_build(project, editions, output, jobs=jobs, strict=strict, force=force, on_event=on_event)
+    elif not quiet and not sys.stderr.isatty():
+        for name in kept:
+            click.echo(f"{_EVENT_WORDS['reused']} {name}", err=True)
     for result in report:
         _report(result.warnings)
     if not quiet:
         _print_report(report)
+
+
+_EVENT_WORDS = {"start": "building", "done": "built", "reused": "up to date:"}
 
 
 @contextlib.contextmanager
@@ -110,8 +123,7 @@ def _progress(quiet: bool):
         yield lambda what, name: None
         return
     if not sys.stderr.isatty():
-        words = {"start": "building", "done": "built", "reused": "up to date:"}
-        yield lambda what, name: click.echo(f"{words[what]} {name}", err=True)
+        yield lambda what, name: click.echo(f"{_EVENT_WORDS[what]} {name}", err=True)
         return
     from rich.console import Console
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn

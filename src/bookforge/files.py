@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import errno
+import hashlib
 import os
 import stat
 from collections.abc import Iterator
@@ -16,6 +19,19 @@ OUTSIDE, MISSING, NOT_A_FILE, TOO_LARGE, UNREADABLE = "outside", "missing", "not
 _FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
 _DIRECTORY = _FLAGS | getattr(os, "O_DIRECTORY", 0)
 _WALK_BENEATH = os.open in os.supports_dir_fd and hasattr(os, "O_NOFOLLOW")
+_read_log: contextvars.ContextVar[dict[str, str] | None] = contextvars.ContextVar("read_log", default=None)
+
+
+@contextlib.contextmanager
+def reads_logged() -> Iterator[dict[str, str]]:
+    """Every file read_inside() reads in this block (in this thread): its resolved path -> SHA-256 of the bytes read.
+    What a build read is what its no-op check (build/uptodate.py) looks at again."""
+    log: dict[str, str] = {}
+    token = _read_log.set(log)
+    try:
+        yield log
+    finally:
+        _read_log.reset(token)
 
 
 class Refused(Exception):
@@ -69,6 +85,9 @@ def read_inside(root: Path, relative: str | PurePath, cap: int) -> bytes:
         os.close(fd)
     if len(data) > cap:
         raise Refused(TOO_LARGE, size=len(data))
+    log = _read_log.get()
+    if log is not None:
+        log[str(path)] = hashlib.sha256(data).hexdigest()
     return data
 
 

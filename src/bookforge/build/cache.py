@@ -26,9 +26,9 @@ from bookforge.build.seal import (  # noqa: F401 (the cache's sealed entries, na
     FORMAT,
     Cache,
     FragmentStore,
+    file_sha256,
     inside_build_folder,
     output_file,
-    file_sha256,
 )
 from bookforge.errors import Diagnostic, Location
 from bookforge.layout.chain import Layout

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bookforge.build import uptodate
 from bookforge.build.cache import BuildState, Cache, Record, edition_inputs
 from bookforge.build.edition import build_edition
 from bookforge.build.lock import build_lock
@@ -20,9 +21,12 @@ from bookforge.build.output import write_atomically
 from bookforge.build.report import REPORT_FILE, BuildReport, EditionResult
 from bookforge.build.writers import estimated_pages
 from bookforge.errors import BookforgeError, Diagnostic
+from bookforge.files import reads_logged
+from bookforge.layout.house import house_layouts
 from bookforge.own_files import not_followed
 from bookforge.project import Project, load_project
 from bookforge.render.rendition import CHUNK_SIZE
+from bookforge.stores import tool_fingerprint
 from bookforge.workers import Workers, check
 
 BUILD_DIR = "build"
@@ -43,7 +47,12 @@ def build(root: Path | Project, editions: tuple[str, ...] | list[str] = (), outp
     stops the build soon after with workers.Cancelled; however the build ends, no process it started is left.
     """
     started = time.perf_counter()
-    project = root if isinstance(root, Project) else load_project(root)
+    reads: dict[str, str] | None = None  # what the load read, when this build loads the project
+    if isinstance(root, Project):
+        project = root
+    else:
+        with reads_logged() as reads:
+            project = load_project(root)
     if output is None and (project.root / BUILD_DIR).is_symlink():
         raise BookforgeError([not_followed(project.root / BUILD_DIR)])
     output = (output or project.root / BUILD_DIR).resolve()
@@ -84,6 +93,12 @@ def build(root: Path | Project, editions: tuple[str, ...] | list[str] = (), outp
         report = BuildReport(tuple(results[name] for name in names), time.perf_counter() - started,
                              tuple(note for note in (state.note,) if note))
         write_atomically(output / REPORT_FILE, report.to_json(output).encode(), root=output)
+        remote = any(src.startswith(("http://", "https://")) for src in project.book.images)
+        if reads is not None and not remote:  # a remote image may change at its address: no no-op record
+            uptodate.save(cache, project.root.resolve(), output, tuple(editions), reads,
+                          house_layouts(project.root.resolve()), tool_fingerprint(),
+                          {name: (project.editions[name].format, state.records[name].model_dump(mode="json"))
+                           for name in names})
     return report
 
 
