@@ -48,12 +48,12 @@ def test_build_one_edition_prints_what_it_made(sample_project, tmp_path, cli):
 
 def test_a_bug_in_bookforge_saves_the_traceback(sample_project, monkeypatch, cli):
     """An internal error (not the author's) says so and where the details went, with its own exit code."""
-    render_module = sys.modules["bookforge.render.rendition"]
+    render_module = sys.modules["bookforge.render.views"]
 
     def broken(*args, **kwargs):
         raise RuntimeError("simulated internal failure")
 
-    monkeypatch.setattr(render_module, "_part_view", broken)
+    monkeypatch.setattr(render_module, "part_view", broken)
     result = cli("build", "ebook", "-C", sample_project)
     assert result.exit_code == EXIT_BUG
     assert "this is a bug in bookforge" in result.output

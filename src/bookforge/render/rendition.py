@@ -28,7 +28,6 @@ from bookforge.manuscript.model import (
     Book,
     Edition,
     ImageFile,
-    Part,
     edition_parts,
     figures,
 )
@@ -37,7 +36,7 @@ from bookforge.render.located import render_source, render_template
 from bookforge.render.entries import EntryViews, uses_declared_types
 from bookforge.render.matter import book_view
 from bookforge.render.sandbox import BookSandbox, checked_filter, reset_counts
-from bookforge.stores import tool_fingerprint
+from bookforge.render.views import part_views
 
 CHUNK_SIZE = 60_000
 """Characters of HTML in a print edition's chunk, by default (render's `chunk_size`)."""
@@ -130,7 +129,7 @@ def _render_edition(book: Book, edition_name: str, layout: Layout, page_count: i
     edition = edition_parts(book, edition_name)
     entries = EntryViews(edition, lang, single_document, book.images,
                          {name for layer in layout.chain for name in layer.templates})
-    parts = _part_views(edition, lang, single_document, labels, book.images, entries, layout, fragments)
+    parts = part_views(edition, lang, single_document, labels, book.images, entries, layout, fragments)
     if any(p.get("book_notes") for p in parts):  # notes: book-end
         last_body = max(i for i, p in enumerate(parts) if p["role"] == "body" or p.get("book_notes"))
         parts.insert(last_body + 1, matter.book_notes_view(parts, labels, single_document))
@@ -223,82 +222,6 @@ def _render_parts(env: BookSandbox, layout: Layout, context: dict[str, Any], par
             rendered.append(part["id"])
         part["html"] = Markup(html)
     return tuple(rendered)
-
-
-def _part_views(edition: tuple[Part, ...], lang: str, single_document: bool, labels: dict[str, str],
-                images: Mapping[str, ImageFile], entries: EntryViews, layout: Layout,
-                fragments: MutableMapping[str, str] | None) -> list[dict[str, Any]]:
-    """Each part's view (its texts turned into HTML), from `fragments` when the part and everything its conversion
-    consults are as they were: an edit converts only its own part's Markdown again.
-
-    The key holds bookforge itself (its code converts), the layout's settings, the language and labels, the
-    edition's link targets and images, and the part as loaded (repr: every field of the part and its chapter).
-    """
-    notes = layout.settings["notes"]
-    if fragments is None:
-        return [_part_view(part, lang, single_document, labels, images, entries, notes) for part in edition]
-    common = json.dumps([VIEW_FORMAT, tool_fingerprint(), lang, single_document, labels, layout.settings,
-                         sorted(entries.targets.items(), key=repr), sorted(entries.templates), entries.page,
-                         {src: [repr(image), hashlib.sha256(image.data).hexdigest()] for src, image in images.items()}],
-                        sort_keys=True, default=repr)
-    views = []
-    for part in edition:
-        source = part.chapter.source if part.chapter is not None else ""
-        key = hashlib.sha256(f"{common}\0{source}\0{part!r}".encode()).hexdigest()
-        stored = fragments.get(key)
-        if stored is not None:
-            views.append(json.loads(stored, object_hook=_untagged))
-            continue
-        view = _part_view(part, lang, single_document, labels, images, entries, notes)
-        fragments[key] = json.dumps(_tagged(view), ensure_ascii=False)
-        views.append(view)
-    return views
-
-
-VIEW_FORMAT = "part-view-1"
-_MARKUP = "\0markup"
-"""A part view's HTML (Markup, which templates do not escape) in its stored JSON: {_MARKUP: html}."""
-
-
-def _tagged(value: Any) -> Any:
-    if isinstance(value, Markup):
-        return {_MARKUP: str(value)}
-    if isinstance(value, dict):
-        return {key: _tagged(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_tagged(item) for item in value]
-    return value
-
-
-def _untagged(value: dict[str, Any]) -> Any:
-    return Markup(value[_MARKUP]) if len(value) == 1 and _MARKUP in value else value
-
-
-GENERATED_TITLES = {"title-page": "title_page", "copyright-page": "copyright", "table-of-contents": "contents",
-                    "half-title": "half_title", "also-by": "also_by"}
-
-
-def _part_view(part: Part, lang: str, single_document: bool, labels: dict[str, str],
-               images: Mapping[str, ImageFile], entries: EntryViews, notes: str = "footnotes") -> dict[str, Any]:
-    epub_type, aria_role = matter.semantics(part)
-    view: dict[str, Any] = {
-        "id": part.id, "kind": part.kind, "role": part.role, "template": f"{part.kind}.html",
-        "epub_type": epub_type, "aria_role": aria_role,
-        "href": f"#{part.id}" if single_document else f"{part.id}.xhtml",
-        "title_text": labels[GENERATED_TITLES[part.kind]].format("").strip() if part.kind in GENERATED_TITLES else "",
-        "entries": [], "in_toc": part.in_toc and part.chapter is not None,  # generated pages are not listed
-        "division": part.division,
-        # Classes besides `part ROLE`: the type of front or back matter, and a chapter's place in a part.
-        "classes": {"chapter": "", "part": " division"}.get(part.kind, f" {part.kind}")
-                   + (" in-part" if part.division else ""),
-        "store_links": not single_document,
-        "contents": [],
-    }
-    chapter = part.chapter
-    if chapter is None:
-        return view
-    view.update(matter.chapter_content(part, chapter, view, lang, labels, images, notes, entries))
-    return view
 
 
 class _LayerLoader(jinja2.BaseLoader):
