@@ -29,7 +29,7 @@ _SHOW_MODULES = ("import atexit, sys\n"
 def _bookforge(*args: str | Path) -> subprocess.CompletedProcess:
     """The command line in a fresh process; its last line of output lists the stage modules it imported."""
     return subprocess.run([sys.executable, "-c", _SHOW_MODULES, *map(str, args)], capture_output=True, text=True,
-                          env={**os.environ, "PYTHONPATH": str(REPO / "src")})
+                          check=False, env={**os.environ, "PYTHONPATH": str(REPO / "src")})
 
 
 def _imported(done: subprocess.CompletedProcess) -> str:
@@ -93,6 +93,12 @@ def _record_tampered(root: Path) -> None:
     path.write_bytes(path.read_bytes().replace(b'"words": ', b'"words": 1', 1))
 
 
+def _state_tampered(root: Path) -> None:
+    """The build's records changed (here made unreadable): the build, not the no-op, says what it makes of them."""
+    path = root / "build" / ".cache" / "state.json"
+    path.write_bytes(path.read_bytes().replace(b'"words": ', b'"words": 1', 1))
+
+
 def _record_forged(root: Path) -> None:
     """The record as someone else's key seals it (a copied or planted cache)."""
     path = root / "build" / ".cache" / UP_TO_DATE_FILE
@@ -104,7 +110,8 @@ def _record_forged(root: Path) -> None:
 
 
 @pytest.mark.parametrize("change", [_edit_chapter, _new_manuscript_file, _new_layout, _new_image, _other_date,
-                                    _output_changed, _record_tampered, _record_forged])
+                                    _output_changed, _record_tampered, _state_tampered,
+                                    _record_forged])
 def test_anything_the_build_depends_on_changed_means_a_build(built: Path, change):
     change(built)
     assert not _kept(built)

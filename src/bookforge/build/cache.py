@@ -24,6 +24,7 @@ from pydantic import (
 from bookforge.build.report import EditionResult
 from bookforge.build.seal import (  # noqa: F401 (the cache's sealed entries, named here as before)
     FORMAT,
+    STATE_FILE,
     Cache,
     FragmentStore,
     file_sha256,
@@ -39,7 +40,6 @@ from bookforge.stores import digest, folder_files, tool_fingerprint
 CHUNKS_DIR = "chunks"
 FRAGMENTS_DIR = "fragments"
 PAGE_MAPS_DIR = "pagemaps"
-STATE_FILE = "state.json"
 # -- typed records ----------------------------------------------------------------------------------------------------
 
 BuildPath = Annotated[str, AfterValidator(inside_build_folder)]

@@ -26,6 +26,8 @@ from bookforge.own_files import (
 
 CACHE_DIR = ".cache"
 FORMAT = "bookforge-cache-2"
+STATE_FILE = "state.json"
+"""The build's records (cache.BuildState)."""
 MAX_ENTRY = 512 * 1024 * 1024
 """An entry larger than this is not read (it is made again): the cache never makes a build read a huge file."""
 _HEADER = re.compile(rb"bookforge-cache-2 ([0-9a-f]{32}) ([0-9a-f]{64})\n")

@@ -22,7 +22,13 @@ from pathlib import Path
 
 from bookforge._version import __version__
 from bookforge.build.report import REPORT_FILE, BuildReport, EditionResult
-from bookforge.build.seal import Cache, file_sha256, inside_build_folder, output_file
+from bookforge.build.seal import (
+    STATE_FILE,
+    Cache,
+    file_sha256,
+    inside_build_folder,
+    output_file,
+)
 from bookforge.errors import Diagnostic, Location
 from bookforge.own_files import write_atomically
 
@@ -41,7 +47,7 @@ def save(cache: Cache, root: Path, output: Path, requested: tuple[str, ...], rea
         "format": RECORD_FORMAT, "bookforge": _bookforge(fingerprint), "request": _request(root, output, requested),
         "reads": {path: sha for path, sha in sorted(reads.items()) if not Path(path).is_relative_to(PACKAGE)},
         "folders": {str(folder): _listing(folder) for folder in _deciding_folders(root, houses)},
-        "catalogues": _catalogues(root),
+        "catalogues": _catalogues(root), "state": _state(cache),
         "editions": [{"name": name, "format": fmt, "record": data} for name, (fmt, data) in records.items()],
     }
     cache.write(UP_TO_DATE_FILE, json.dumps(record, sort_keys=True).encode())
@@ -57,8 +63,9 @@ def current(root: Path, requested: tuple[str, ...], output: Path | None, *, stri
         return None  # the build says why
     output = (output or root / "build").resolve()
     try:
-        body = Cache(output).read(UP_TO_DATE_FILE, fresh=False)
-        results = _results(json.loads(body), root, output, requested, strict) if body is not None else None
+        cache = Cache(output)
+        body = cache.read(UP_TO_DATE_FILE, fresh=False)
+        results = _results(json.loads(body), cache, root, requested, strict) if body is not None else None
         if results is None:
             return None
         report = BuildReport(tuple(results), time.perf_counter() - started)
@@ -72,10 +79,11 @@ def current(root: Path, requested: tuple[str, ...], output: Path | None, *, stri
     return report
 
 
-def _results(record: dict, root: Path, output: Path, requested: tuple[str, ...],
+def _results(record: dict, cache: Cache, root: Path, requested: tuple[str, ...],
              strict: bool) -> list[EditionResult] | None:
+    output = cache.output
     if (record["format"] != RECORD_FORMAT or record["request"] != _request(root, output, requested)
-            or not _same_bookforge(record["bookforge"])
+            or record["state"] != _state(cache) or not _same_bookforge(record["bookforge"])
             or record["catalogues"] != _catalogues(root)
             or any(_listing(Path(folder)) != listing for folder, listing in record["folders"].items())
             or any(_sha256(Path(path)) != sha for path, sha in record["reads"].items())):
@@ -110,6 +118,13 @@ def _request(root: Path, output: Path, requested: tuple[str, ...]) -> dict:
     """What the command asked for, and the one setting of the environment an output is made from."""
     return {"root": str(root), "output": str(output), "editions": list(requested),
             "source_date_epoch": os.environ.get("SOURCE_DATE_EPOCH")}
+
+
+def _state(cache: Cache) -> str | None:
+    """The hash of the build's records as they are now: the records the no-op stands for (None when they do not
+    check, as a build would find them)."""
+    body = cache.read(STATE_FILE, fresh=False)
+    return hashlib.sha256(body).hexdigest() if body is not None else None
 
 
 def _bookforge(fingerprint: str) -> dict:
