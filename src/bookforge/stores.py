@@ -64,6 +64,13 @@ def tool_fingerprint() -> str:
     return _TOOL
 
 
+def known_tool_fingerprint(fingerprint: str) -> None:
+    """Take `fingerprint` as bookforge's, without reading its files again: the no-op check (build/uptodate.py) found
+    every one of them of the size and time they had when it was computed (~80 ms saved in a build that follows)."""
+    global _TOOL
+    _TOOL = fingerprint
+
+
 def retain(store: MutableMapping[str, str], keys: set[str]) -> None:
     """Forget every entry of `store` (on disk or in memory) but `keys`: for a store in which only the last build's
     entries are worth keeping."""

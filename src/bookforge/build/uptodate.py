@@ -31,6 +31,7 @@ from bookforge.build.seal import (
 )
 from bookforge.errors import Diagnostic, Location
 from bookforge.own_files import write_atomically
+from bookforge.stores import known_tool_fingerprint, tool_fingerprint
 
 UP_TO_DATE_FILE = "uptodate.json"
 RECORD_FORMAT = "bookforge-uptodate-1"
@@ -137,9 +138,8 @@ def _same_bookforge(recorded: dict) -> bool:
     if recorded["version"] != __version__:
         return False
     if recorded["files"] == _package_stamps():
+        known_tool_fingerprint(recorded["fingerprint"])  # for the build that may follow in this process
         return True
-    from bookforge.stores import tool_fingerprint
-
     return recorded["fingerprint"] == tool_fingerprint()
 
 
