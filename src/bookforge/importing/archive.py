@@ -1,0 +1,141 @@
+"""Reading what an author hands over without trusting it: ZIP containers (EPUB, DOCX) checked before a byte is
+inflated, XML parsed with no DTD, no entities and no network."""
+
+from __future__ import annotations
+
+import posixpath
+import re
+import zipfile
+from pathlib import Path
+
+from lxml import etree, html
+
+from bookforge.errors import BookforgeError, Diagnostic, Location
+from bookforge.files import Refused, read_inside, refusal
+
+MAX_SOURCE_BYTES = 200 * 1024 * 1024
+"""The file handed to `bookforge import` (an EPUB of photographs is large; a novel is under 5 MB)."""
+MAX_ENTRIES = 5_000
+MAX_ENTRY_BYTES = 64 * 1024 * 1024
+"""One member once inflated: an image is checked against the book's own limit (10 MB) later."""
+MAX_TOTAL_BYTES = 400 * 1024 * 1024
+MAX_RATIO = 200
+"""Inflated size over compressed size for a member over 1 MB; text compresses ~4x, a zip bomb ~1000x."""
+_DECLARATION = re.compile(rb"<!(ENTITY|DOCTYPE[^>]*\[)", re.IGNORECASE)
+
+
+def read_source(path: Path, shown: str) -> bytes:
+    """The bytes of the file to import, through the rule every project file is read by (regular, capped)."""
+    try:
+        return read_inside(path.parent.resolve(), path.name, MAX_SOURCE_BYTES)
+    except Refused as exc:
+        raise BookforgeError([refusal(exc, shown, Location(shown), MAX_SOURCE_BYTES)]) from None
+
+
+class Archive:
+    """A ZIP container whose members were all checked on opening: names inside the archive, sizes and counts within
+    limits. `read` inflates no more than a member declared."""
+
+    def __init__(self, path: Path, shown: str):
+        self.shown = shown
+        try:
+            self._zip = zipfile.ZipFile(path)
+            members = self._zip.infolist()
+        except (zipfile.BadZipFile, OSError, ValueError) as exc:
+            raise refused("import-archive", shown, f"it is not a readable ZIP archive ({exc})",
+                           "export it again from the program that made it") from None
+        if len(members) > MAX_ENTRIES:
+            raise refused("archive-bomb", shown, f"the archive holds {len(members):,} files; at most "
+                           f"{MAX_ENTRIES:,} are read")
+        total = 0
+        self.names: dict[str, zipfile.ZipInfo] = {}
+        for member in members:
+            name = member.filename
+            where = f"{shown}!{name}"
+            clean = posixpath.normpath(name)
+            if name.startswith(("/", "\\")) or "\\" in name or re.match(r"^[A-Za-z]:", name) or clean == ".." \
+                    or clean.startswith("../") or "\x00" in name:
+                raise refused("archive-path", where, "this member's name leads outside the archive",
+                               "a member is named by a path inside the archive, never `..` or an absolute path")
+            if member.file_size > MAX_ENTRY_BYTES:
+                raise refused("archive-bomb", where, f"this member inflates to {member.file_size:,} bytes; at most "
+                               f"{MAX_ENTRY_BYTES:,} are read")
+            if member.file_size > 1024 * 1024 and member.file_size > MAX_RATIO * max(member.compress_size, 1):
+                raise refused("archive-bomb", where, f"this member inflates {member.file_size // max(member.compress_size, 1):,} "
+                               f"times (at most {MAX_RATIO}): a compression bomb")
+            total += member.file_size
+            if total > MAX_TOTAL_BYTES:
+                raise refused("archive-bomb", where, f"the archive inflates to more than {MAX_TOTAL_BYTES:,} bytes")
+            self.names[clean] = member
+
+    def __contains__(self, name: str) -> bool:
+        return name in self.names
+
+    def read(self, name: str) -> bytes:
+        """A member's bytes; the ZIP's sizes are not trusted: reading stops one byte past what it declared."""
+        member = self.names.get(posixpath.normpath(name))
+        if member is None:
+            raise refused("import-source", f"{self.shown}!{name}", "the archive names this file but does not hold it")
+        try:
+            with self._zip.open(member) as stream:
+                data = stream.read(member.file_size + 1)
+        except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError) as exc:
+            raise refused("import-archive", f"{self.shown}!{name}", f"this member cannot be read ({exc})") from None
+        if len(data) > member.file_size:
+            raise refused("archive-bomb", f"{self.shown}!{name}", "this member inflates to more than it declares")
+        return data
+
+    def check_xml_members(self) -> None:
+        """Refuse any XML member that declares a DTD subset or entities, before another library parses it."""
+        for name, member in self.names.items():
+            if name.endswith((".xml", ".rels", ".opf", ".ncx", ".xhtml", ".html", ".htm")):
+                xml_declarations(self.read(name), f"{self.shown}!{name}")
+
+    def close(self) -> None:
+        self._zip.close()
+
+
+def xml_declarations(data: bytes, shown: str) -> None:
+    """A document that declares entities (or an internal DTD subset) is refused: entity expansion is how an XML
+    bomb or an external-entity read works, and no book needs it."""
+    found = _DECLARATION.search(data[:1024 * 1024] if b"<!" in data else b"")
+    if found:
+        line = data.count(b"\n", 0, found.start()) + 1
+        raise BookforgeError([Diagnostic("xml-entity", "this document declares XML entities or a DTD subset",
+                                         Location(shown, line, 1),
+                                         "save it again without a DOCTYPE subset (bookforge never expands entities)")])
+
+
+_XML = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, remove_comments=True,
+                       remove_pis=True)
+_HTML = html.HTMLParser(no_network=True, remove_comments=True, remove_pis=True, default_doctype=False)
+
+
+def parse_xml(data: bytes, shown: str) -> etree._Element:
+    """Well-formed XML, or a located `import-source` error."""
+    xml_declarations(data, shown)
+    try:
+        root = etree.fromstring(data, _XML)
+    except etree.XMLSyntaxError as exc:
+        raise BookforgeError([Diagnostic("import-source", f"this XML is not well-formed: {exc.msg}",
+                                         Location(shown, exc.lineno or 0, exc.offset or 0))]) from None
+    if root is None:
+        raise refused("import-source", shown, "this XML document is empty")
+    return root
+
+
+def parse_markup(data: bytes, shown: str) -> etree._Element:
+    """An XHTML document, or, when it is not well-formed (an EPUB 2's `&nbsp;`), the same bytes read as HTML."""
+    xml_declarations(data, shown)
+    try:
+        root = etree.fromstring(data, _XML)
+        if root is not None:
+            return root
+    except etree.XMLSyntaxError:
+        pass
+    root = html.fromstring(data, parser=_HTML)
+    return root
+
+
+def refused(code: str, shown: str, message: str, hint: str | None = None) -> BookforgeError:
+    return BookforgeError([Diagnostic(code, message, Location(shown), hint)])

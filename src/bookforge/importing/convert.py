@@ -1,0 +1,265 @@
+"""The one converter every source goes through: documents (X)HTML trees -> chapters of Markdown prose, notes moved
+to their references, images checked and named for assets/, everything simplified reported at its place."""
+
+from __future__ import annotations
+
+import hashlib
+import posixpath
+import re
+from collections import Counter
+from pathlib import PurePosixPath
+
+from lxml import etree
+
+from bookforge.errors import BookforgeError, Diagnostic, Location
+from bookforge.importing.markdown_out import Prose, escape
+from bookforge.importing.model import (
+    ImportedBook,
+    ImportedChapter,
+    ImportedImage,
+    SourceBook,
+    SourceDocument,
+    notice,
+)
+from bookforge.importing.tree import (
+    TEXT_ITEM,
+    chapter_headings,
+    classes,
+    epub_types,
+    flattened,
+    kind_of,
+    tag,
+)
+from bookforge.manuscript.contents import UNTITLED_MATTER
+from bookforge.manuscript.images import IMAGE_FORMATS, RESERVED_IMAGES, _checked_image, _identify
+
+NOTE_TYPES = {"footnote", "endnote", "rearnote", "note"}
+_WORD_PROCESSOR_NOTE = re.compile(r"^(footnote|endnote)-\d+$")
+_MARKUP = re.compile(r"\\(.)|\[\^\d+\]:?|\]\{[^}]*\}|\]\([^)]*\)|^:::.*$|^#+ |[*\[\]]", re.MULTILINE)
+
+
+class Converter:
+    def __init__(self, source: SourceBook):
+        self.source = source
+        self.counts: Counter[str] = Counter()
+        self.notices: list[Diagnostic] = list(source.notices)
+        self.errors: list[Diagnostic] = []
+        self.images: dict[str, ImportedImage] = {}
+        self._image_paths: dict[tuple[str, str], str] = {}
+        self.level_offset = 1
+        self.notes: dict[tuple[str, str], etree._Element] = {}
+        self.used_notes: set[tuple[str, str]] = set()
+        self._paths = {_inner(doc.name): doc.name for doc in source.documents}
+        for doc in source.documents:
+            for element in doc.body.iter():
+                ident = element.get("id") if isinstance(element.tag, str) else None
+                if ident and (epub_types(element) & NOTE_TYPES or "footnote-item" in classes(element)
+                              or tag(element) == "li" and _WORD_PROCESSOR_NOTE.match(ident)):
+                    self.notes[(doc.name, ident)] = element
+
+    # --- what the prose writer asks ----------------------------------------------------------------------------
+
+    def report(self, document: str, element: etree._Element, message: str, hint: str | None = None) -> None:
+        self.counts["simplified"] += 1
+        self.notices.append(notice(message, *where(document, element), hint=hint))
+
+    def note_target(self, document: str, link: etree._Element) -> tuple[str, str] | None:
+        href = link.get("href") or ""
+        if "#" not in href:
+            return None
+        path, fragment = href.split("#", 1)
+        name = document if not path else self._paths.get(
+            posixpath.normpath(posixpath.join(posixpath.dirname(_inner(document)), path)))
+        key = (name or "", fragment)
+        return key if key in self.notes else None
+
+    def is_note(self, document: str, element: etree._Element) -> bool:
+        if self.notes.get((document, element.get("id") or "")) is element:
+            return True
+        items = [child for child in element if isinstance(child.tag, str)]
+        return tag(element) in ("ol", "ul", "section", "div", "aside") and bool(items) and all(
+            self.notes.get((document, child.get("id") or "")) is child for child in items)
+
+    def take_note(self, key: tuple[str, str]) -> etree._Element:
+        self.used_notes.add(key)
+        return self.notes[key]
+
+    def image(self, prose: Prose, element: etree._Element, caption: str) -> str:
+        src = (element.get("src") or "").strip()
+        alt = element.get("alt")
+        key = (prose.document, src)
+        if key not in self._image_paths:
+            data = self.source.read_image(prose.document, src) if src and not src.startswith("data:") else None
+            if data is None:
+                prose.report(element, f"the image `{src[:80]}` is not in the source and was left out")
+                return ""
+            path = self._image_path(src, data, where(prose.document, element))
+            if path is None:
+                return ""
+            self._image_paths[key] = path
+        self.counts["images"] += 1
+        path = self._image_paths[key]
+        title = f' "{caption.replace(chr(92), chr(92) * 2).replace(chr(34), chr(92) + chr(34))}"' if caption else ""
+        if alt is None or not alt.strip():
+            if alt is None:
+                prose.report(element, "an image has no alt text: it was marked decorative",
+                             f"describe what `{path}` shows between the brackets, and remove `{{.decorative}}`")
+            return f"![]({path}{title}){{.decorative}}"
+        return f"![{escape(' '.join(alt.split()))}]({path}{title})"
+
+    def _image_path(self, src: str, data: bytes, place: tuple[str, int]) -> str | None:
+        kind = _identify(data)[0]
+        suffix = IMAGE_FORMATS[kind][1][0] if kind in IMAGE_FORMATS else PurePosixPath(src).suffix.lower()
+        stem = re.sub(r"[^A-Za-z0-9_.-]+", "-", PurePosixPath(src.split("?")[0]).stem).strip("-.") or "image"
+        path = f"images/{stem}{suffix}"
+        digest = hashlib.sha256(data).hexdigest()[:8]
+        if path in RESERVED_IMAGES or (path in self.images and self.images[path].data != data):
+            path = f"images/{stem}-{digest}{suffix}"
+        image, problem = _checked_image(data, path, Location(place[0], place[1]), suffix)
+        if problem is not None:
+            self.errors.append(problem)
+            return None
+        self.images[path] = ImportedImage(image.path, data)
+        return path
+
+    def table(self, prose: Prose, element: etree._Element) -> list[str]:
+        rows = [row for row in element.iter("tr")]
+        if not rows:
+            return []
+        written = []
+        for row in rows:
+            cells = []
+            for cell in row:
+                if not isinstance(cell.tag, str) or tag(cell) not in ("td", "th"):
+                    continue
+                if cell.get("colspan") not in (None, "1") or cell.get("rowspan") not in (None, "1"):
+                    prose.report(cell, "a table cell spanning several columns or rows was set in one")
+                blocks = prose.blocks(prose.children(cell), at_head=False)
+                if len(blocks) > 1:
+                    prose.report(cell, "a table cell's paragraphs were run into one")
+                cells.append(" ".join(" ".join(blocks).split()).replace("\\\n", " ") or "\u00a0")
+            written.append(cells)
+        width = max(len(cells) for cells in written)
+        lines = [f"| {' | '.join(cells + [' '] * (width - len(cells)))} |" for cells in written]
+        lines.insert(1, "|" + " --- |" * width)
+        caption = element.find("caption")
+        result = [f"Table: {prose.inline(caption, line=True).strip()}"] if caption is not None else []
+        return result + ["\n".join(lines)]
+
+    # --- chapters ----------------------------------------------------------------------------------------------
+
+    def chapters(self) -> list[ImportedChapter]:
+        result: list[ImportedChapter] = []
+        notes_documents: list[SourceDocument] = []
+        for doc in self.source.documents:
+            if doc.kind == "skip":
+                self.notices.append(notice("this page was left out: bookforge makes its own title page, copyright "
+                                           "page and contents", doc.name))
+                self.counts["simplified"] += 1
+                continue
+            if doc.kind == "notes":
+                notes_documents.append(doc)
+                continue
+            result.extend(self.document_chapters(doc))
+        for doc in notes_documents:  # after every reference has taken its note: what is left stays as back matter
+            left = [element for key, element in self.notes.items() if key[0] == doc.name and key not in self.used_notes]
+            for element in left:
+                self.report(doc.name, element, "this note is never referred to: it was kept in a back-matter chapter")
+            if left:
+                prose = Prose(self, doc.name, [])
+                text = "\n\n".join(block for element in left for block in prose.blocks(prose.children(element)))
+                result.append(ImportedChapter("backmatter", doc.title or "Notes", text, doc.name))
+        return result
+
+    def document_chapters(self, doc: SourceDocument) -> list[ImportedChapter]:
+        level, headings = chapter_headings(doc.body, doc.split_level)
+        self.level_offset = (level or 1) - 1
+        if doc.split_level is None and len(headings) <= 1:
+            heading = headings[0] if headings else None
+            items = list(_without(doc.body, heading))
+            return [self.chapter(doc, heading, items, doc.kind)]
+        pieces: list[tuple[etree._Element | None, list[etree._Element]]] = [(None, [])]
+        heading_set = set(headings)
+        for item in flattened(doc.body, heading_set):
+            if item in heading_set:
+                pieces.append((item, []))
+            else:
+                pieces[-1][1].append(item)
+        chapters = []
+        for heading, items in pieces:
+            if heading is None and not any(tag(i) != TEXT_ITEM or i.text.strip() for i in items):
+                continue
+            kind = kind_of(epub_types(heading) | set((heading.get("data-kind") or "").split())) \
+                if heading is not None else None
+            chapters.append(self.chapter(doc, heading, items, kind or doc.kind or
+                                         ("frontmatter" if heading is None and doc.split_level else None)))
+        return chapters
+
+    def chapter(self, doc: SourceDocument, heading: etree._Element | None, items: list[etree._Element],
+                kind: str | None) -> ImportedChapter:
+        kind = kind or "chapter"
+        title = None
+        if heading is not None:
+            self.counts["headings"] += 1
+            title = re.sub(r"^[:\s]+", "", Prose(self, doc.name, None).inline(heading, line=True, separator=": "))
+            title = " ".join(title.split()) or None
+        if title is None and kind not in UNTITLED_MATTER and kind != "frontmatter":
+            title = escape(doc.title) if doc.title else f"Chapter {self.counts['chapters'] + 1}"
+        notes: list[str] = []
+        prose = Prose(self, doc.name, notes)
+        text = "\n\n".join(prose.blocks(items) + notes)
+        self.counts["chapters"] += kind != "part"
+        self.counts["words"] += len(_MARKUP.sub(lambda m: m[1] or " ", text).split()) + len((title or "").split())
+        return ImportedChapter(kind, title, text, doc.name)
+
+
+def convert(source: SourceBook) -> ImportedBook:
+    converter = Converter(source)
+    chapters = converter.chapters()
+    if converter.errors:
+        raise BookforgeError(converter.errors)
+    if not chapters:
+        raise BookforgeError([Diagnostic("import-source", "the source has no text to import",
+                                         Location(source.documents[0].name if source.documents else "the source"))])
+    metadata = dict(source.metadata)
+    if source.cover is not None:
+        metadata["cover_image"] = source.cover
+    return ImportedBook(metadata, tuple(chapters), tuple(converter.images.values()), tuple(converter.notices),
+                        dict(converter.counts))
+
+
+def where(document: str, element: etree._Element) -> tuple[str, int]:
+    """(file, line) of an element: its source line in an XML or Markdown file, its paragraph in a Word document."""
+    paragraph = next((e.get("data-paragraph") for e in (element, *element.iterancestors()) if e.get("data-paragraph")),
+                     None)
+    if paragraph:
+        return f"{document}#paragraph-{paragraph}", 0
+    line = next((e.get("data-line") for e in (element, *element.iterancestors()) if e.get("data-line")), None)
+    return document, int(line) if line else (element.sourceline or 0)
+
+
+def _inner(name: str) -> str:
+    return name.split("!", 1)[1] if "!" in name else name
+
+
+def _without(body: etree._Element, heading: etree._Element | None):
+    """The body's items with the chapter's heading (and a header left empty by it) taken out."""
+    if heading is not None:
+        parent = heading.getparent()
+        _remove_keeping_tail(heading)
+        if parent is not None and tag(parent) == "header" and not "".join(parent.itertext()).strip():
+            _remove_keeping_tail(parent)
+    return flattened(body, set())
+
+
+def _remove_keeping_tail(element: etree._Element) -> None:
+    parent, tail = element.getparent(), element.tail
+    if parent is None:
+        return
+    previous = element.getprevious()
+    if tail:
+        if previous is not None:
+            previous.tail = (previous.tail or "") + tail
+        else:
+            parent.text = (parent.text or "") + tail
+    parent.remove(element)

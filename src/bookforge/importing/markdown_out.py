@@ -1,0 +1,392 @@
+"""(X)HTML elements -> Markdown in bookforge's prose vocabulary (manuscript/prose.py): paragraphs, emphasis, notes,
+scene breaks, quotations, epigraphs, verse, lists, definition lists, tables, figures, a passage's language, small
+capitals. What that vocabulary cannot say is kept as text where it has any, and reported at its place."""
+
+from __future__ import annotations
+
+import re
+from copy import deepcopy
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from lxml import etree
+
+from bookforge.importing.tree import (
+    BLOCK_TAGS,
+    attribute_lang,
+    classes,
+    epub_types,
+    TEXT_ITEM,
+    is_scene_break,
+    new_element,
+    text_item,
+    tag,
+)
+
+if TYPE_CHECKING:
+    from bookforge.importing.convert import Converter
+
+_SPACE = re.compile(r"[ \t\n\r\f\v]+")
+_ESCAPED = re.compile(r"([\\`*_\[\]{}<|])")
+_ENTITY_LIKE = re.compile(r"&(?=#?\w+;)")
+_LINE_START = re.compile(r"^(\s*)(?:(\d{1,9})([.)])|([#>+\-:=]|Table:))", re.MULTILINE)
+VERSE_TYPES = {"z3998:poem", "z3998:verse", "z3998:song", "z3998:hymn", "z3998:lyrics"}
+EMPHASIS = {"em", "i", "cite", "dfn", "var"}
+STRONG = {"strong", "b"}
+PLAIN_INLINE = {"span", "abbr", "time", "small", "bdi", "bdo", "mark", "font", "acronym", "big", "label", "data"}
+SIMPLIFIED_INLINE = {"u": "underlined text", "s": "struck-through text", "del": "deleted text", "ins": "inserted text",
+                     "strike": "struck-through text", "code": "code", "kbd": "keyboard input", "samp": "sample output",
+                     "tt": "typewriter text", "sup": "a superscript", "sub": "a subscript"}
+DROPPED = {"script", "style", "svg", "math", "video", "audio", "iframe", "object", "embed", "form", "input", "button",
+           "select", "textarea", "canvas", "map", "head", "title", "meta", "link", "template", "noscript", "rt", "rp"}
+
+
+def escape(text: str) -> str:
+    return _ENTITY_LIKE.sub(r"\\&", _ESCAPED.sub(r"\\\1", text))
+
+
+def escape_line_starts(text: str) -> str:
+    """A paragraph's line must not start like a list item, a heading, a quotation or a definition."""
+    def fix(match: re.Match) -> str:
+        if match[2]:
+            return f"{match[1]}{match[2]}\\{match[3]}"
+        return f"{match[1]}\\{match[4]}"
+    return _LINE_START.sub(fix, text)
+
+
+def _wrap(inner: str, before: str, after: str | None = None) -> str:
+    """Markers around text, with its outer spaces left outside (`* word*` is no emphasis)."""
+    stripped = inner.strip(" ")
+    if not stripped:
+        return inner
+    lead, trail = inner[:len(inner) - len(inner.lstrip(" "))], inner[len(inner.rstrip(" ")):]
+    return f"{lead}{before}{stripped}{before if after is None else after}{trail}"
+
+
+def indent(text: str, prefix: str, first: str | None = None) -> str:
+    lines = text.split("\n")
+    return "\n".join(((first if first is not None and n == 0 else prefix) + line) if line.strip() or first and n == 0
+                     else prefix.rstrip() for n, line in enumerate(lines))
+
+
+class Prose:
+    """One chapter's (or one note's) Markdown: blocks and inline text of a document's elements."""
+
+    def __init__(self, converter: Converter, document: str, notes: list[str] | None):
+        self.converter, self.document = converter, document
+        self.notes = notes
+        """The chapter's note definitions, `[^n]: ...`, in order of reference; None inside a note (no notes in notes)."""
+        self.labels: dict[tuple[str, str], str] = {}
+
+    def report(self, element: etree._Element, message: str, hint: str | None = None) -> None:
+        self.converter.report(self.document, element, message, hint)
+
+    # --- blocks -------------------------------------------------------------------------------------------------
+
+    def blocks(self, items: Iterable[etree._Element], *, at_head: bool = True) -> list[str]:
+        """Markdown blocks of these elements (a block element each, or a paragraph of loose inline ones)."""
+        result: list[str] = []
+        run: list[etree._Element] = []
+        empty_run = 0
+
+        def flush() -> None:
+            if run:
+                holder = new_element("p")
+                for element in run:
+                    holder.append(_copy_with_tail(element, tail=False))
+                paragraph = self.paragraph(holder)
+                if paragraph:
+                    result.append(paragraph)
+                run.clear()
+
+        for element in items:
+            name = tag(element)
+            if name == TEXT_ITEM:
+                run.append(element)
+                continue
+            if name not in BLOCK_TAGS and name not in ("img",):
+                run.append(element)
+                continue
+            flush()
+            if name == "p" and not "".join(element.itertext()).strip() and element.find(".//img") is None:
+                empty_run += 1  # a word processor's blank lines: two or more between paragraphs are a scene break
+                continue
+            if empty_run >= 2 and result and result[-1] != "* * *":
+                result.append("* * *")
+                self.converter.counts["scene breaks"] += 1
+            empty_run = 0
+            result.extend(self.block(element, at_head=at_head and not result))
+        flush()
+        return result
+
+    def children(self, element: etree._Element) -> list[etree._Element]:
+        """An element's content as items for `blocks`: its child elements, its text and tails as text items."""
+        items: list[etree._Element] = []
+        if element.text and element.text.strip():
+            items.append(text_item(element.text))
+        for child in element:
+            if not isinstance(child.tag, str):
+                continue
+            items.append(child)
+            if child.tail and child.tail.strip():
+                items.append(text_item(child.tail))
+        return items
+
+    def block(self, element: etree._Element, *, at_head: bool = False) -> list[str]:
+        name, types = tag(element), epub_types(element)
+        if name in DROPPED:
+            if name not in ("script", "style", "head", "title", "meta", "link", "rt", "rp"):
+                self.report(element, f"<{name}> cannot go into a manuscript and was left out",
+                            "redraw it as an image (PNG or SVG) and add it as a figure")
+            return []
+        if self.converter.is_note(self.document, element) or "footnotes" in classes(element) or "backlink" in types:
+            return []
+        if name == "nav":
+            self.report(element, "a navigation list was left out: bookforge makes the contents itself")
+            return []
+        if types & VERSE_TYPES:
+            return [self.verse(element)]
+        if "epigraph" in types or "epigraph" in classes(element):
+            return [self.epigraph(element, at_head)]
+        if name in ("h1", "h2", "h3", "h4", "h5", "h6"):
+            title = self.inline(element, line=True).strip()
+            self.converter.counts["headings"] += 1
+            return [f"{'#' * max(2, min(6, int(name[1]) - self.converter.level_offset))} {title}"] if title else []
+        if name == "hr" or (name == "p" and is_scene_break("".join(element.itertext()))):
+            self.converter.counts["scene breaks"] += 1
+            return ["* * *"]
+        if name == "p" or name in ("dt", "address", "caption", "figcaption", "summary"):
+            paragraph = self.paragraph(element)
+            return [paragraph] if paragraph else []
+        if name == "blockquote":
+            inner = self.blocks(self.children(element), at_head=False)
+            return [indent("\n\n".join(inner), "> ")] if inner else []
+        if name in ("ul", "ol"):
+            return [self.listing(element)]
+        if name == "dl":
+            return self.definitions(element)
+        if name in ("figure", "img"):
+            return self.figure(element)
+        if name == "table":
+            return self.converter.table(self, element)
+        if name == "pre":
+            self.report(element, "preformatted text became paragraphs: its spacing is not kept")
+            return [escape_line_starts(escape(line.strip())) for line in "".join(element.itertext()).split("\n")
+                    if line.strip()]
+        if name == "hgroup":
+            return [f"## {self.inline(element, line=True, separator=': ').strip()}"]
+        if name == "br":
+            return []
+        return self.blocks(self.children(element), at_head=at_head)  # section, div, header, li...
+
+    def paragraph(self, element: etree._Element) -> str:
+        figures: list[str] = []
+        text = self.inline(element, figures=figures).strip(" ")
+        text = re.sub(r" *\\\n *", "\\\n", re.sub(r" {2,}", " ", text)).strip()
+        while text.endswith("\\"):
+            text = text[:-1].rstrip()
+        parts = [escape_line_starts(text)] if text else []
+        return "\n\n".join(parts + figures)
+
+    def verse(self, element: etree._Element) -> str:
+        """`::: verse`: stanzas (a `p` or a line group each) of lines split at `<br>`, SE's `i1`... classes indent."""
+        self.converter.counts["verse"] += 1
+        stanzas = [child for child in element if isinstance(child.tag, str) and tag(child) in ("p", "div", "span")]
+        if not stanzas or all(tag(child) == "span" for child in stanzas):
+            stanzas = [element]
+        written = []
+        for stanza in stanzas:
+            if tag(stanza) == "div" and stanza.find("p") is not None:
+                stanza_lines = [line for p in stanza.iterfind("p") for line in self.lines(p)]
+            else:
+                stanza_lines = self.lines(stanza)
+            if stanza_lines:
+                written.append("\n".join(stanza_lines))
+        language = attribute_lang(element)
+        opening = "::: verse" + (f" {{lang={language}}}" if language else "")
+        return f"{opening}\n" + "\n\n".join(written) + "\n:::"
+
+    def lines(self, stanza: etree._Element) -> list[str]:
+        segments: list[list[etree._Element | str]] = [[]]
+        if stanza.text and stanza.text.strip():
+            segments[-1].append(stanza.text)
+        for child in stanza:
+            if not isinstance(child.tag, str):
+                continue
+            if tag(child) == "br":
+                segments.append([])
+            else:
+                segments[-1].append(child)
+            if child.tail and child.tail.strip():
+                segments[-1].append(child.tail)
+        lines = []
+        for segment in segments:
+            holder = new_element("span")
+            depth = 0
+            for item in segment:
+                if isinstance(item, str):
+                    _append_text(holder, item)
+                else:
+                    found = next((int(c[1:]) for c in classes(item) if re.fullmatch(r"i\d", c)), 0)
+                    depth = max(depth, found)
+                    holder.append(_copy_with_tail(item, tail=False))
+            line = re.sub(r" {2,}", " ", self.inline(holder, line=True)).strip()
+            if line:
+                lines.append("  " * depth + escape_line_starts(line).replace(":::", "\\:::"))
+        return lines
+
+    def epigraph(self, element: etree._Element, at_head: bool) -> str:
+        items = []
+        for child in self.children(element):
+            if tag(child) in ("cite", "footer") or "attribution" in classes(child):
+                source = self.inline(child, line=True).strip()
+                items.append("— " + re.sub(r"^(—|―|--|–)\s*", "", source))
+            else:
+                items.append(child)
+        inner = []
+        for item in items:
+            inner.extend([item] if isinstance(item, str) else self.blocks([item], at_head=False))
+        if not at_head:
+            self.report(element, "an epigraph inside a chapter became a quotation: bookforge sets epigraphs at a "
+                        "chapter's head")
+            return indent("\n\n".join(inner), "> ")
+        return "::: epigraph\n" + "\n\n".join(inner) + "\n:::"
+
+    def listing(self, element: etree._Element) -> str:
+        ordered = tag(element) == "ol"
+        start = int(element.get("start", "1")) if (element.get("start") or "").isdigit() else 1
+        items = []
+        for number, item in enumerate((c for c in element if isinstance(c.tag, str) and tag(c) == "li"), start):
+            marker = f"{number}. " if ordered else "- "
+            inner = "\n\n".join(self.blocks(self.children(item), at_head=False)) or "\u00a0"
+            items.append(indent(inner, " " * len(marker), first=marker))
+        return "\n".join(items)
+
+    def definitions(self, element: etree._Element) -> list[str]:
+        written = []
+        for child in element:
+            if not isinstance(child.tag, str):
+                continue
+            if tag(child) == "dt":
+                written.append(self.inline(child, line=True).strip())
+            elif tag(child) == "dd":
+                inner = "\n\n".join(self.blocks(self.children(child), at_head=False))
+                written.append(indent(inner, "    ", first=": "))
+            elif tag(child) == "div":  # HTML allows dt/dd grouped in a div
+                written.extend(self.definitions(child))
+        return ["\n".join(written)] if written else []
+
+    def figure(self, element: etree._Element) -> list[str]:
+        images = [element] if tag(element) == "img" else list(element.iter("img"))
+        caption_element = element.find(".//figcaption") if tag(element) != "img" else None
+        caption = " ".join(self.inline(caption_element, line=True).split()) if caption_element is not None else ""
+        if not images:
+            return self.blocks(self.children(element))
+        written = [self.converter.image(self, image, caption if n == len(images) - 1 else "")
+                   for n, image in enumerate(images)]
+        return [w for w in written if w]
+
+    # --- inline -------------------------------------------------------------------------------------------------
+
+    def inline(self, element: etree._Element, *, line: bool = False, figures: list[str] | None = None,
+               separator: str = " ") -> str:
+        """The Markdown of an element's content (its text and children, not its tail)."""
+        parts = [escape(_SPACE.sub(" ", element.text))] if element.text else []
+        for child in element:
+            if isinstance(child.tag, str):
+                parts.append(self.span(child, line, figures, separator))
+            if child.tail:
+                parts.append(escape(_SPACE.sub(" ", child.tail)))
+        return "".join(parts)
+
+    def span(self, element: etree._Element, line: bool, figures: list[str] | None, separator: str) -> str:
+        name = tag(element)
+        inner = self.inline(element, line=line, figures=figures, separator=separator) if len(element) or element.text \
+            else ""
+        if name == "br":
+            return " " if line else "\\\n"
+        if name in DROPPED:
+            if name not in ("rt", "rp", "script", "style"):
+                self.report(element, f"<{name}> inside the text was left out")
+            return ""
+        if name == "a":
+            return self.link(element, inner)
+        if name == "img":
+            if figures is None:
+                self.report(element, "an image inside a heading or a caption was left out")
+                return ""
+            figures.extend(self.figure(element))
+            return ""
+        language = attribute_lang(element)
+        span_classes = classes(element)
+        if name in ("h1", "h2", "h3", "h4", "h5", "h6", "p") and line:
+            return separator + inner.strip() if inner.strip() else ""
+        if name == "q":
+            inner = f"“{inner}”"
+        if name in EMPHASIS and inner.strip():
+            self.converter.counts["emphasis"] += 1
+            inner = _wrap(self._language(inner, language), "*")
+            language = None
+        elif name in STRONG and inner.strip():
+            self.converter.counts["emphasis"] += 1
+            inner = _wrap(self._language(inner, language), "**")
+            language = None
+        elif name in SIMPLIFIED_INLINE and inner.strip():
+            if name == "sup" and element.find(".//a") is not None:
+                return inner
+            self.report(element, f"{SIMPLIFIED_INLINE[name]} became plain text")
+        elif name not in PLAIN_INLINE and name not in ("q",) and name not in BLOCK_TAGS:
+            self.report(element, f"<{name}> became plain text")
+        small_caps = bool(span_classes & {"smallcaps", "small-caps", "sc"}) or "z3998:small-caps" in epub_types(element)
+        if small_caps and inner.strip():
+            return _wrap(inner, "[", "]{.smallcaps" + (f" lang={language}" if language else "") + "}")
+        return self._language(inner, language)
+
+    @staticmethod
+    def _language(inner: str, language: str | None) -> str:
+        return _wrap(inner, "[", f"]{{lang={language}}}") if language and inner.strip() else inner
+
+    def link(self, element: etree._Element, inner: str) -> str:
+        href = (element.get("href") or "").strip()
+        target = self.converter.note_target(self.document, element)
+        if target is not None:
+            return self.note_reference(element, target)
+        if "backlink" in epub_types(element) or "footnote-backref" in classes(element):
+            return ""
+        if re.match(r"^(https?:|mailto:)", href, re.IGNORECASE) and inner.strip():
+            destination = f"<{href}>" if re.search(r"[\s()<>]", href) else href
+            return _wrap(inner, "[", f"]({destination})")
+        if href and inner.strip():
+            self.report(element, f"a link to `{href}` inside the book became plain text")
+        return inner
+
+    def note_reference(self, element: etree._Element, target: tuple[str, str]) -> str:
+        if self.notes is None:
+            self.report(element, "a note inside a note or a title became plain text")
+            return ""
+        if target not in self.labels:
+            self.labels[target] = str(len(self.labels) + 1)
+            note = self.converter.take_note(target)
+            inner = Prose(self.converter, target[0], None)
+            body = "\n\n".join(inner.blocks(inner.children(note), at_head=False)) or "\u00a0"
+            self.notes.append(indent(body, "    ", first=f"[^{self.labels[target]}]: "))
+            self.converter.counts["notes"] += 1
+        return f"[^{self.labels[target]}]"
+
+
+def _copy_with_tail(element: etree._Element, tail: bool = True) -> etree._Element:
+    if tag(element) == TEXT_ITEM:
+        copy = new_element("span")
+        copy.text = element.text
+        return copy
+    copy = deepcopy(element)
+    if not tail:
+        copy.tail = None
+    return copy
+
+
+def _append_text(holder: etree._Element, text: str) -> None:
+    if len(holder):
+        holder[-1].tail = (holder[-1].tail or "") + text
+    else:
+        holder.text = (holder.text or "") + text
