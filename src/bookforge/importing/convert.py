@@ -247,7 +247,7 @@ def _without(body: etree._Element, heading: etree._Element | None):
     if heading is not None:
         parent = heading.getparent()
         _remove_keeping_tail(heading)
-        if parent is not None and tag(parent) == "header" and not "".join(parent.itertext()).strip():
+        if parent is not None and tag(parent) == "header" and not len(parent) and not (parent.text or "").strip():
             _remove_keeping_tail(parent)
     return flattened(body, set())
 

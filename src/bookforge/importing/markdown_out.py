@@ -204,7 +204,15 @@ class Prose:
                 written.append("\n".join(stanza_lines))
         language = attribute_lang(element)
         opening = "::: verse" + (f" {{lang={language}}}" if language else "")
-        return f"{opening}\n" + "\n\n".join(written) + "\n:::"
+        verse = f"{opening}\n" + "\n\n".join(written) + "\n:::"
+        sources = [self.attribution(child) for child in element
+                   if isinstance(child.tag, str) and (tag(child) in ("cite", "footer") or "attribution" in classes(child))]
+        if not sources:
+            return verse
+        return indent("\n\n".join([verse, *sources]), "> ")  # a quoted poem and its source, set to the right
+
+    def attribution(self, element: etree._Element) -> str:
+        return "— " + re.sub(r"^(—|―|--|–)\s*", "", self.inline(element, line=True).strip())
 
     def lines(self, stanza: etree._Element) -> list[str]:
         segments: list[list[etree._Element | str]] = [[]]
@@ -239,8 +247,7 @@ class Prose:
         items = []
         for child in self.children(element):
             if tag(child) in ("cite", "footer") or "attribution" in classes(child):
-                source = self.inline(child, line=True).strip()
-                items.append("— " + re.sub(r"^(—|―|--|–)\s*", "", source))
+                items.append(self.attribution(child))
             else:
                 items.append(child)
         inner = []
@@ -325,12 +332,10 @@ class Prose:
             inner = f"“{inner}”"
         if name in EMPHASIS and inner.strip():
             self.converter.counts["emphasis"] += 1
-            inner = _wrap(self._language(inner, language), "*")
-            language = None
+            inner = _wrap(inner, "*")
         elif name in STRONG and inner.strip():
             self.converter.counts["emphasis"] += 1
-            inner = _wrap(self._language(inner, language), "**")
-            language = None
+            inner = _wrap(inner, "**")
         elif name in SIMPLIFIED_INLINE and inner.strip():
             if name == "sup" and element.find(".//a") is not None:
                 return inner
