@@ -61,7 +61,10 @@ def epub_profile(path: Path, *, built: bool) -> Profile:
             kind = kind_of(types)
             if not built and kind == "skip":
                 continue
-            _add(body, profile, notes_last if kind == "notes" and not built else profile.notes)
+            if kind == "notes" and not built:  # its notes move to their references; its heading goes
+                _add(body, Profile([], [], 0, 0, 0), notes_last)
+            else:
+                _add(body, profile, profile.notes)
         profile.notes.extend(notes_last)
         return profile
 
@@ -74,20 +77,20 @@ def _add(body: etree._Element, profile: Profile, notes: list[list[str]]) -> None
         if types & NOTE_TYPES or "footnote-item" in (element.get("class") or ""):
             for link in element.iter("a"):
                 if "backlink" in epub_types(link) or link.get("role") == "doc-backlink":
-                    link.getparent().remove(link)
+                    _empty(link)
             notes.append(normalised_words("".join(_text(element))))
             element.getparent().remove(element)
         elif "noteref" in types:
-            element.text = ""
-            for child in element:
-                element.remove(child)
+            _empty(element)
     for element in body.iter():
         if not isinstance(element.tag, str):
             continue
         name = tag(element)
         if name in ("h1", "h2", "h3", "h4", "h5", "h6") and tag(element.getparent()) != "hgroup" or name == "hgroup":
             profile.headings += 1
-        if name in ("em", "i", "strong", "b", "cite", "dfn", "var") and "".join(element.itertext()).strip():
+        quoted_source = name == "cite" and any(tag(a) == "blockquote" for a in element.iterancestors())
+        if name in ("em", "i", "strong", "b", "cite", "dfn", "var") and "".join(element.itertext()).strip() \
+                and not quoted_source:  # a quotation's source becomes its attribution, set apart, not emphasised
             profile.emphasis += 1
         if name == "img":
             profile.images += 1
@@ -106,3 +109,10 @@ def _text(element: etree._Element) -> list[str]:
         else:
             parts.append((" " if block else "") + (node.tail or "" if node is not element else ""))
     return parts
+
+
+def _empty(element: etree._Element) -> None:
+    """Its text and children gone, its tail (the text after it) kept."""
+    element.text = ""
+    for child in list(element):
+        element.remove(child)

@@ -162,6 +162,9 @@ class Converter:
                 continue
             result.extend(self.document_chapters(doc))
         for doc in notes_documents:  # after every reference has taken its note: what is left stays as back matter
+            self.notices.append(notice("the notes' page was left out: each note moved to its reference, and the "
+                                       "layout's `notes` setting places them", doc.name))
+            self.counts["simplified"] += 1
             left = [element for key, element in self.notes.items() if key[0] == doc.name and key not in self.used_notes]
             for element in left:
                 self.report(doc.name, element, "this note is never referred to: it was kept in a back-matter chapter")

@@ -1,0 +1,255 @@
+"""Round trips: a book imported (EPUB, Word, Markdown), built by bookforge with no edit, its text read back: the same
+words in the same order, the same notes, headings, emphasis and images; EPUBCheck finds nothing."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import zipfile
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+from bookforge.build.orchestrate import build
+from bookforge.importing.run import import_book
+from tests.importing.roundtrip import Profile, _add, epub_profile, normalised_words
+
+MIRRORS = Path("/work/.mirror")
+SHERLOCK = MIRRORS / "standardebooks+arthur-conan-doyle_the-adventures-of-sherlock-holmes" / "repo"
+
+
+def png(width: int = 40, height: int = 30, colour: str = "red") -> bytes:
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (width, height), colour).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def imported_and_built(source: Path, folder: Path, **options) -> tuple[Path, object]:
+    result = import_book(source, folder, **options)
+    [edition] = build(folder, ["ebook"])
+    return edition.path, result
+
+
+def assert_same(source: Profile, built: Profile) -> None:
+    assert built.words == source.words
+    assert built.notes == source.notes
+    assert (built.headings, built.emphasis, built.images) == (source.headings, source.emphasis, source.images)
+
+
+def standard_ebook(repo: Path, target: Path) -> Path:
+    """An EPUB zipped from a Standard Ebooks source repository's src/ folder (a bare mirror's HEAD)."""
+    names = subprocess.run(["git", "-C", str(repo), "ls-tree", "-r", "--name-only", "HEAD", "src"], check=True,
+                           capture_output=True, text=True).stdout.split()
+    with zipfile.ZipFile(target, "w") as archive:
+        archive.writestr(zipfile.ZipInfo("mimetype"), "application/epub+zip")
+        for name in names:
+            if name != "src/mimetype":
+                data = subprocess.run(["git", "-C", str(repo), "show", f"HEAD:{name}"], check=True,
+                                      capture_output=True).stdout
+                archive.writestr(name[len("src/"):], data, zipfile.ZIP_DEFLATED)
+    return target
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not SHERLOCK.exists(), reason="no mirror of the Standard Ebooks source")
+def test_a_standard_ebook_comes_through_word_for_word(tmp_path, epubcheck):
+    source = standard_ebook(SHERLOCK, tmp_path / "sherlock.epub")
+    built, result = imported_and_built(source, tmp_path / "book")
+    before = epub_profile(source, built=False)
+    after = epub_profile(built, built=True)
+    assert_same(before, after)
+    assert len(after.words) > 100_000 and after.headings == 18 and after.emphasis > 50 and after.images == 2
+    assert result.book.counts["chapters"] == 15
+    assert epubcheck(built) == []
+
+
+def _generated_epub(path: Path) -> Path:
+    from ebooklib import epub
+
+    book = epub.EpubBook()
+    book.set_identifier("urn:uuid:5f0c2b1e-2a4d-4f9a-9a57-0d1d4c1e9a01")
+    book.set_title("The Lighthouse Keeper")
+    book.set_language("en")
+    book.add_author("Mara Olsen", file_as="Olsen, Mara", role="aut", uid="author")
+    book.add_metadata("DC", "description", "A keeper, a storm and a ship.")
+    book.add_metadata("DC", "subject", "Sea stories")
+    book.add_item(epub.EpubImage(uid="map", file_name="images/map.png", media_type="image/png", content=png()))
+    pages = [
+        ("dedication", "Dedication", '<section epub:type="dedication"><p>For <i>Ada</i>, who kept the light.</p>'
+                                     "</section>"),
+        ("one", "The Storm", '<section epub:type="chapter"><h2>The Storm</h2>'
+         '<blockquote epub:type="epigraph"><p>The sea is <em>never</em> still.</p><cite>Old saying</cite></blockquote>'
+         '<p>The wind rose at dusk<a href="notes.xhtml#note-1" id="noteref-1" epub:type="noteref">1</a>. '
+         'She said <span xml:lang="fr" lang="fr">c’est la vie</span> and lit the <b>great</b> lamp.</p>'
+         '<figure><img src="images/map.png" alt="A map of the coast"/><figcaption>The coast, 1890</figcaption>'
+         "</figure><hr/>"
+         '<blockquote epub:type="z3998:poem"><p><span>Light on the water,</span><br/>'
+         '<span class="i1">light on the stone,</span></p><p><span>keep it burning</span><br/>'
+         "<span>when you are alone.</span></p></blockquote>"
+         '<h3>Morning</h3><p>At dawn the <abbr>H.M.S.</abbr> <i epub:type="se:name.vessel.ship">Petrel</i> was '
+         "safe.</p></section>"),
+        ("two", "The Ship", '<section epub:type="chapter"><h2>The Ship</h2>'
+         '<p>They counted the crew<a href="notes.xhtml#note-2" id="noteref-2" epub:type="noteref">2</a>:</p>'
+         "<ul><li>the captain,</li><li>the mate, and</li><li>a boy.</li></ul>"
+         "<blockquote><p>Home is the sailor.</p></blockquote></section>"),
+        ("notes", "Notes", '<section epub:type="endnotes"><h2>Notes</h2><ol>'
+         '<li id="note-1" epub:type="endnote"><p>A north-easter, the worst of the year. '
+         '<a href="one.xhtml#noteref-1" epub:type="backlink">↩</a></p></li>'
+         '<li id="note-2" epub:type="endnote"><p>Eleven in all. '
+         '<a href="two.xhtml#noteref-2" epub:type="backlink">↩</a></p></li></ol></section>'),
+    ]
+    items = []
+    for name, title, body in pages:
+        item = epub.EpubHtml(title=title, file_name=f"{name}.xhtml", lang="en")
+        item.content = f'<html xmlns:epub="http://www.idpf.org/2007/ops"><body>{body}</body></html>'
+        book.add_item(item)
+        items.append(item)
+    book.toc = items
+    book.spine = ["nav", *items]
+    book.add_item(epub.EpubNcx())
+    book.add_item(epub.EpubNav())
+    epub.write_epub(str(path), book)
+    return path
+
+
+@pytest.mark.slow
+def test_a_generated_epub_keeps_notes_verse_epigraph_figure_and_matter(tmp_path, epubcheck):
+    source = _generated_epub(tmp_path / "lighthouse.epub")
+    built, result = imported_and_built(source, tmp_path / "book")
+    assert_same(epub_profile(source, built=False), epub_profile(built, built=True))
+    book_yaml = (tmp_path / "book" / "manuscript" / "book.yaml").read_text(encoding="utf-8")
+    assert "dedication: 001-dedication.md" in book_yaml and "file_as: Olsen, Mara" in book_yaml
+    storm = (tmp_path / "book" / "manuscript" / "002-the-storm.md").read_text(encoding="utf-8")
+    for written in ("::: epigraph", "— Old saying", "::: verse", "  light on the stone,", "[c’est la vie]{lang=fr}",
+                    '![A map of the coast](images/map.png "The coast, 1890")', "* * *", "[^1]: A north-easter",
+                    "## Morning", "**great**"):
+        assert written in storm
+    assert result.book.counts["notes"] == 2 and result.book.counts["verse"] == 1
+    assert epubcheck(built) == []
+
+
+def _docx(path: Path) -> Path:
+    import docx
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Inches
+
+    document = docx.Document()
+    document.core_properties.title = "Salt and Iron"
+    document.core_properties.author = "Ines Ruiz"
+    document.core_properties.language = "en-GB"
+    document.add_paragraph("Salt and Iron", style="Title")
+    document.add_heading("The Forge", level=1)
+    paragraph = document.add_paragraph("The smith worked ")
+    paragraph.add_run("all night").italic = True
+    paragraph.add_run(" and sang ")
+    paragraph.add_run("loudly").bold = True
+    paragraph.add_run(".")
+    document.add_paragraph("Fire is a patient teacher.", style="Quote")
+    document.add_paragraph("* * *").alignment = WD_ALIGN_PARAGRAPH.CENTER
+    document.add_paragraph("Morning came grey.")
+    document.add_paragraph("iron", style="List Bullet")
+    document.add_paragraph("salt", style="List Bullet")
+    run = document.add_paragraph().add_run()
+    run.add_picture(io.BytesIO(png(60, 40, "blue")), width=Inches(1))
+    run._r.xpath(".//wp:docPr")[0].set("descr", "A blue ingot")
+    document.add_heading("The Sea", level=1)
+    document.add_heading("Low tide", level=2)
+    document.add_paragraph("The boats lay on their sides in the mud.")
+    document.save(path)
+    return path
+
+
+def docx_profile(path: Path) -> Profile:
+    """The words of a Word document as its author reads them (without the Title paragraph), and its counts."""
+    import docx
+
+    document = docx.Document(path)
+    words, headings, emphasis, images = [], 0, 0, 0
+    for paragraph in document.paragraphs:
+        if paragraph.style.name == "Title" or paragraph.text.strip() == "* * *":
+            continue
+        words += normalised_words(paragraph.text)
+        headings += paragraph.style.name.startswith("Heading")
+        emphasis += sum(1 for run in paragraph.runs if (run.italic or run.bold) and run.text.strip())
+        images += len(paragraph._p.xpath(".//pic:pic"))
+    return Profile(words, [], headings, emphasis, images)
+
+
+@pytest.mark.slow
+def test_a_word_document_comes_through(tmp_path, epubcheck):
+    source = _docx(tmp_path / "salt.docx")
+    built, result = imported_and_built(source, tmp_path / "book")
+    assert_same(docx_profile(source), epub_profile(built, built=True))
+    book_yaml = (tmp_path / "book" / "manuscript" / "book.yaml").read_text(encoding="utf-8")
+    assert "title: Salt and Iron" in book_yaml and "name: Ines Ruiz" in book_yaml and "language: en-GB" in book_yaml
+    forge = (tmp_path / "book" / "manuscript" / "001-the-forge.md").read_text(encoding="utf-8")
+    for written in ("*all night*", "**loudly**", "> Fire is a patient teacher.", "* * *", "- iron",
+                    "![A blue ingot](images/docx-image-1.png)"):
+        assert written in forge
+    assert result.book.counts["scene breaks"] == 1
+    assert epubcheck(built) == []
+
+
+MARKDOWN = """\
+---
+title: Small Hours
+author: [Tom Abel]
+lang: en
+description: Three nights in a city.
+---
+
+# First Night
+
+The *city* never sleeps[^owl], they say. **Nobody** asked the city.
+
+![A street at night](street.png)
+
+* * *
+
+> A quiet street is a kind of promise.
+>
+> --- a neighbour
+
+## Later
+
+- one lamp
+- two lamps
+
+[^owl]: Except the owls, who keep their own hours.
+
+# Second Night
+
+Rain, and [a link](https://example.org) to nowhere.
+"""
+
+
+def markdown_profile(text: str) -> Profile:
+    """The words, notes and counts of Markdown as markdown-it renders it (the front matter left out)."""
+    from markdown_it import MarkdownIt
+    from mdit_py_plugins.footnote import footnote_plugin
+
+    md = MarkdownIt("commonmark")
+    footnote_plugin(md)
+    body = etree.fromstring(f"<body>{md.render(text.split('---', 2)[2])}</body>")
+    profile = Profile([], [], 0, 0, 0)
+    _add(body, profile, profile.notes)
+    return profile
+
+
+@pytest.mark.slow
+def test_markdown_comes_through(tmp_path, epubcheck):
+    (tmp_path / "src").mkdir()
+    source = tmp_path / "src" / "small-hours.md"
+    source.write_text(MARKDOWN, encoding="utf-8")
+    (tmp_path / "src" / "street.png").write_bytes(png())
+    built, result = imported_and_built(source, tmp_path / "book")
+    after = epub_profile(built, built=True)
+    before = markdown_profile(MARKDOWN)
+    assert after.words == before.words
+    assert after.notes == before.notes
+    assert (after.headings, after.emphasis, after.images) == (before.headings, before.emphasis, before.images)
+    assert result.book.counts["chapters"] == 2
+    assert epubcheck(built) == []
