@@ -76,11 +76,12 @@ def _add(body: etree._Element, profile: Profile, notes: list[list[str]]) -> None
         types = epub_types(element)
         if types & NOTE_TYPES or "footnote-item" in (element.get("class") or ""):
             for link in element.iter("a"):
-                if "backlink" in epub_types(link) or link.get("role") == "doc-backlink":
+                if "backlink" in epub_types(link) or link.get("role") == "doc-backlink" or \
+                        "footnote-backref" in (link.get("class") or ""):
                     _empty(link)
             notes.append(normalised_words("".join(_text(element))))
             element.getparent().remove(element)
-        elif "noteref" in types:
+        elif "noteref" in types or "footnote-ref" in (element.get("class") or ""):
             _empty(element)
     for element in body.iter():
         if not isinstance(element.tag, str):
