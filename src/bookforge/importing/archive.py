@@ -6,6 +6,7 @@ from __future__ import annotations
 import posixpath
 import re
 import zipfile
+from dataclasses import replace
 from pathlib import Path
 
 from lxml import etree, html
@@ -42,11 +43,11 @@ class Archive:
             self._zip = zipfile.ZipFile(path)
             members = self._zip.infolist()
         except (zipfile.BadZipFile, OSError, ValueError) as exc:
-            raise refused("import-archive", shown, f"it is not a readable ZIP archive ({exc})",
-                           "export it again from the program that made it") from None
+            raise refused(shown, Diagnostic("import-archive", f"it is not a readable ZIP archive ({exc})",
+                                            hint="export it again from the program that made it")) from None
         if len(members) > MAX_ENTRIES:
-            raise refused("archive-bomb", shown, f"the archive holds {len(members):,} files; at most "
-                           f"{MAX_ENTRIES:,} are read")
+            raise refused(shown, Diagnostic("archive-bomb", f"the archive holds {len(members):,} files; at most "
+                                            f"{MAX_ENTRIES:,} are read"))
         total = 0
         self.names: dict[str, zipfile.ZipInfo] = {}
         for member in members:
@@ -55,17 +56,20 @@ class Archive:
             clean = posixpath.normpath(name)
             if name.startswith(("/", "\\")) or "\\" in name or re.match(r"^[A-Za-z]:", name) or clean == ".." \
                     or clean.startswith("../") or "\x00" in name:
-                raise refused("archive-path", where, "this member's name leads outside the archive",
-                               "a member is named by a path inside the archive, never `..` or an absolute path")
+                raise refused(where, Diagnostic("archive-path", "this member's name leads outside the archive",
+                                                hint="a member is named by a path inside the archive, never `..` or "
+                                                "an absolute path"))
+            ratio = member.file_size // max(member.compress_size, 1)
             if member.file_size > MAX_ENTRY_BYTES:
-                raise refused("archive-bomb", where, f"this member inflates to {member.file_size:,} bytes; at most "
-                               f"{MAX_ENTRY_BYTES:,} are read")
-            if member.file_size > 1024 * 1024 and member.file_size > MAX_RATIO * max(member.compress_size, 1):
-                raise refused("archive-bomb", where, f"this member inflates {member.file_size // max(member.compress_size, 1):,} "
-                               f"times (at most {MAX_RATIO}): a compression bomb")
+                raise refused(where, Diagnostic("archive-bomb", f"this member inflates to {member.file_size:,} "
+                                                f"bytes; at most {MAX_ENTRY_BYTES:,} are read"))
+            if member.file_size > 1024 * 1024 and ratio > MAX_RATIO:
+                raise refused(where, Diagnostic("archive-bomb", f"this member inflates {ratio:,} times (at most "
+                                                f"{MAX_RATIO}): a compression bomb"))
             total += member.file_size
             if total > MAX_TOTAL_BYTES:
-                raise refused("archive-bomb", where, f"the archive inflates to more than {MAX_TOTAL_BYTES:,} bytes")
+                raise refused(where, Diagnostic("archive-bomb", "the archive inflates to more than "
+                                                f"{MAX_TOTAL_BYTES:,} bytes"))
             self.names[clean] = member
 
     def __contains__(self, name: str) -> bool:
@@ -74,20 +78,21 @@ class Archive:
     def read(self, name: str) -> bytes:
         """A member's bytes; the ZIP's sizes are not trusted: reading stops one byte past what it declared."""
         member = self.names.get(posixpath.normpath(name))
+        where = f"{self.shown}!{name}"
         if member is None:
-            raise refused("import-source", f"{self.shown}!{name}", "the archive names this file but does not hold it")
+            raise refused(where, Diagnostic("import-source", "the archive names this file but does not hold it"))
         try:
             with self._zip.open(member) as stream:
                 data = stream.read(member.file_size + 1)
         except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError) as exc:
-            raise refused("import-archive", f"{self.shown}!{name}", f"this member cannot be read ({exc})") from None
+            raise refused(where, Diagnostic("import-archive", f"this member cannot be read ({exc})")) from None
         if len(data) > member.file_size:
-            raise refused("archive-bomb", f"{self.shown}!{name}", "this member inflates to more than it declares")
+            raise refused(where, Diagnostic("archive-bomb", "this member inflates to more than it declares"))
         return data
 
     def check_xml_members(self) -> None:
         """Refuse any XML member that declares a DTD subset or entities, before another library parses it."""
-        for name, member in self.names.items():
+        for name in self.names:
             if name.endswith((".xml", ".rels", ".opf", ".ncx", ".xhtml", ".html", ".htm")):
                 xml_declarations(self.read(name), f"{self.shown}!{name}")
 
@@ -120,7 +125,7 @@ def parse_xml(data: bytes, shown: str) -> etree._Element:
         raise BookforgeError([Diagnostic("import-source", f"this XML is not well-formed: {exc.msg}",
                                          Location(shown, exc.lineno or 0, exc.offset or 0))]) from None
     if root is None:
-        raise refused("import-source", shown, "this XML document is empty")
+        raise refused(shown, Diagnostic("import-source", "this XML document is empty"))
     return root
 
 
@@ -137,5 +142,6 @@ def parse_markup(data: bytes, shown: str) -> etree._Element:
     return root
 
 
-def refused(code: str, shown: str, message: str, hint: str | None = None) -> BookforgeError:
-    return BookforgeError([Diagnostic(code, message, Location(shown), hint)])
+def refused(shown: str, diagnostic: Diagnostic) -> BookforgeError:
+    """The one problem that stops an import, located at `shown` (a file, or a member of an archive)."""
+    return BookforgeError([replace(diagnostic, location=Location(shown))])

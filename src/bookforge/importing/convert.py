@@ -7,6 +7,7 @@ import hashlib
 import posixpath
 import re
 from collections import Counter
+from dataclasses import replace
 from pathlib import PurePosixPath
 
 from lxml import etree
@@ -89,7 +90,13 @@ class Converter:
         alt = element.get("alt")
         key = (prose.document, src)
         if key not in self._image_paths:
-            data = self.source.read_image(prose.document, src) if src and not src.startswith("data:") else None
+            try:
+                data = self.source.read_image(prose.document, src) if src and not src.startswith("data:") else None
+            except BookforgeError as exc:  # refused (outside the folder, too large): said at the image
+                place = where(prose.document, element)
+                self.errors.extend(replace(d, location=Location(place[0], place[1], 1 if place[1] else 0))
+                                   for d in exc.diagnostics)
+                return ""
             if data is None:
                 prose.report(element, f"the image `{src[:80]}` is not in the source and was left out")
                 return ""
@@ -115,7 +122,7 @@ class Converter:
         digest = hashlib.sha256(data).hexdigest()[:8]
         if path in RESERVED_IMAGES or (path in self.images and self.images[path].data != data):
             path = f"images/{stem}-{digest}{suffix}"
-        image, problem = _checked_image(data, path, Location(place[0], place[1]), suffix)
+        image, problem = _checked_image(data, path, Location(place[0], place[1], 1 if place[1] else 0), suffix)
         if problem is not None:
             self.errors.append(problem)
             return None

@@ -9,6 +9,7 @@ from urllib.parse import unquote
 
 from lxml import etree
 
+from bookforge.errors import Diagnostic
 from bookforge.importing.archive import Archive, parse_markup, parse_xml, refused
 from bookforge.importing.model import SourceBook, SourceDocument, notice
 from bookforge.importing.tree import epub_types, kind_of, plain_text, strip_namespaces, tag
@@ -30,7 +31,7 @@ def read_epub(path: Path, shown: str) -> SourceBook:
     container = parse_xml(archive.read("META-INF/container.xml"), f"{shown}!META-INF/container.xml")
     rootfile = container.find(".//c:rootfile", NS)
     if rootfile is None or not rootfile.get("full-path"):
-        raise refused("import-source", f"{shown}!META-INF/container.xml", "it names no package document (OPF)")
+        raise refused(f"{shown}!META-INF/container.xml", Diagnostic("import-source", "it names no package document (OPF)"))
     opf_path = posixpath.normpath(unquote(rootfile.get("full-path")))
     opf = parse_xml(archive.read(opf_path), f"{shown}!{opf_path}")
     base = posixpath.dirname(opf_path)

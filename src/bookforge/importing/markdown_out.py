@@ -308,14 +308,13 @@ class Prose:
 
     def span(self, element: etree._Element, line: bool, figures: list[str] | None, separator: str) -> str:
         name = tag(element)
-        inner = self.inline(element, line=line, figures=figures, separator=separator) if len(element) or element.text \
-            else ""
         if name == "br":
             return " " if line else "\\\n"
         if name in DROPPED:
-            if name not in ("rt", "rp", "script", "style"):
-                self.report(element, f"<{name}> inside the text was left out")
+            self.block(element)  # reported as a block would be
             return ""
+        inner = self.inline(element, line=line, figures=figures, separator=separator) if len(element) or element.text \
+            else ""
         if name == "a":
             return self.link(element, inner)
         if name == "img":

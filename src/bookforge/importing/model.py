@@ -9,10 +9,6 @@ from lxml import etree
 
 from bookforge.errors import Diagnostic, Location
 
-SIMPLIFIED = "import-simplified"
-"""The diagnostic code of everything the manuscript cannot say as the source did, reported at its place."""
-
-
 @dataclass(frozen=True)
 class SourceDocument:
     """One document of the source as an (X)HTML tree whose tags carry no namespace."""
@@ -71,4 +67,5 @@ class ImportedBook:
 
 
 def notice(message: str, where: str, line: int = 0, hint: str | None = None) -> Diagnostic:
-    return Diagnostic(SIMPLIFIED, message, Location(where, line, 1 if line else 0), hint, severity="warning")
+    """Something the manuscript cannot say as the source did, reported at its place: a warning, never silent."""
+    return Diagnostic("import-simplified", message, Location(where, line, 1 if line else 0), hint, severity="warning")

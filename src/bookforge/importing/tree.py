@@ -93,7 +93,7 @@ def flattened(container: etree._Element, headings: set[etree._Element]) -> Itera
         if not isinstance(child.tag, str):
             continue
         if child not in headings and any(h in headings for h in child.iter()):
-            kind = child.get(EPUB_TYPE)
+            kind = " ".join(sorted(epub_types(child)))
             first = next((h for h in child.iter() if h in headings), None)
             if kind and first is not None and first.get("data-kind") is None:
                 first.set("data-kind", kind)  # a section's type, kept for the chapter its heading opens

@@ -1,0 +1,101 @@
+"""The converter on small pieces of (X)HTML: Markdown that bookforge reads back as the same text, and everything
+the manuscript cannot say reported as `import-simplified` at its file and line."""
+
+from __future__ import annotations
+
+from lxml import html
+
+from bookforge.importing.convert import convert
+from bookforge.importing.model import SourceBook, SourceDocument
+from bookforge.importing.run import import_book
+from bookforge.manuscript.prose import survey
+from bookforge.render.markup import plain
+from tests.books import REPO, SEED
+
+
+def converted(body: str, *, level: int | None = None, name: str = "book.xhtml", kind: str | None = None):
+    root = html.document_fromstring(f"<html><body>{body}</body></html>").find("body")
+    book = convert(SourceBook((SourceDocument(name, root, kind, "Untitled", level),), {}, lambda d, s: None))
+    return book
+
+
+def text_of(body: str) -> str:
+    [chapter] = converted(body).chapters
+    return chapter.text
+
+
+def test_text_that_looks_like_markdown_is_escaped_and_reads_back_as_written():
+    source = ("<p>1984. A year of *stars* and_under_scores, [brackets]{x} & &amp;amp; &lt;b&gt;</p>"
+              "<p>- not a list</p><p># not a heading</p><p>&gt; not a quotation</p><p>: not a definition</p>")
+    text = text_of(source)
+    assert survey(text)[0] == []
+    rendered = plain(text, "en")
+    for written in ("1984. A year of *stars* and_under_scores, [brackets]{x} & &amp; <b>", "- not a list",
+                    "# not a heading", "> not a quotation", ": not a definition"):
+        assert written in rendered
+
+
+def test_emphasis_keeps_its_spaces_outside_the_markers():
+    assert text_of("<p>a<i> quiet </i>word and <b>bold</b>.</p>") == "a *quiet* word and **bold**."
+
+
+def test_a_run_of_empty_paragraphs_is_a_scene_break_and_a_lone_ornament_too():
+    text = text_of("<p>One.</p><p></p><p></p><p>Two.</p><p>* * *</p><p>Three.</p><p>#</p><p>Four.</p>")
+    assert text == "One.\n\n* * *\n\nTwo.\n\n* * *\n\nThree.\n\n* * *\n\nFour."
+
+
+def test_lists_tables_and_definitions():
+    text = text_of("<ol start='3'><li>three</li><li>four<ul><li>inner</li></ul></li></ol>"
+                   "<table><caption>Tides</caption><tr><th>Day</th><th>High</th></tr><tr><td>Mon</td><td>6:02</td>"
+                   "</tr></table><dl><dt>Keel</dt><dd>The spine of a ship.</dd></dl>")
+    assert text == ("3. three\n4. four\n\n   - inner\n\nTable: Tides\n\n| Day | High |\n| --- | --- |\n"
+                    "| Mon | 6:02 |\n\nKeel\n: The spine of a ship.")
+    assert survey(text)[0] == []
+
+
+def test_what_the_manuscript_cannot_say_is_reported_at_its_line():
+    book = converted("<p>Text.</p>\n<p>An <u>underlined</u> word.</p>\n<svg><circle r='3'/></svg>\n"
+                     "<p>See <a href='other.xhtml#x'>there</a>.</p>\n<p><img src='missing.png' alt='A map'/></p>")
+    found = [f"{n.severity}[{n.code}] {n.location}: {n.message}" for n in book.notices]
+    assert found == [
+        "warning[import-simplified] book.xhtml:2:1: underlined text became plain text",
+        "warning[import-simplified] book.xhtml:3:1: <svg> cannot go into a manuscript and was left out",
+        "warning[import-simplified] book.xhtml:4:1: a link to `other.xhtml#x` inside the book became plain text",
+        "warning[import-simplified] book.xhtml:5:1: the image `missing.png` is not in the source and was left out",
+    ]
+    assert "underlined word" in book.chapters[0].text and "there" in book.chapters[0].text
+
+
+def test_a_word_document_is_located_by_paragraph():
+    root = html.document_fromstring("<html><body><h1>One</h1><p>x <s>struck</s></p></body></html>").find("body")
+    for number, element in enumerate(root, 1):
+        element.set("data-paragraph", str(number))
+    book = convert(SourceBook((SourceDocument("a.docx", root, None, None, 1),), {}, lambda d, s: None))
+    assert [str(n.location) for n in book.notices] == ["a.docx#paragraph-2"]
+
+
+def test_chapters_split_at_the_top_heading_level_with_sections_kept_as_kinds():
+    book = converted('<section epub:type="preface"><h2>Before</h2><p>a</p></section>'
+                     '<section><h2>One</h2><p>b</p><h3>Part of one</h3><p>c</p></section><h2>Two</h2><p>d</p>')
+    assert [(c.kind, c.title, c.text) for c in book.chapters] == [
+        ("preface", "Before", "a"), ("chapter", "One", "b\n\n## Part of one\n\nc"), ("chapter", "Two", "d")]
+
+
+def test_plain_text_in_another_layout_is_split_at_chapter_lines(tmp_path):
+    source = tmp_path / "novel.txt"
+    source.write_text("The Quiet Harbour\n\nChapter 1\n\nIt was late.\nThe boats were in.\n\n* * *\n\nMorning.\n\n"
+                      "CHAPTER TWO\nThe gulls came back.\n", encoding="utf-8")
+    result = import_book(source, tmp_path / "book")
+    files = sorted((tmp_path / "book" / "manuscript").glob("*.md"))
+    assert [f.read_text(encoding="utf-8") for f in files] == [
+        "---\ntitle: Chapter 1\n---\n\nIt was late. The boats were in.\n\n* * *\n\nMorning.\n",
+        "---\ntitle: CHAPTER TWO\n---\n\nThe gulls came back.\n"]
+    assert "title: The Quiet Harbour" in (tmp_path / "book" / "manuscript" / "book.yaml").read_text(encoding="utf-8")
+    assert result.book.counts["scene breaks"] == 1
+
+
+def test_the_sample_seed_is_imported_as_typed_entries_byte_for_byte(tmp_path, cli):
+    result = cli("import", SEED, "-o", tmp_path / "book")
+    assert result.exit_code == 0, result.output
+    for name in ("01-memorable-scenes.yaml", "02-behind-the-scenes.yaml"):
+        assert (tmp_path / "book" / "manuscript" / name).read_bytes() == (REPO / "manuscript" / name).read_bytes()
