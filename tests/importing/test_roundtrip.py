@@ -134,6 +134,8 @@ def test_a_generated_epub_keeps_notes_verse_epigraph_figure_and_matter(tmp_path,
 def _docx(path: Path) -> Path:
     import docx
     from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import nsdecls
     from docx.shared import Inches
 
     document = docx.Document()
@@ -147,6 +149,7 @@ def _docx(path: Path) -> Path:
     paragraph.add_run(" and sang ")
     paragraph.add_run("loudly").bold = True
     paragraph.add_run(".")
+    paragraph._p.append(parse_xml(f'<w:r {nsdecls("w")}><w:footnoteReference w:id="1"/></w:r>'))
     document.add_paragraph("Fire is a patient teacher.", style="Quote")
     document.add_paragraph("* * *").alignment = WD_ALIGN_PARAGRAPH.CENTER
     document.add_paragraph("Morning came grey.")
@@ -159,6 +162,32 @@ def _docx(path: Path) -> Path:
     document.add_heading("Low tide", level=2)
     document.add_paragraph("The boats lay on their sides in the mud.")
     document.save(path)
+    return _with_footnote(path, "Iron must be hot to bend.")
+
+
+W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+
+
+def _with_footnote(path: Path, text: str) -> Path:
+    """The footnotes part python-docx cannot write: footnote 1, which the document refers to."""
+    footnotes = (f'<w:footnotes xmlns:w="{W}"><w:footnote w:type="separator" w:id="-1"><w:p><w:r><w:separator/>'
+                 '</w:r></w:p></w:footnote><w:footnote w:type="continuationSeparator" w:id="0"><w:p><w:r>'
+                 '<w:continuationSeparator/></w:r></w:p></w:footnote><w:footnote w:id="1"><w:p><w:r>'
+                 f"<w:t>{text}</w:t></w:r></w:p></w:footnote></w:footnotes>")
+    relationship = ('<Relationship Id="rIdFootnotes" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+                    'relationships/footnotes" Target="footnotes.xml"/></Relationships>')
+    override = ('<Override PartName="/word/footnotes.xml" ContentType="application/vnd.openxmlformats-'
+                'officedocument.wordprocessingml.footnotes+xml"/></Types>')
+    original = path.read_bytes()
+    with zipfile.ZipFile(io.BytesIO(original)) as source, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            data = source.read(item)
+            if item.filename == "word/_rels/document.xml.rels":
+                data = data.replace(b"</Relationships>", relationship.encode())
+            elif item.filename == "[Content_Types].xml":
+                data = data.replace(b"</Types>", override.encode())
+            target.writestr(item, data)
+        target.writestr("word/footnotes.xml", footnotes)
     return path
 
 
@@ -175,7 +204,11 @@ def docx_profile(path: Path) -> Profile:
         headings += paragraph.style.name.startswith("Heading")
         emphasis += sum(1 for run in paragraph.runs if (run.italic or run.bold) and run.text.strip())
         images += len(paragraph._p.xpath(".//pic:pic"))
-    return Profile(words, [], headings, emphasis, images)
+    with zipfile.ZipFile(path) as archive:
+        footnotes = etree.fromstring(archive.read("word/footnotes.xml"))
+    notes = [normalised_words("".join(note.itertext())) for note in footnotes.iterfind(f"{{{W}}}footnote")
+             if not note.get(f"{{{W}}}type")]
+    return Profile(words, notes, headings, emphasis, images)
 
 
 @pytest.mark.slow
@@ -186,7 +219,7 @@ def test_a_word_document_comes_through(tmp_path, epubcheck):
     book_yaml = (tmp_path / "book" / "manuscript" / "book.yaml").read_text(encoding="utf-8")
     assert "title: Salt and Iron" in book_yaml and "name: Ines Ruiz" in book_yaml and "language: en-GB" in book_yaml
     forge = (tmp_path / "book" / "manuscript" / "001-the-forge.md").read_text(encoding="utf-8")
-    for written in ("*all night*", "**loudly**", "> Fire is a patient teacher.", "* * *", "- iron",
+    for written in ("*all night*", "**loudly**.[^1]", "[^1]: Iron must be hot to bend.", "> Fire is a patient teacher.", "* * *", "- iron",
                     "![A blue ingot](images/docx-image-1.png)"):
         assert written in forge
     assert result.book.counts["scene breaks"] == 1

@@ -57,6 +57,9 @@ class Converter:
                 if ident and (epub_types(element) & NOTE_TYPES or "footnote-item" in classes(element)
                               or tag(element) == "li" and _WORD_PROCESSOR_NOTE.match(ident)):
                     self.notes[(doc.name, ident)] = element
+        self.references = {(doc.name, link.get("id")) for doc in source.documents for link in doc.body.iter("a")
+                           if link.get("id") and self.note_target(doc.name, link) is not None}
+        """Where the notes are referred to: a link back to one of these is a note's back link."""
 
     # --- what the prose writer asks ----------------------------------------------------------------------------
 
@@ -64,15 +67,22 @@ class Converter:
         self.counts["simplified"] += 1
         self.notices.append(notice(message, *where(document, element), hint=hint))
 
-    def note_target(self, document: str, link: etree._Element) -> tuple[str, str] | None:
+    def target(self, document: str, link: etree._Element) -> tuple[str, str] | None:
+        """(document, id) a link points to inside the book."""
         href = link.get("href") or ""
         if "#" not in href:
             return None
         path, fragment = href.split("#", 1)
         name = document if not path else self._paths.get(
             posixpath.normpath(posixpath.join(posixpath.dirname(_inner(document)), path)))
-        key = (name or "", fragment)
+        return (name or "", fragment)
+
+    def note_target(self, document: str, link: etree._Element) -> tuple[str, str] | None:
+        key = self.target(document, link)
         return key if key in self.notes else None
+
+    def is_back_link(self, document: str, link: etree._Element) -> bool:
+        return self.target(document, link) in self.references
 
     def is_note(self, document: str, element: etree._Element) -> bool:
         if self.notes.get((document, element.get("id") or "")) is element:

@@ -355,7 +355,8 @@ class Prose:
         target = self.converter.note_target(self.document, element)
         if target is not None:
             return self.note_reference(element, target)
-        if "backlink" in epub_types(element) or "footnote-backref" in classes(element):
+        if "backlink" in epub_types(element) or "footnote-backref" in classes(element) or \
+                self.converter.is_back_link(self.document, element):
             return ""
         if re.match(r"^(https?:|mailto:)", href, re.IGNORECASE) and inner.strip():
             destination = f"<{href}>" if re.search(r"[\s()<>]", href) else href
