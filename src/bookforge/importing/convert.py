@@ -13,6 +13,7 @@ from pathlib import PurePosixPath
 from lxml import etree
 
 from bookforge.errors import BookforgeError, Diagnostic, Location
+from bookforge.importing.entries import EntryShapes, ImportedEntry, note_labels
 from bookforge.importing.markdown_out import Prose, escape
 from bookforge.importing.model import (
     ImportedBook,
@@ -40,8 +41,8 @@ _MARKUP = re.compile(r"\\(.)|\[\^\d+\]:?|\]\{[^}]*\}|\]\([^)]*\)|^:::.*$|^#+ |[*
 
 
 class Converter:
-    def __init__(self, source: SourceBook):
-        self.source = source
+    def __init__(self, source: SourceBook, shapes: EntryShapes | None = None):
+        self.source, self.shapes = source, shapes
         self.counts: Counter[str] = Counter()
         self.notices: list[Diagnostic] = list(source.notices)
         self.errors: list[Diagnostic] = []
@@ -151,7 +152,7 @@ class Converter:
                     continue
                 if cell.get("colspan") not in (None, "1") or cell.get("rowspan") not in (None, "1"):
                     prose.report(cell, "a table cell spanning several columns or rows was set in one")
-                blocks = prose.blocks(prose.children(cell), at_head=False)
+                blocks = prose.nested_blocks(cell)
                 if len(blocks) > 1:
                     prose.report(cell, "a table cell's paragraphs were run into one")
                 cells.append(" ".join(" ".join(blocks).split()).replace("\\\n", " ") or "\u00a0")
@@ -227,14 +228,35 @@ class Converter:
             title = escape(doc.title) if doc.title else f"Chapter {self.counts['chapters'] + 1}"
         notes: list[str] = []
         prose = Prose(self, doc.name, notes)
-        text = "\n\n".join(prose.blocks(items) + notes)
+        blocks = prose.blocks(items)
+        if self.shapes is not None:
+            blocks = self.shapes.from_headed_sections(blocks)
         self.counts["chapters"] += kind != "part"
-        self.counts["words"] += len(_MARKUP.sub(lambda m: m[1] or " ", text).split()) + len((title or "").split())
-        return ImportedChapter(kind, title, text, doc.name)
+        self.counts["words"] += len((title or "").split()) + sum(
+            len(_MARKUP.sub(lambda m: m[1] or " ", text).split())
+            for block in blocks + notes for text in ([block] if isinstance(block, str) else dict(block.fields).values()))
+        if not any(isinstance(block, ImportedEntry) for block in blocks):
+            return ImportedChapter(kind, title, "\n\n".join(blocks + notes), doc.name)
+        self.counts["entries"] += sum(isinstance(block, ImportedEntry) for block in blocks)
+        return ImportedChapter(kind, title, "", doc.name, tuple(self._entries(blocks, notes)))
+
+    def _entries(self, blocks: list, notes: list[str]) -> list[dict[str, str]]:
+        """Runs of prose (`- text:`) and typed entries, each text with the notes it refers to."""
+        definitions = {note.split("]", 1)[0][2:]: note for note in notes}
+        entries: list[dict[str, str]] = []
+        for block in blocks:
+            if isinstance(block, ImportedEntry):
+                entries.append({"type": self.shapes.type_name, **{name: _with_notes(value, definitions)
+                                                                   for name, value in block.fields}})
+            elif entries and set(entries[-1]) == {"text"}:
+                entries[-1]["text"] = _with_notes(f"{entries[-1]['text']}\n\n{block}", definitions)
+            else:
+                entries.append({"text": _with_notes(block, definitions)})
+        return entries
 
 
-def convert(source: SourceBook) -> ImportedBook:
-    converter = Converter(source)
+def convert(source: SourceBook, entry_type: str | None = None) -> ImportedBook:
+    converter = Converter(source, EntryShapes(entry_type) if entry_type else None)
     chapters = converter.chapters()
     if converter.errors:
         raise BookforgeError(converter.errors)
@@ -244,8 +266,15 @@ def convert(source: SourceBook) -> ImportedBook:
     metadata = dict(source.metadata)
     if source.cover is not None:
         metadata["cover_image"] = source.cover
+    types = converter.shapes.declaration() if converter.counts["entries"] else None
     return ImportedBook(metadata, tuple(chapters), tuple(converter.images.values()), tuple(converter.notices),
-                        dict(converter.counts))
+                        dict(converter.counts), types)
+
+
+def _with_notes(text: str, definitions: dict[str, str]) -> str:
+    """A text with the definitions of the notes it refers to after it (a note belongs to the text that cites it)."""
+    cited = [definitions.pop(label) for label in dict.fromkeys(note_labels(text)) if label in definitions]
+    return "\n\n".join([text, *cited])
 
 
 def where(document: str, element: etree._Element) -> tuple[str, int]:

@@ -77,6 +77,8 @@ class Prose:
         self.notes = notes
         """The chapter's note definitions, `[^n]: ...`, in order of reference; None inside a note (no notes in notes)."""
         self.labels: dict[tuple[str, str], str] = {}
+        self.nested = 0
+        """Inside a quotation, a list, a definition or a table: blocks there are text, never entries."""
 
     def report(self, element: etree._Element, message: str, hint: str | None = None) -> None:
         self.converter.report(self.document, element, message, hint)
@@ -119,6 +121,14 @@ class Prose:
         flush()
         return result
 
+    def nested_blocks(self, element: etree._Element) -> list[str]:
+        """The blocks of an element's content, as Markdown text to be quoted, indented or joined."""
+        self.nested += 1
+        try:
+            return self.blocks(self.children(element), at_head=False)
+        finally:
+            self.nested -= 1
+
     def children(self, element: etree._Element) -> list[etree._Element]:
         """An element's content as items for `blocks`: its child elements, its text and tails as text items."""
         items: list[etree._Element] = []
@@ -159,7 +169,7 @@ class Prose:
             paragraph = self.paragraph(element)
             return [paragraph] if paragraph else []
         if name == "blockquote":
-            inner = self.blocks(self.children(element), at_head=False)
+            inner = self.nested_blocks(element)
             return [indent("\n\n".join(inner), "> ")] if inner else []
         if name in ("ul", "ol"):
             return [self.listing(element)]
@@ -252,7 +262,12 @@ class Prose:
                 items.append(child)
         inner = []
         for item in items:
-            inner.extend([item] if isinstance(item, str) else self.blocks([item], at_head=False))
+            if isinstance(item, str):
+                inner.append(item)
+                continue
+            self.nested += 1
+            inner.extend(self.blocks([item], at_head=False))
+            self.nested -= 1
         if not at_head:
             self.report(element, "an epigraph inside a chapter became a quotation: bookforge sets epigraphs at a "
                         "chapter's head")
@@ -265,11 +280,14 @@ class Prose:
         items = []
         for number, item in enumerate((c for c in element if isinstance(c.tag, str) and tag(c) == "li"), start):
             marker = f"{number}. " if ordered else "- "
-            inner = "\n\n".join(self.blocks(self.children(item), at_head=False)) or "\u00a0"
+            inner = "\n\n".join(self.nested_blocks(item)) or "\u00a0"
             items.append(indent(inner, " " * len(marker), first=marker))
         return "\n".join(items)
 
-    def definitions(self, element: etree._Element) -> list[str]:
+    def definitions(self, element: etree._Element) -> list:
+        shapes = self.converter.shapes
+        if shapes is not None and self.notes is not None and not self.nested:
+            return shapes.from_definitions(self, element)
         written = []
         for child in element:
             if not isinstance(child.tag, str):
@@ -277,7 +295,7 @@ class Prose:
             if tag(child) == "dt":
                 written.append(self.inline(child, line=True).strip())
             elif tag(child) == "dd":
-                inner = "\n\n".join(self.blocks(self.children(child), at_head=False))
+                inner = "\n\n".join(self.nested_blocks(child))
                 written.append(indent(inner, "    ", first=": "))
             elif tag(child) == "div":  # HTML allows dt/dd grouped in a div
                 written.extend(self.definitions(child))

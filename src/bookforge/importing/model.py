@@ -47,6 +47,8 @@ class ImportedChapter:
     text: str
     """Markdown in bookforge's prose vocabulary."""
     source: str
+    entries: tuple[Mapping[str, str], ...] = ()
+    """With `--entries`: the chapter as prose blocks (`{text}`) and typed entries, in reading order."""
 
 
 @dataclass(frozen=True)
@@ -63,7 +65,9 @@ class ImportedBook:
     images: tuple[ImportedImage, ...]
     notices: tuple[Diagnostic, ...]
     counts: Mapping[str, int]
-    """chapters, words, images, notes, headings, emphasis, verse, scene breaks, simplified."""
+    """chapters, words, images, notes, headings, emphasis, verse, scene breaks, entries, simplified."""
+    types: str | None = None
+    """manuscript/types.yaml declaring the entry type `--entries` named, when entries were found."""
 
 
 def notice(message: str, where: str, line: int = 0, hint: str | None = None) -> Diagnostic:

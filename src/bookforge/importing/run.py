@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -10,6 +11,7 @@ from bookforge.importing.convert import convert
 from bookforge.importing.model import ImportedBook
 from bookforge.importing.write import write_project
 from bookforge.manuscript.markdown import SUFFIXES
+from bookforge.manuscript.types import RESERVED_TYPES
 
 KINDS = {".epub": "EPUB", ".docx": "Word", ".txt": "plain text", **dict.fromkeys(SUFFIXES, "Markdown")}
 
@@ -22,8 +24,11 @@ class ImportResult:
     notices: tuple[Diagnostic, ...]
 
 
-def import_book(source: Path, folder: Path, *, chapter_style: str | None = None, force: bool = False) -> ImportResult:
+def import_book(source: Path, folder: Path, *, chapter_style: str | None = None, entry_type: str | None = None,
+                force: bool = False) -> ImportResult:
     shown = source.name or str(source)
+    if entry_type is not None:
+        _check_type_name(entry_type)
     kind = "Markdown" if source.is_dir() else KINDS.get(source.suffix.lower())
     if kind is None:
         raise BookforgeError([Diagnostic("import-source", f"bookforge cannot import a `{source.suffix}` file",
@@ -49,9 +54,18 @@ def import_book(source: Path, folder: Path, *, chapter_style: str | None = None,
         from bookforge.importing.markdown_in import read_text
 
         read = read_text(source, shown)
-    book = convert(read)
+    book = convert(read, entry_type)
     files, notices = write_project(book, folder, shown, force=force)
     return ImportResult(tuple(files), book, book.notices + tuple(notices))
+
+
+def _check_type_name(name: str) -> None:
+    if not re.fullmatch(r"[a-z][a-z0-9-]*", name):
+        raise BookforgeError([Diagnostic("bad-type-name", f"`{name}` cannot name an entry type", Location("--entries"),
+                                         "lower-case letters, digits and `-`, starting with a letter: `glossary-term`")])
+    if name in RESERVED_TYPES or name in ("scene", "note", "figure"):
+        raise BookforgeError([Diagnostic("reserved-name", f"`{name}` is a name bookforge uses itself",
+                                         Location("--entries"), "choose another, e.g. `term` or `headword`")])
 
 
 def _entries_text(source: Path, folder: Path, force: bool) -> list[Path] | None:
@@ -71,7 +85,9 @@ def summary(book: ImportedBook) -> str:
     parts = [f"{counts.get('chapters', 0)} chapters", f"{counts.get('words', 0):,} words",
              f"{counts.get('images', 0)} images", f"{counts.get('notes', 0)} notes",
              f"{counts.get('headings', 0)} headings", f"{counts.get('emphasis', 0)} emphases",
-             f"{counts.get('verse', 0)} verse passages", f"{counts.get('scene breaks', 0)} scene breaks"]
+             f"{counts.get('verse', 0)} verse passages", f"{counts.get('scene breaks', 0)} scene breaks",
+             *([f"{counts['entries']} entries"] if counts.get("entries") else [])]
     simplified = len(book.notices)
-    return "imported " + ", ".join(parts) + (f"; {simplified} things simplified (listed above)" if simplified else
-                                             "; nothing simplified")
+    said = f"; {simplified} thing{'s' if simplified != 1 else ''} simplified (listed above)" if simplified else \
+        "; nothing simplified"
+    return "imported " + ", ".join(parts) + said

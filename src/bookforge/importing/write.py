@@ -14,8 +14,9 @@ from bookforge.importing.markdown_out import escape
 from bookforge.importing.model import ImportedBook, ImportedChapter, notice
 from bookforge.manuscript.contents import BODY_MATTER, MATTER
 from bookforge.manuscript.model import CREATOR_ROLES
-from bookforge.manuscript.schema import BOOK_SCHEMA, SCHEMA_REF, write_schemas
+from bookforge.manuscript.schema import BOOK_SCHEMA, CHAPTER_SCHEMA, SCHEMA_REF, write_schemas
 from bookforge.manuscript.typeload import project_types
+from bookforge.manuscript.types import TYPES_FILE
 
 EDITIONS = (("ebook", "epub", "ebook"), ("paperback", "pdf", "print"), ("large-print", "pdf", "large-print"),
             ("pocket", "pdf", "pocket"))
@@ -37,7 +38,10 @@ def write_project(book: ImportedBook, folder: Path, source_name: str, *,
     names = _file_names(book.chapters)
     for chapter, name in zip(book.chapters, names):
         if chapter.kind != "part":
-            files[manuscript / name] = chapter_markdown(chapter).encode("utf-8")
+            files[manuscript / name] = (chapter_yaml(chapter) if chapter.entries else chapter_markdown(chapter)
+                                        ).encode("utf-8")
+    if book.types:
+        files[manuscript / TYPES_FILE] = book.types.encode("utf-8")
     for image in book.images:
         files[folder / "assets" / image.path] = image.data
     cover = book.metadata.get("cover_image")
@@ -69,6 +73,28 @@ def chapter_markdown(chapter: ImportedChapter) -> str:
     head = f"---\n{yaml.safe_dump({'title': chapter.title}, allow_unicode=True, width=1000)}---\n\n" \
         if chapter.title else ""
     return f"{head}{chapter.text.strip()}\n"
+
+
+def chapter_yaml(chapter: ImportedChapter) -> str:
+    """A chapter of typed entries (`--entries`): YAML with every text in a block scalar."""
+    entries = [{key: value if key in ("type", "title") else Written(value) for key, value in entry.items()}
+               for entry in chapter.entries]
+    data = {**({"title": chapter.title} if chapter.title else {}), "entries": entries}
+    dumped = yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=100)
+    return f"# yaml-language-server: $schema={SCHEMA_REF}{CHAPTER_SCHEMA}\n{dumped}"
+
+
+class Written(str):
+    """Markdown whose lines are kept as the converter wrote them (verse, quotations, lists): a literal block (`|`),
+    which YAML reads line for line, where a folded one (`>-`) would run verse together."""
+
+
+class _Dumper(yaml.SafeDumper):
+    pass
+
+
+_Dumper.add_representer(Written, lambda dumper, text: dumper.represent_scalar("tag:yaml.org,2002:str", text.strip(),
+                                                                              style="|"))
 
 
 def contents(chapters: tuple[ImportedChapter, ...], names: list[str]) -> list[object]:
@@ -137,9 +163,10 @@ def _file_names(chapters: tuple[ImportedChapter, ...]) -> list[str]:
     for number, chapter in enumerate(chapters, 1):
         words = re.sub(r"[^a-z0-9]+", "-", (chapter.title or chapter.kind).lower()).strip("-").split("-")
         stem = f"{number:03d}-" + ("-".join(words[:5]) or chapter.kind)
-        name = f"{stem}.md"
+        suffix = ".yaml" if chapter.entries else ".md"
+        name = f"{stem}{suffix}"
         while name in seen:
-            name = f"{stem}-{len(seen)}.md"
+            name = f"{stem}-{len(seen)}{suffix}"
         seen.add(name)
         names.append(name)
     return names
