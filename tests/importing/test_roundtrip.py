@@ -16,7 +16,14 @@ from bookforge.importing.run import import_book
 from tests.importing.roundtrip import Profile, _add, epub_profile, normalised_words
 
 MIRRORS = Path("/work/.mirror")
-SHERLOCK = MIRRORS / "standardebooks+arthur-conan-doyle_the-adventures-of-sherlock-holmes" / "repo"
+STANDARD_EBOOKS = {  # book -> (chapters, headings, images), as the source has them
+    "arthur-conan-doyle_the-adventures-of-sherlock-holmes": (15, 18, 2),
+    "ambrose-bierce_the-devils-dictionary": (30, 30, 2),
+}
+
+
+def mirror(book: str) -> Path:
+    return MIRRORS / f"standardebooks+{book}" / "repo"
 
 
 def png(width: int = 40, height: int = 30, colour: str = "red") -> bytes:
@@ -54,15 +61,65 @@ def standard_ebook(repo: Path, target: Path) -> Path:
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not SHERLOCK.exists(), reason="no mirror of the Standard Ebooks source")
-def test_a_standard_ebook_comes_through_word_for_word(tmp_path, epubcheck):
-    source = standard_ebook(SHERLOCK, tmp_path / "sherlock.epub")
+@pytest.mark.parametrize("book", STANDARD_EBOOKS)
+def test_a_standard_ebook_comes_through_word_for_word(tmp_path, epubcheck, book):
+    if not mirror(book).exists():
+        pytest.skip(f"no mirror of the Standard Ebooks source {book}")
+    source = standard_ebook(mirror(book), tmp_path / "source.epub")
     built, result = imported_and_built(source, tmp_path / "book")
-    before = epub_profile(source, built=False)
-    after = epub_profile(built, built=True)
+    before, after = epub_profile(source, built=False), epub_profile(built, built=True)
     assert_same(before, after)
-    assert len(after.words) > 100_000 and after.headings == 18 and after.emphasis > 50 and after.images == 2
-    assert result.book.counts["chapters"] == 15
+    chapters, headings, images = STANDARD_EBOOKS[book]
+    assert (result.book.counts["chapters"], after.headings, after.images) == (chapters, headings, images)
+    assert len(after.words) > 60_000 and after.emphasis > 50
+    assert epubcheck(built) == []
+
+
+@pytest.mark.slow
+def test_a_dictionary_arrives_as_typed_entries(tmp_path, epubcheck):
+    book = "ambrose-bierce_the-devils-dictionary"
+    if not mirror(book).exists():
+        pytest.skip("no mirror of The Devil's Dictionary")
+    source = standard_ebook(mirror(book), tmp_path / "source.epub")
+    built, result = imported_and_built(source, tmp_path / "book", entry_type="term")
+    before, after = epub_profile(source, built=False), epub_profile(built, built=True)
+    # Several headwords for one definition title one entry: `Babe, Baby`.
+    assert [word.rstrip(",") for word in after.words] == [word.rstrip(",") for word in before.words]
+    entries = result.book.counts["entries"]
+    assert entries == 1028 and after.headings == before.headings + entries
+    types = (tmp_path / "book" / "manuscript" / "types.yaml").read_text(encoding="utf-8")
+    assert "term:" in types and "title: title" in types
+    assert epubcheck(built) == []
+
+
+GLOSSARY = """# Glossary of the Sea
+
+## Keel
+
+The spine of a ship.
+
+**Origin:** Old Norse *kjǫlr*.
+
+## Mast
+
+A pole that carries the sails[^tall].
+
+Origin: Old English *mæst*.
+
+[^tall]: The tallest are over sixty metres.
+"""
+
+
+def test_headed_sections_with_labelled_paragraphs_become_entries(tmp_path, epubcheck):
+    source = tmp_path / "glossary.md"
+    source.write_text(GLOSSARY, encoding="utf-8")
+    built, result = imported_and_built(source, tmp_path / "book", entry_type="sea-term")
+    chapter = (tmp_path / "book" / "manuscript" / "001-glossary-of-the-sea.yaml").read_text(encoding="utf-8")
+    assert "- type: sea-term\n  title: Keel\n  text: |-\n    The spine of a ship.\n  origin: |-\n    Old Norse" in chapter
+    assert "sails[^1].\n\n    [^1]: The tallest are over sixty metres." in chapter  # the note stays with its text
+    assert result.book.counts["entries"] == 2
+    words = epub_profile(built, built=True).words
+    assert words[:3] == ["Glossary", "of", "the"] and "Origin" in words and "kjǫlr." in words
     assert epubcheck(built) == []
 
 

@@ -149,7 +149,8 @@ class Prose:
                 self.report(element, f"<{name}> cannot go into a manuscript and was left out",
                             "redraw it as an image (PNG or SVG) and add it as a figure")
             return []
-        if self.converter.is_note(self.document, element) or "footnotes" in classes(element) or "backlink" in types:
+        if self.converter.is_note(self.document, element) or classes(element) & {"footnotes", "footnotes-sep"} or \
+                "backlink" in types:  # a note moves to its reference; markdown-it's rule before the notes goes
             return []
         if name == "nav":
             self.report(element, "a navigation list was left out: bookforge makes the contents itself")
@@ -169,7 +170,7 @@ class Prose:
             paragraph = self.paragraph(element)
             return [paragraph] if paragraph else []
         if name == "blockquote":
-            inner = self.nested_blocks(element)
+            inner = self.quotation(element)
             return [indent("\n\n".join(inner), "> ")] if inner else []
         if name in ("ul", "ol"):
             return [self.listing(element)]
@@ -254,25 +255,24 @@ class Prose:
         return lines
 
     def epigraph(self, element: etree._Element, at_head: bool) -> str:
-        items = []
-        for child in self.children(element):
-            if tag(child) in ("cite", "footer") or "attribution" in classes(child):
-                items.append(self.attribution(child))
-            else:
-                items.append(child)
-        inner = []
-        for item in items:
-            if isinstance(item, str):
-                inner.append(item)
-                continue
-            self.nested += 1
-            inner.extend(self.blocks([item], at_head=False))
-            self.nested -= 1
+        inner = self.quotation(element)
         if not at_head:
             self.report(element, "an epigraph inside a chapter became a quotation: bookforge sets epigraphs at a "
                         "chapter's head")
             return indent("\n\n".join(inner), "> ")
         return "::: epigraph\n" + "\n\n".join(inner) + "\n:::"
+
+    def quotation(self, element: etree._Element) -> list[str]:
+        """A quotation's blocks, its source (`<cite>`, `<footer>`) a last paragraph starting with `—`."""
+        blocks: list[str] = []
+        self.nested += 1
+        for child in self.children(element):
+            if tag(child) in ("cite", "footer") or "attribution" in classes(child):
+                blocks.append(self.attribution(child))
+            else:
+                blocks.extend(self.blocks([child], at_head=False))
+        self.nested -= 1
+        return blocks
 
     def listing(self, element: etree._Element) -> str:
         ordered = tag(element) == "ol"
