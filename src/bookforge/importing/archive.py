@@ -12,7 +12,7 @@ from pathlib import Path
 from lxml import etree, html
 
 from bookforge.errors import BookforgeError, Diagnostic, Location
-from bookforge.files import Refused, read_inside, refusal
+from bookforge.files import Refused, files_under, read_inside, refusal
 
 MAX_SOURCE_BYTES = 200 * 1024 * 1024
 """The file handed to `bookforge import` (an EPUB of photographs is large; a novel is under 5 MB)."""
@@ -98,6 +98,33 @@ class Archive:
 
     def close(self) -> None:
         self._zip.close()
+
+
+class Folder:
+    """An unpacked EPUB (or a Standard Ebooks source's src/) read as an Archive is: every file inside the folder,
+    capped, no link followed out of it."""
+
+    def __init__(self, root: Path, shown: str):
+        self.root, self.shown = root.resolve(), shown
+        try:
+            self.names = set(files_under(self.root, ".", MAX_ENTRIES))
+        except Refused as exc:
+            raise refused(shown, Diagnostic("archive-bomb", f"the folder holds {exc.detail}")) from None
+
+    def __contains__(self, name: str) -> bool:
+        return posixpath.normpath(name) in self.names
+
+    def read(self, name: str) -> bytes:
+        try:
+            return read_inside(self.root, posixpath.normpath(name), MAX_ENTRY_BYTES)
+        except Refused as exc:
+            raise BookforgeError([refusal(exc, f"{self.shown}/{name}", None, MAX_ENTRY_BYTES)]) from None
+
+    def check_xml_members(self) -> None:
+        Archive.check_xml_members(self)  # type: ignore[arg-type]
+
+    def close(self) -> None:
+        pass
 
 
 def xml_declarations(data: bytes, shown: str) -> None:

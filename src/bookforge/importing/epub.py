@@ -10,7 +10,7 @@ from urllib.parse import unquote
 from lxml import etree
 
 from bookforge.errors import Diagnostic
-from bookforge.importing.archive import Archive, parse_markup, parse_xml, refused
+from bookforge.importing.archive import Archive, Folder, parse_markup, parse_xml, refused
 from bookforge.importing.model import SourceBook, SourceDocument, notice
 from bookforge.importing.tree import epub_types, kind_of, plain_text, strip_namespaces, tag
 
@@ -26,7 +26,8 @@ MARC_ROLES = {"aut": "author", "edt": "editor", "trl": "translator", "ill": "ill
 
 
 def read_epub(path: Path, shown: str) -> SourceBook:
-    archive = Archive(path, shown)
+    """An EPUB file, or a folder holding one unpacked (META-INF/container.xml and the rest)."""
+    archive = Folder(path, shown) if path.is_dir() else Archive(path, shown)
     archive.check_xml_members()
     container = parse_xml(archive.read("META-INF/container.xml"), f"{shown}!META-INF/container.xml")
     rootfile = container.find(".//c:rootfile", NS)
@@ -75,7 +76,7 @@ def read_epub(path: Path, shown: str) -> SourceBook:
                       _cover(archive, opf, manifest, member), tuple(notices))
 
 
-def _nav_titles(archive: Archive, opf, manifest, member, shown: str) -> dict[str, str]:
+def _nav_titles(archive: Archive | Folder, opf, manifest, member, shown: str) -> dict[str, str]:
     """Document -> its title in the nav (EPUB 3) or the NCX (EPUB 2): the first entry that points into it."""
     titles: dict[str, str] = {}
     nav = next((item for item in manifest.values() if "nav" in (item.get("properties") or "").split()), None)
@@ -154,7 +155,7 @@ def _metadata(opf, notices: list, shown: str) -> dict[str, object]:
     return result
 
 
-def _cover(archive: Archive, opf, manifest, member) -> tuple[str, bytes] | None:
+def _cover(archive: Archive | Folder, opf, manifest, member) -> tuple[str, bytes] | None:
     item = next((i for i in manifest.values() if "cover-image" in (i.get("properties") or "").split()), None)
     if item is None:
         meta = next((m for m in opf.iterfind(".//opf:metadata/opf:meta", NS) if m.get("name") == "cover"), None)

@@ -29,7 +29,10 @@ def import_book(source: Path, folder: Path, *, chapter_style: str | None = None,
     shown = source.name or str(source)
     if entry_type is not None:
         _check_type_name(entry_type)
-    kind = "Markdown" if source.is_dir() else KINDS.get(source.suffix.lower())
+    if source.is_dir():
+        kind = "EPUB" if (source / "META-INF" / "container.xml").is_file() else "Markdown"
+    else:
+        kind = KINDS.get(source.suffix.lower())
     if kind is None:
         raise BookforgeError([Diagnostic("import-source", f"bookforge cannot import a `{source.suffix}` file",
                                          Location(shown), "give an .epub, .docx, .md or .txt file, or a folder of "
@@ -71,10 +74,11 @@ def _check_type_name(name: str) -> None:
 def _entries_text(source: Path, folder: Path, force: bool) -> list[Path] | None:
     """Text in the sample's layout (titled entries ending `Context:` or `Why it matters:`), imported as typed entries
     exactly as `import-text` does; None for any other text."""
+    from bookforge.importing.archive import read_source
     from bookforge.manuscript.textimport import ImportError_, import_text_file, parse_text
 
     try:
-        parse_text(source.read_text(encoding="utf-8-sig"))
+        parse_text(read_source(source, source.name).decode("utf-8-sig"))
     except (ImportError_, UnicodeDecodeError):
         return None
     return import_text_file(source, folder / "manuscript", force=force)
