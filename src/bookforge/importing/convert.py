@@ -14,7 +14,8 @@ from lxml import etree
 
 from bookforge.errors import BookforgeError, Diagnostic, Location
 from bookforge.importing.entries import EntryShapes, ImportedEntry, note_labels
-from bookforge.importing.markdown_out import Prose, escape
+from bookforge.importing.markdown_out import Prose
+from bookforge.importing.markup import escape
 from bookforge.importing.model import (
     ImportedBook,
     ImportedChapter,

@@ -7,8 +7,6 @@ import posixpath
 from pathlib import Path
 from urllib.parse import unquote
 
-from lxml import etree
-
 from bookforge.errors import Diagnostic
 from bookforge.importing.archive import Archive, Folder, parse_markup, parse_xml, refused
 from bookforge.importing.model import SourceBook, SourceDocument, notice

@@ -5,31 +5,30 @@ capitals. What that vocabulary cannot say is kept as text where it has any, and 
 from __future__ import annotations
 
 import re
-from copy import deepcopy
 from collections.abc import Iterable
+from copy import deepcopy
 from typing import TYPE_CHECKING
 
 from lxml import etree
 
+from bookforge.importing.markup import escape, escape_line_starts, indent, wrap
 from bookforge.importing.tree import (
     BLOCK_TAGS,
+    TEXT_ITEM,
     attribute_lang,
     classes,
     epub_types,
-    TEXT_ITEM,
     is_scene_break,
     new_element,
-    text_item,
     tag,
+    tail_item,
+    text_item,
 )
 
 if TYPE_CHECKING:
     from bookforge.importing.convert import Converter
 
 _SPACE = re.compile(r"[ \t\n\r\f\v]+")
-_ESCAPED = re.compile(r"([\\`*_\[\]{}<|])")
-_ENTITY_LIKE = re.compile(r"&(?=#?\w+;)")
-_LINE_START = re.compile(r"^(\s*)(?:(\d{1,9})([.)])|([#>+\-:=]|Table:))", re.MULTILINE)
 VERSE_TYPES = {"z3998:poem", "z3998:verse", "z3998:song", "z3998:hymn", "z3998:lyrics"}
 EMPHASIS = {"em", "i", "cite", "dfn", "var"}
 STRONG = {"strong", "b"}
@@ -41,32 +40,6 @@ DROPPED = {"script", "style", "svg", "math", "video", "audio", "iframe", "object
            "select", "textarea", "canvas", "map", "head", "title", "meta", "link", "template", "noscript", "rt", "rp"}
 
 
-def escape(text: str) -> str:
-    return _ENTITY_LIKE.sub(r"\\&", _ESCAPED.sub(r"\\\1", text))
-
-
-def escape_line_starts(text: str) -> str:
-    """A paragraph's line must not start like a list item, a heading, a quotation or a definition."""
-    def fix(match: re.Match) -> str:
-        if match[2]:
-            return f"{match[1]}{match[2]}\\{match[3]}"
-        return f"{match[1]}\\{match[4]}"
-    return _LINE_START.sub(fix, text)
-
-
-def _wrap(inner: str, before: str, after: str | None = None) -> str:
-    """Markers around text, with its outer spaces left outside (`* word*` is no emphasis)."""
-    stripped = inner.strip(" ")
-    if not stripped:
-        return inner
-    lead, trail = inner[:len(inner) - len(inner.lstrip(" "))], inner[len(inner.rstrip(" ")):]
-    return f"{lead}{before}{stripped}{before if after is None else after}{trail}"
-
-
-def indent(text: str, prefix: str, first: str | None = None) -> str:
-    lines = text.split("\n")
-    return "\n".join(((first if first is not None and n == 0 else prefix) + line) if line.strip() or first and n == 0
-                     else prefix.rstrip() for n, line in enumerate(lines))
 
 
 class Prose:
@@ -138,8 +111,9 @@ class Prose:
             if not isinstance(child.tag, str):
                 continue
             items.append(child)
-            if child.tail and child.tail.strip():
-                items.append(text_item(child.tail))
+            tail = tail_item(child)
+            if tail is not None:
+                items.append(tail)
         return items
 
     def block(self, element: etree._Element, *, at_head: bool = False) -> list[str]:
@@ -349,10 +323,10 @@ class Prose:
             inner = f"“{inner}”"
         if name in EMPHASIS and inner.strip():
             self.converter.counts["emphasis"] += 1
-            inner = _wrap(inner, "*")
+            inner = wrap(inner, "*")
         elif name in STRONG and inner.strip():
             self.converter.counts["emphasis"] += 1
-            inner = _wrap(inner, "**")
+            inner = wrap(inner, "**")
         elif name in SIMPLIFIED_INLINE and inner.strip():
             if name == "sup" and element.find(".//a") is not None:
                 return inner
@@ -361,12 +335,12 @@ class Prose:
             self.report(element, f"<{name}> became plain text")
         small_caps = bool(span_classes & {"smallcaps", "small-caps", "sc"}) or "z3998:small-caps" in epub_types(element)
         if small_caps and inner.strip():
-            return _wrap(inner, "[", "]{.smallcaps" + (f" lang={language}" if language else "") + "}")
+            return wrap(inner, "[", "]{.smallcaps" + (f" lang={language}" if language else "") + "}")
         return self._language(inner, language)
 
     @staticmethod
     def _language(inner: str, language: str | None) -> str:
-        return _wrap(inner, "[", f"]{{lang={language}}}") if language and inner.strip() else inner
+        return wrap(inner, "[", f"]{{lang={language}}}") if language and inner.strip() else inner
 
     def link(self, element: etree._Element, inner: str) -> str:
         href = (element.get("href") or "").strip()
@@ -378,7 +352,7 @@ class Prose:
             return ""
         if re.match(r"^(https?:|mailto:)", href, re.IGNORECASE) and inner.strip():
             destination = f"<{href}>" if re.search(r"[\s()<>]", href) else href
-            return _wrap(inner, "[", f"]({destination})")
+            return wrap(inner, "[", f"]({destination})")
         if href and inner.strip():
             self.report(element, f"a link to `{href}` inside the book became plain text")
         return inner

@@ -100,8 +100,16 @@ def flattened(container: etree._Element, headings: set[etree._Element]) -> Itera
             yield from flattened(child, headings)
         else:
             yield child
-        if child.tail and child.tail.strip():
-            yield text_item(child.tail)
+        tail = tail_item(child)
+        if tail is not None:
+            yield tail
+
+
+def tail_item(child: etree._Element) -> etree._Element | None:
+    """The text after an element as an item: its words, or the space between it and the next inline element."""
+    if child.tail and (child.tail.strip() or tag(child) not in BLOCK_TAGS):
+        return text_item(child.tail)
+    return None
 
 
 KINDS = {

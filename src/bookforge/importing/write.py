@@ -10,7 +10,7 @@ from pathlib import Path
 import yaml
 
 from bookforge.errors import BookforgeError, Diagnostic, Location
-from bookforge.importing.markdown_out import escape
+from bookforge.importing.markup import escape
 from bookforge.importing.model import ImportedBook, ImportedChapter, notice
 from bookforge.manuscript.contents import BODY_MATTER, MATTER
 from bookforge.manuscript.model import CREATOR_ROLES
