@@ -99,3 +99,23 @@ def test_the_sample_seed_is_imported_as_typed_entries_byte_for_byte(tmp_path, cl
     assert result.exit_code == 0, result.output
     for name in ("01-memorable-scenes.yaml", "02-behind-the-scenes.yaml"):
         assert (tmp_path / "book" / "manuscript" / name).read_bytes() == (REPO / "manuscript" / name).read_bytes()
+
+
+def test_a_word_page_break_before_a_chapter_goes_silently_and_inside_one_is_reported(tmp_path):
+    import docx
+    from docx.enum.text import WD_BREAK
+
+    document = docx.Document()
+    document.add_heading("One", 1)
+    document.add_paragraph("Text one.")
+    document.add_page_break()
+    document.add_heading("Two", 1)
+    paragraph = document.add_paragraph("Before")
+    paragraph.add_run().add_break(WD_BREAK.PAGE)
+    paragraph.add_run("after.")
+    document.save(tmp_path / "breaks.docx")
+    result = import_book(tmp_path / "breaks.docx", tmp_path / "book")
+    assert [c.text for c in result.book.chapters] == ["Text one.", "Before\n\nafter."]
+    assert [f"{n.location}: {n.message}" for n in result.notices if "page break" in n.message] == [
+        "breaks.docx#paragraph-5: a page break inside a chapter was left out: pages break where the layout says (a "
+        "new chapter starts a page)"]

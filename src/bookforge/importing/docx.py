@@ -52,8 +52,11 @@ def read_docx(path: Path, shown: str, chapter_style: str | None = None) -> Sourc
     notices = [notice(f"Word: {message.message}", shown) for message in result.messages
                if message.type == "warning" and "Unrecognised" not in message.message]
     body = html.document_fromstring(f"<html><body>{result.value}</body></html>").find("body")
-    for number, element in enumerate(body, 1):
-        element.set("data-paragraph", str(number))
+    number = 0
+    for element in body:  # Word's paragraphs, counted as Word counts them: each list item is one
+        number += len(element.findall(".//li")) if element.tag in ("ul", "ol") else \
+            element.tag in ("p", "h1", "h2", "h3", "h4", "h5", "h6", "table", "blockquote", "dl")
+        element.set("data-paragraph", str(max(number, 1)))
     for element in list(body):
         kind = classes(element) & {"docx-title", "docx-subtitle"}
         if kind:

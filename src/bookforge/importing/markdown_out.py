@@ -14,6 +14,7 @@ from lxml import etree
 from bookforge.importing.markup import escape, escape_line_starts, indent, wrap
 from bookforge.importing.tree import (
     BLOCK_TAGS,
+    HEADINGS,
     TEXT_ITEM,
     attribute_lang,
     classes,
@@ -137,6 +138,12 @@ class Prose:
             title = self.inline(element, line=True).strip()
             self.converter.counts["headings"] += 1
             return [f"{'#' * max(2, min(6, int(name[1]) - self.converter.level_offset))} {title}"] if title else []
+        if name == "hr" and "page-break" in classes(element):
+            following = next((e for e in element.itersiblings() if "".join(e.itertext()).strip()), None)
+            if (element.tail or "").strip() or following is not None and tag(following) not in HEADINGS:
+                self.report(element, "a page break inside a chapter was left out: pages break where the layout "
+                            "says (a new chapter starts a page)")
+            return []
         if name == "hr" or (name == "p" and is_scene_break("".join(element.itertext()))):
             self.converter.counts["scene breaks"] += 1
             return ["* * *"]
