@@ -85,13 +85,20 @@ def _entries_text(source: Path, folder: Path, force: bool) -> list[Path] | None:
 
 
 def summary(book: ImportedBook) -> str:
+    """One line: what came through, and how much was simplified (each reported above it)."""
     counts = book.counts
-    parts = [f"{counts.get('chapters', 0)} chapters", f"{counts.get('words', 0):,} words",
-             f"{counts.get('images', 0)} images", f"{counts.get('notes', 0)} notes",
-             f"{counts.get('headings', 0)} headings", f"{counts.get('emphasis', 0)} emphases",
-             f"{counts.get('verse', 0)} verse passages", f"{counts.get('scene breaks', 0)} scene breaks",
-             *([f"{counts['entries']} entries"] if counts.get("entries") else [])]
+    parts = [_counted(counts.get(key, 0), *words) for key, *words in SUMMARY if key != "entries" or counts.get(key)]
     simplified = len(book.notices)
-    said = f"; {simplified} thing{'s' if simplified != 1 else ''} simplified (listed above)" if simplified else \
+    said = f"; {_counted(simplified, 'thing', 'things')} simplified (listed above)" if simplified else \
         "; nothing simplified"
     return "imported " + ", ".join(parts) + said
+
+
+SUMMARY = (("chapters", "chapter", "chapters"), ("words", "word", "words"), ("images", "image", "images"),
+           ("notes", "note", "notes"), ("headings", "heading", "headings"), ("emphasis", "emphasis", "emphases"),
+           ("verse", "verse passage", "verse passages"), ("scene breaks", "scene break", "scene breaks"),
+           ("entries", "entry", "entries"))
+
+
+def _counted(number: int, one: str, more: str) -> str:
+    return f"{number:,} {one if number == 1 else more}"
