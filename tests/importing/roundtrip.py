@@ -13,6 +13,7 @@ from pathlib import Path
 
 from lxml import etree
 
+from bookforge.importing.archive import parse_markup
 from bookforge.importing.tree import epub_types, kind_of, strip_namespaces, tag
 
 NS = {"c": "urn:oasis:names:tc:opendocument:xmlns:container", "opf": "http://www.idpf.org/2007/opf"}
@@ -54,7 +55,7 @@ def epub_profile(path: Path, *, built: bool) -> Profile:
             if "nav" in (item.get("properties") or "") or (built and itemref.get("idref") in GENERATED):
                 continue
             name = posixpath.join(posixpath.dirname(opf_path), item.get("href"))
-            root = strip_namespaces(etree.fromstring(archive.read(name)))
+            root = strip_namespaces(parse_markup(archive.read(name), name))  # an EPUB 2's `&nbsp;` read as HTML
             body = root.find("body")
             etree.strip_tags(body, etree.Comment)
             types = epub_types(body) | {t for s in body if tag(s) == "section" for t in epub_types(s)}

@@ -119,3 +119,20 @@ def test_a_word_page_break_before_a_chapter_goes_silently_and_inside_one_is_repo
     assert [f"{n.location}: {n.message}" for n in result.notices if "page break" in n.message] == [
         "breaks.docx#paragraph-5: a page break inside a chapter was left out: pages break where the layout says (a "
         "new chapter starts a page)"]
+
+
+def test_a_word_style_names_chapters_and_unknown_styles_are_reported(tmp_path):
+    import docx
+    from docx.enum.style import WD_STYLE_TYPE
+
+    document = docx.Document()
+    document.styles.add_style("Chapter Title", WD_STYLE_TYPE.PARAGRAPH)
+    document.styles.add_style("Fancy", WD_STYLE_TYPE.PARAGRAPH)
+    for title in ("One", "Two"):
+        document.add_paragraph(title, style="Chapter Title")
+        document.add_paragraph(f"Text of {title.lower()}.", style="Fancy")
+    document.save(tmp_path / "styled.docx")
+    result = import_book(tmp_path / "styled.docx", tmp_path / "book", chapter_style="Chapter Title")
+    assert [(c.title, c.text) for c in result.book.chapters] == [("One", "Text of one."), ("Two", "Text of two.")]
+    assert [n.message for n in result.notices if "style" in n.message] == [
+        "the paragraph style `Fancy` has no meaning bookforge knows: its text was imported as plain paragraphs"]

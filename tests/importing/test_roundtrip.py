@@ -188,6 +188,68 @@ def test_a_generated_epub_keeps_notes_verse_epigraph_figure_and_matter(tmp_path,
     assert epubcheck(built) == []
 
 
+EPUB2_PAGE = """<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.1//EN" "http://www.w3.org/TR/xhtml11/DTD/xhtml11.dtd">
+<html xmlns="http://www.w3.org/1999/xhtml"><head><title>{title}</title></head><body>{body}</body></html>"""
+
+
+def _epub2(path: Path) -> Path:
+    """An EPUB 2 as older tools made them: OPF 2.0 with `opf:role`, an NCX and no nav, calibre's series, a cover
+    named by `<meta name="cover">`, XHTML 1.1 with a named entity, and a part's title page."""
+    opf = """<?xml version="1.0"?>
+<package xmlns="http://www.idpf.org/2007/opf" version="2.0" unique-identifier="uid">
+<metadata xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:opf="http://www.idpf.org/2007/opf">
+<dc:title>Tales of Two Harbours</dc:title><dc:creator opf:role="aut" opf:file-as="Berg, Lena">Lena Berg</dc:creator>
+<dc:creator opf:role="trl">Ola Nordmann</dc:creator><dc:language>en</dc:language>
+<dc:identifier id="uid">urn:isbn:9780000000019</dc:identifier><dc:date>1911-05-02</dc:date>
+<meta name="calibre:series" content="Harbour Tales"/><meta name="calibre:series_index" content="2"/>
+<meta name="cover" content="cover-image"/></metadata>
+<manifest><item id="ncx" href="toc.ncx" media-type="application/x-dtbncx+xml"/>
+<item id="cover-image" href="cover.png" media-type="image/png"/>
+<item id="p1" href="part1.xhtml" media-type="application/xhtml+xml"/>
+<item id="c1" href="c1.xhtml" media-type="application/xhtml+xml"/>
+<item id="c2" href="c2.xhtml" media-type="application/xhtml+xml"/></manifest>
+<spine toc="ncx"><itemref idref="p1"/><itemref idref="c1"/><itemref idref="c2"/></spine></package>"""
+    ncx = """<?xml version="1.0"?>
+<ncx xmlns="http://www.daisy.org/z3986/2005/ncx/" version="2005-1"><navMap>
+<navPoint id="n1"><navLabel><text>Part One: North</text></navLabel><content src="part1.xhtml"/></navPoint>
+<navPoint id="n2"><navLabel><text>The Ferry</text></navLabel><content src="c1.xhtml"/></navPoint>
+<navPoint id="n3"><navLabel><text>The Fog</text></navLabel><content src="c2.xhtml"/></navPoint></navMap></ncx>"""
+    pages = {"part1.xhtml": EPUB2_PAGE.format(title="Part One", body='<div epub:type="part" '
+                                              'xmlns:epub="http://www.idpf.org/2007/ops"><h1>Part One: North</h1></div>'),
+             "c1.xhtml": EPUB2_PAGE.format(title="The Ferry", body="<h2>The Ferry</h2><p>The ferry left at&nbsp;six."
+                                           "</p><p>Nobody <em>waved</em>.</p>"),
+             "c2.xhtml": EPUB2_PAGE.format(title="The Fog", body="<p>Fog came in from the sound.</p>")}
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("mimetype", "application/epub+zip")
+        archive.writestr("META-INF/container.xml", '<?xml version="1.0"?><container version="1.0" xmlns="urn:oasis:'
+                         'names:tc:opendocument:xmlns:container"><rootfiles><rootfile full-path="OEBPS/content.opf" '
+                         'media-type="application/oebps-package+xml"/></rootfiles></container>')
+        archive.writestr("OEBPS/content.opf", opf)
+        archive.writestr("OEBPS/toc.ncx", ncx)
+        archive.writestr("OEBPS/cover.png", png(200, 300, "navy"))
+        for name, page in pages.items():
+            archive.writestr(f"OEBPS/{name}", page)
+    return path
+
+
+@pytest.mark.slow
+def test_an_epub_2_with_an_ncx_a_part_and_named_entities(tmp_path, epubcheck):
+    source = _epub2(tmp_path / "harbours.epub")
+    built, result = imported_and_built(source, tmp_path / "book")
+    before, after = epub_profile(source, built=False), epub_profile(built, built=True)
+    fog = before.words.index("Fog")  # a document without a heading is titled as the NCX titles it
+    assert after.words == [*before.words[:fog], "The", "Fog", *before.words[fog:]]
+    assert after.emphasis == before.emphasis == 1
+    book_yaml = (tmp_path / "book" / "manuscript" / "book.yaml").read_text(encoding="utf-8")
+    for written in ("file_as: Berg, Lena", "role: translator", "name: Harbour Tales", "number: '2'", "date: '1911-05-02'",
+                    "- part: 'Part One: North'", "  - chapter: 002-the-ferry.md", "  - chapter: 003-the-fog.md"):
+        assert written in book_yaml
+    assert (tmp_path / "book" / "assets" / "images" / "source-cover.png").exists()
+    assert "The ferry left at\u00a0six." in (tmp_path / "book" / "manuscript" / "002-the-ferry.md").read_text("utf-8")
+    assert epubcheck(built) == []
+
+
 def _docx(path: Path) -> Path:
     import docx
     from docx.enum.text import WD_ALIGN_PARAGRAPH

@@ -157,16 +157,17 @@ def parse_xml(data: bytes, shown: str) -> etree._Element:
 
 
 def parse_markup(data: bytes, shown: str) -> etree._Element:
-    """An XHTML document, or, when it is not well-formed (an EPUB 2's `&nbsp;`), the same bytes read as HTML."""
+    """An XHTML document, or, when it is not well-formed XML or uses HTML's named entities (an EPUB 2's
+    `&nbsp;`), the same bytes read as HTML."""
     xml_declarations(data, shown)
     try:
         root = etree.fromstring(data, _XML)
-        if root is not None:
+        # An entity the (never loaded) DTD would define, `&nbsp;`, is left unexpanded: HTML's parser knows it.
+        if root is not None and next(root.iter(etree.Entity), None) is None:
             return root
     except etree.XMLSyntaxError:
         pass
-    root = html.fromstring(data, parser=_HTML)
-    return root
+    return html.fromstring(data, parser=_HTML)
 
 
 def refused(shown: str, diagnostic: Diagnostic) -> BookforgeError:

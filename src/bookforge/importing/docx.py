@@ -9,6 +9,7 @@ and images to be rebuilt by hand. The archive is checked (bombs, paths, entities
 from __future__ import annotations
 
 import itertools
+import re
 from pathlib import Path
 
 import mammoth
@@ -49,8 +50,9 @@ def read_docx(path: Path, shown: str, chapter_style: str | None = None) -> Sourc
     with path.open("rb") as stream:
         result = mammoth.convert_to_html(stream, style_map=style_map, ignore_empty_paragraphs=False,
                                          convert_image=mammoth.images.img_element(keep_image))
-    notices = [notice(f"Word: {message.message}", shown) for message in result.messages
-               if message.type == "warning" and "Unrecognised" not in message.message]
+    notices = [notice(_said(message.message), shown, hint="name it with --chapter-style if it starts chapters")
+               if "style" in message.message else notice(f"Word: {message.message}", shown)
+               for message in result.messages if message.type == "warning"]
     body = html.document_fromstring(f"<html><body>{result.value}</body></html>").find("body")
     number = 0
     for element in body:  # Word's paragraphs, counted as Word counts them: each list item is one
@@ -65,6 +67,13 @@ def read_docx(path: Path, shown: str, chapter_style: str | None = None) -> Sourc
             body.remove(element)
     return SourceBook((SourceDocument(shown, body, None, None, 1),), metadata,
                       lambda document, src: images.get(src), None, tuple(notices))
+
+
+def _said(message: str) -> str:
+    """mammoth's `Unrecognised paragraph style: Chapter Title (Style ID: ChapterTitle)`, in an author's words."""
+    found = re.match(r"Unrecognised (\w+) style: (.*?) \(Style ID", message)
+    return f"the {found[1]} style `{found[2]}` has no meaning bookforge knows: its text was imported as plain " \
+           f"{found[1]}s" if found else f"Word: {message}"
 
 
 def _core_properties(archive: Archive, shown: str) -> dict[str, object]:

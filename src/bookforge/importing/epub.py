@@ -55,9 +55,10 @@ def read_epub(path: Path, shown: str) -> SourceBook:
         if body is None:
             continue
         types = epub_types(body)
-        sections = [child for child in body if isinstance(child.tag, str) and tag(child) in ("section", "article")]
-        if len(sections) == 1:
-            types |= epub_types(sections[0])
+        wrappers = [child for child in body if isinstance(child.tag, str) and tag(child) in ("section", "article",
+                                                                                           "div")]
+        if len(wrappers) == 1:  # a document holding one section: its type is the document's
+            types |= epub_types(wrappers[0])
         kind = kind_of(types)
         if itemref.get("linear") == "no" and kind not in ("notes", "skip"):
             notices.append(notice("this document is outside the reading order (`linear=\"no\"`): it was imported "
