@@ -405,3 +405,33 @@ def test_markdown_comes_through(tmp_path, epubcheck):
     assert (after.headings, after.emphasis, after.images) == (before.headings, before.emphasis, before.images)
     assert result.book.counts["chapters"] == 2
     assert epubcheck(built) == []
+
+
+@pytest.mark.slow
+def test_every_standard_edition_builds_and_the_import_is_reproducible(tmp_path):
+    from pypdf import PdfReader
+
+    source = _docx(tmp_path / "salt.docx")
+    import_book(source, tmp_path / "book")
+    import_book(source, tmp_path / "again")
+    files = sorted(p.relative_to(tmp_path / "book") for p in (tmp_path / "book").rglob("*") if p.is_file())
+    assert files == sorted(p.relative_to(tmp_path / "again") for p in (tmp_path / "again").rglob("*") if p.is_file())
+    assert all((tmp_path / "book" / f).read_bytes() == (tmp_path / "again" / f).read_bytes() for f in files)
+    results = {r.name: r for r in build(tmp_path / "book")}
+    assert sorted(results) == ["ebook", "large-print", "paperback", "pocket"]
+    for name in ("paperback", "large-print", "pocket"):
+        text = "".join(page.extract_text() for page in PdfReader(results[name].path).pages)
+        assert "The smith worked" in text and "Iron must be hot to bend." in text
+
+
+def test_a_folder_of_markdown_files_is_read_in_name_order(tmp_path):
+    folder = tmp_path / "chapters"
+    folder.mkdir()
+    (folder / "02-second.md").write_text("---\ntitle: The Second\n---\n\nSecond text.\n", encoding="utf-8")
+    (folder / "01-first.md").write_text("---\ntitle: Two Nights\nauthor: Tom Abel\n---\n\n# The First\n\n"
+                                        "First text.\n", encoding="utf-8")
+    (folder / "notes.txt").write_text("not a chapter", encoding="utf-8")
+    result = import_book(folder, tmp_path / "book")
+    assert [(c.title, c.text) for c in result.book.chapters] == [("The First", "First text."),
+                                                                   ("The Second", "Second text.")]
+    assert result.book.metadata["title"] == "Two Nights"
