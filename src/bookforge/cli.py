@@ -180,7 +180,7 @@ def import_(source: Path, output: Path, chapter_style: str | None, entry_type: s
     for path in result.files:
         click.echo(f"  wrote {_shown(path)}")
     if result.book is not None:
-        click.echo(summary(result.book))
+        click.echo(summary(result))
 
 
 @main.command("import-text")

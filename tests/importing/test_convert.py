@@ -61,7 +61,8 @@ def test_what_the_manuscript_cannot_say_is_reported_at_its_line():
         "warning[import-simplified] book.xhtml:2:1: underlined text became plain text",
         "warning[import-simplified] book.xhtml:3:1: <svg> cannot go into a manuscript and was left out",
         "warning[import-simplified] book.xhtml:4:1: a link to `other.xhtml#x` inside the book became plain text",
-        "warning[import-simplified] book.xhtml:5:1: the image `missing.png` is not in the source and was left out",
+        "warning[import-simplified] book.xhtml:5:1: the image `missing.png` is not in the source (or cannot be read) "
+        "and was left out",
     ]
     assert "underlined word" in book.chapters[0].text and "there" in book.chapters[0].text
 
@@ -136,3 +137,16 @@ def test_a_word_style_names_chapters_and_unknown_styles_are_reported(tmp_path):
     assert [(c.title, c.text) for c in result.book.chapters] == [("One", "Text of one."), ("Two", "Text of two.")]
     assert [n.message for n in result.notices if "style" in n.message] == [
         "the paragraph style `Fancy` has no meaning bookforge knows: its text was imported as plain paragraphs"]
+
+
+def test_an_embedded_image_and_its_caption_come_through():
+    import base64
+
+    from tests.importing.test_roundtrip import png
+
+    uri = "data:image/png;base64," + base64.b64encode(png()).decode()
+    book = converted(f'<figure><img src="{uri}" alt="A red block"/><figcaption>The <i>red</i> "one"</figcaption>'
+                     "</figure>")
+    assert book.chapters[0].text == '![A red block](images/embedded.png "The *red* \\"one\\"")'
+    assert [image.path for image in book.images] == ["images/embedded.png"]
+    assert survey(book.chapters[0].text)[0] == []

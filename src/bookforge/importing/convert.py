@@ -3,6 +3,8 @@ to their references, images checked and named for assets/, everything simplified
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import posixpath
 import re
@@ -34,7 +36,13 @@ from bookforge.importing.tree import (
     tag,
 )
 from bookforge.manuscript.contents import UNTITLED_MATTER
-from bookforge.manuscript.images import IMAGE_FORMATS, RESERVED_IMAGES, _checked_image, _identify
+from bookforge.manuscript.images import (
+    IMAGE_FORMATS,
+    MAX_IMAGE_BYTES,
+    RESERVED_IMAGES,
+    _checked_image,
+    _identify,
+)
 
 NOTE_TYPES = {"footnote", "endnote", "rearnote", "note"}
 _WORD_PROCESSOR_NOTE = re.compile(r"^(footnote|endnote)-\d+$")
@@ -66,7 +74,6 @@ class Converter:
     # --- what the prose writer asks ----------------------------------------------------------------------------
 
     def report(self, document: str, element: etree._Element, message: str, hint: str | None = None) -> None:
-        self.counts["simplified"] += 1
         self.notices.append(notice(message, *where(document, element), hint=hint))
 
     def target(self, document: str, link: etree._Element) -> tuple[str, str] | None:
@@ -103,14 +110,16 @@ class Converter:
         key = (prose.document, src)
         if key not in self._image_paths:
             try:
-                data = self.source.read_image(prose.document, src) if src and not src.startswith("data:") else None
+                data = _data_uri(src) if src.startswith("data:") else self.source.read_image(prose.document, src) \
+                    if src else None
             except BookforgeError as exc:  # refused (outside the folder, too large): said at the image
                 place = where(prose.document, element)
                 self.errors.extend(replace(d, location=Location(place[0], place[1], 1 if place[1] else 0))
                                    for d in exc.diagnostics)
                 return ""
             if data is None:
-                prose.report(element, f"the image `{src[:80]}` is not in the source and was left out")
+                prose.report(element, f"the image `{src[:60]}` is not in the source (or cannot be read) and was left "
+                             "out")
                 return ""
             path = self._image_path(src, data, where(prose.document, element))
             if path is None:
@@ -118,7 +127,7 @@ class Converter:
             self._image_paths[key] = path
         self.counts["images"] += 1
         path = self._image_paths[key]
-        title = f' "{caption.replace(chr(92), chr(92) * 2).replace(chr(34), chr(92) + chr(34))}"' if caption else ""
+        title = ' "' + caption.replace("\\", "\\\\").replace('"', '\\"') + '"' if caption else ""
         if alt is None or not alt.strip():
             if alt is None:
                 prose.report(element, "an image has no alt text: it was marked decorative",
@@ -129,7 +138,8 @@ class Converter:
     def _image_path(self, src: str, data: bytes, place: tuple[str, int]) -> str | None:
         kind = _identify(data)[0]
         suffix = IMAGE_FORMATS[kind][1][0] if kind in IMAGE_FORMATS else PurePosixPath(src).suffix.lower()
-        stem = re.sub(r"[^A-Za-z0-9_.-]+", "-", PurePosixPath(src.split("?")[0]).stem).strip("-.") or "image"
+        name = "embedded" if src.startswith("data:") else PurePosixPath(src.split("?")[0]).stem
+        stem = re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-.") or "image"
         path = f"images/{stem}{suffix}"
         digest = hashlib.sha256(data).hexdigest()[:8]
         if path in RESERVED_IMAGES or (path in self.images and self.images[path].data != data):
@@ -174,7 +184,6 @@ class Converter:
             if doc.kind == "skip":
                 self.notices.append(notice("this page was left out: bookforge makes its own title page, copyright "
                                            "page and contents", doc.name))
-                self.counts["simplified"] += 1
                 continue
             if doc.kind == "notes":
                 notes_documents.append(doc)
@@ -183,7 +192,6 @@ class Converter:
         for doc in notes_documents:  # after every reference has taken its note: what is left stays as back matter
             self.notices.append(notice("the notes' page was left out: each note moved to its reference, and the "
                                        "layout's `notes` setting places them", doc.name))
-            self.counts["simplified"] += 1
             left = [element for key, element in self.notes.items() if key[0] == doc.name and key not in self.used_notes]
             for element in left:
                 self.report(doc.name, element, "this note is never referred to: it was kept in a back-matter chapter")
@@ -225,8 +233,15 @@ class Converter:
             self.counts["headings"] += 1
             title = re.sub(r"^[:\s]+", "", Prose(self, doc.name, None).inline(heading, line=True, separator=": "))
             title = " ".join(title.split()) or None
-        if title is None and kind not in UNTITLED_MATTER and kind != "frontmatter":
-            title = escape(doc.title) if doc.title else f"Chapter {self.counts['chapters'] + 1}"
+        if title is None and doc.title and kind not in UNTITLED_MATTER:
+            title = escape(doc.title)
+        elif title is None and kind in ("frontmatter", "backmatter"):
+            title = "Untitled"
+            self.notices.append(notice("text before the first chapter's heading became front matter titled "
+                                       "`Untitled`", *where(doc.name, items[0]) if items else (doc.name,),
+                                       hint="give it a title, or make it a `dedication:` or `foreword:` in book.yaml"))
+        elif title is None and kind not in UNTITLED_MATTER:
+            title = f"Chapter {self.counts['chapters'] + 1}"
         notes: list[str] = []
         prose = Prose(self, doc.name, notes)
         blocks = prose.blocks(items)
@@ -270,6 +285,17 @@ def convert(source: SourceBook, entry_type: str | None = None) -> ImportedBook:
     types = converter.shapes.declaration() if converter.counts["entries"] else None
     return ImportedBook(metadata, tuple(chapters), tuple(converter.images.values()), tuple(converter.notices),
                         dict(converter.counts), types)
+
+
+def _data_uri(src: str) -> bytes | None:
+    """The bytes of a `data:image/...;base64,` image (Markdown and HTML may embed one), within the image limit."""
+    found = re.match(r"data:image/[\w.+-]+;base64,(.*)$", src, re.DOTALL)
+    if found is None or len(found[1]) > MAX_IMAGE_BYTES * 4 // 3 + 4:
+        return None
+    try:
+        return base64.b64decode(found[1], validate=True)
+    except binascii.Error:
+        return None
 
 
 def _with_notes(text: str, definitions: dict[str, str]) -> str:

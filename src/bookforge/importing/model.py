@@ -65,7 +65,7 @@ class ImportedBook:
     images: tuple[ImportedImage, ...]
     notices: tuple[Diagnostic, ...]
     counts: Mapping[str, int]
-    """chapters, words, images, notes, headings, emphasis, verse, scene breaks, entries, simplified."""
+    """chapters, words, images, notes, headings, emphasis, verse, scene breaks, entries."""
     types: str | None = None
     """manuscript/types.yaml declaring the entry type `--entries` named, when entries were found."""
 

@@ -84,11 +84,11 @@ def _entries_text(source: Path, folder: Path, force: bool) -> list[Path] | None:
     return import_text_file(source, folder / "manuscript", force=force)
 
 
-def summary(book: ImportedBook) -> str:
+def summary(result: ImportResult) -> str:
     """One line: what came through, and how much was simplified (each reported above it)."""
-    counts = book.counts
+    counts = result.book.counts if result.book is not None else {}
     parts = [_counted(counts.get(key, 0), *words) for key, *words in SUMMARY if key != "entries" or counts.get(key)]
-    simplified = len(book.notices)
+    simplified = len(result.notices)
     said = f"; {_counted(simplified, 'thing', 'things')} simplified (listed above)" if simplified else \
         "; nothing simplified"
     return "imported " + ", ".join(parts) + said
