@@ -150,3 +150,10 @@ def test_an_embedded_image_and_its_caption_come_through():
     assert book.chapters[0].text == '![A red block](images/embedded.png "The *red* \\"one\\"")'
     assert [image.path for image in book.images] == ["images/embedded.png"]
     assert survey(book.chapters[0].text)[0] == []
+
+
+def test_a_passage_in_another_language_is_marked_as_a_block():
+    text = text_of('<p>English.</p><p lang="fr">Un <i>paragraphe</i>.</p><blockquote xml:lang="de"><p>Zitat</p>'
+                   '</blockquote>')
+    assert text == "English.\n\n::: {lang=fr}\nUn *paragraphe*.\n:::\n\n::: {lang=de}\n> Zitat\n:::"
+    assert survey(text)[0] == []

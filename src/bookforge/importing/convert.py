@@ -58,6 +58,8 @@ class Converter:
         self.images: dict[str, ImportedImage] = {}
         self._image_paths: dict[tuple[str, str], str] = {}
         self.level_offset = 1
+        self.language = str(source.metadata.get("language") or "") or None
+        """The book's language: a block in another one is marked `::: {lang=..}`."""
         self.notes: dict[tuple[str, str], etree._Element] = {}
         self.used_notes: set[tuple[str, str]] = set()
         self._paths = {_inner(doc.name): doc.name for doc in source.documents}
@@ -99,6 +101,10 @@ class Converter:
         items = [child for child in element if isinstance(child.tag, str)]
         return tag(element) in ("ol", "ul", "section", "div", "aside") and bool(items) and all(
             self.notes.get((document, child.get("id") or "")) is child for child in items)
+
+    def foreign(self, language: str) -> bool:
+        """Whether a passage's language is another than the book's (`en` in an `en-GB` book is not)."""
+        return self.language is None or language.split("-")[0].lower() != self.language.split("-")[0].lower()
 
     def take_note(self, key: tuple[str, str]) -> etree._Element:
         self.used_notes.add(key)

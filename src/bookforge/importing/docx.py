@@ -28,7 +28,7 @@ p[style-name='Quote'] => blockquote > p:fresh
 p[style-name='Intense Quote'] => blockquote > p:fresh
 p[style-name='Block Text'] => blockquote > p:fresh
 br[type='page'] => hr.page-break
-"""
+""" + "".join(f"p[style-name='{toc} {level}'] => p.docx-toc:fresh\n" for toc in ("toc", "TOC") for level in range(1, 10))
 
 
 def read_docx(path: Path, shown: str, chapter_style: str | None = None) -> SourceBook:
@@ -59,6 +59,11 @@ def read_docx(path: Path, shown: str, chapter_style: str | None = None) -> Sourc
         number += len(element.findall(".//li")) if element.tag in ("ul", "ol") else \
             element.tag in ("p", "h1", "h2", "h3", "h4", "h5", "h6", "table", "blockquote", "dl")
         element.set("data-paragraph", str(max(number, 1)))
+    contents = [element for element in body if "docx-toc" in classes(element)]
+    for element in contents:
+        body.remove(element)
+    if contents:
+        notices.append(notice("Word's table of contents was left out: bookforge makes the book's own", shown))
     for element in list(body):
         kind = classes(element) & {"docx-title", "docx-subtitle"}
         if kind:

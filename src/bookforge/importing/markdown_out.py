@@ -16,6 +16,7 @@ from bookforge.importing.tree import (
     BLOCK_TAGS,
     HEADINGS,
     TEXT_ITEM,
+    XML_LANG,
     attribute_lang,
     classes,
     epub_types,
@@ -37,6 +38,8 @@ PLAIN_INLINE = {"span", "abbr", "time", "small", "bdi", "bdo", "mark", "font", "
 SIMPLIFIED_INLINE = {"u": "underlined text", "s": "struck-through text", "del": "deleted text", "ins": "inserted text",
                      "strike": "struck-through text", "code": "code", "kbd": "keyboard input", "samp": "sample output",
                      "tt": "typewriter text", "sup": "a superscript", "sub": "a subscript"}
+LANGUAGE_BLOCKS = {"p", "div", "section", "article", "blockquote", "aside", "ul", "ol", "dl", "table"}
+"""Blocks whose `lang` (a passage in another language than the book's) becomes `::: {lang=..}`."""
 DROPPED = {"script", "style", "svg", "math", "video", "audio", "iframe", "object", "embed", "form", "input", "button",
            "select", "textarea", "canvas", "map", "head", "title", "meta", "link", "template", "noscript", "rt", "rp"}
 
@@ -130,6 +133,14 @@ class Prose:
         if name == "nav":
             self.report(element, "a navigation list was left out: bookforge makes the contents itself")
             return []
+        language = attribute_lang(element)
+        if language and name in LANGUAGE_BLOCKS and not types & VERSE_TYPES and self.converter.foreign(language):
+            for attribute in (XML_LANG, "xml:lang", "lang"):  # said once, around the block
+                element.attrib.pop(attribute, None)
+            self.nested += 1
+            inner = self.block(element, at_head=at_head)
+            self.nested -= 1
+            return [f"::: {{lang={language}}}\n" + "\n\n".join(inner) + "\n:::"] if inner else []
         if types & VERSE_TYPES:
             return [self.verse(element)]
         if "epigraph" in types or "epigraph" in classes(element):

@@ -35,7 +35,7 @@ def classes(element: etree._Element) -> set[str]:
 
 
 def attribute_lang(element: etree._Element) -> str | None:
-    language = element.get(XML_LANG) or element.get("lang")
+    language = element.get(XML_LANG) or element.get("xml:lang") or element.get("lang")
     return language.strip() if language and re.fullmatch(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*", language.strip()) \
         else None
 
