@@ -46,7 +46,8 @@ from bookforge.manuscript.images import (
 
 NOTE_TYPES = {"footnote", "endnote", "rearnote", "note"}
 _WORD_PROCESSOR_NOTE = re.compile(r"^(footnote|endnote)-\d+$")
-_MARKUP = re.compile(r"\\(.)|\[\^\d+\]:?|\]\{[^}]*\}|\]\([^)]*\)|^:::.*$|^#+ |[*\[\]]", re.MULTILINE)
+_MARKUP = re.compile(r"\\(.)|\[\^\d+\]:?|\]\{[^}]*\}|\]\([^)]*\)|^:::.*$|[*\[\]]", re.MULTILINE)
+_WORD = re.compile(r"\w")
 
 
 class Converter:
@@ -254,9 +255,8 @@ class Converter:
         if self.shapes is not None:
             blocks = self.shapes.from_headed_sections(blocks)
         self.counts["chapters"] += kind != "part"
-        self.counts["words"] += len((title or "").split()) + sum(
-            len(_MARKUP.sub(lambda m: m[1] or " ", text).split())
-            for block in blocks + notes for text in ([block] if isinstance(block, str) else dict(block.fields).values()))
+        self.counts["words"] += sum(_words(text) for block in [title or "", *blocks, *notes]
+                                    for text in ([block] if isinstance(block, str) else dict(block.fields).values()))
         if not any(isinstance(block, ImportedEntry) for block in blocks):
             return ImportedChapter(kind, title, "\n\n".join(blocks + notes), doc.name)
         self.counts["entries"] += sum(isinstance(block, ImportedEntry) for block in blocks)
@@ -291,6 +291,11 @@ def convert(source: SourceBook, entry_type: str | None = None) -> ImportedBook:
     types = converter.shapes.declaration() if converter.counts["entries"] else None
     return ImportedBook(metadata, tuple(chapters), tuple(converter.images.values()), tuple(converter.notices),
                         dict(converter.counts), types)
+
+
+def _words(markdown: str) -> int:
+    """The words a reader reads in Markdown: its markup, note labels, image paths and ornaments not counted."""
+    return sum(1 for word in _MARKUP.sub(lambda m: m[1] or " ", markdown).split() if _WORD.search(word))
 
 
 def _data_uri(src: str) -> bytes | None:
