@@ -157,3 +157,11 @@ def test_a_passage_in_another_language_is_marked_as_a_block():
                    '</blockquote>')
     assert text == "English.\n\n::: {lang=fr}\nUn *paragraphe*.\n:::\n\n::: {lang=de}\n> Zitat\n:::"
     assert survey(text)[0] == []
+
+
+def test_verse_lines_by_breaks_or_by_elements_with_their_indents():
+    text = text_of('<div epub:type="z3998:poem"><p><span>One <i>bright</i> line,</span><br/>'
+                   '<span class="i2">1. indented</span></p>'
+                   '<div class="stanza"><div class="line">Second stanza</div><div class="line">ends.</div></div></div>')
+    assert text == "::: verse\nOne *bright* line,\n    1\\. indented\n\nSecond stanza\nends.\n:::"
+    assert survey(text)[0] == []

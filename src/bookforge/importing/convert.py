@@ -238,8 +238,7 @@ class Converter:
         title = None
         if heading is not None:
             self.counts["headings"] += 1
-            title = re.sub(r"^[:\s]+", "", Prose(self, doc.name, None).inline(heading, line=True, separator=": "))
-            title = " ".join(title.split()) or None
+            title = Prose(self, doc.name, None).heading(heading) or None
         if title is None and doc.title and kind not in UNTITLED_MATTER:
             title = escape(doc.title)
         elif title is None and kind in ("frontmatter", "backmatter"):

@@ -177,10 +177,15 @@ class Prose:
             return [escape_line_starts(escape(line.strip())) for line in "".join(element.itertext()).split("\n")
                     if line.strip()]
         if name == "hgroup":
-            return [f"## {self.inline(element, line=True, separator=': ').strip()}"]
+            self.converter.counts["headings"] += 1
+            return [f"## {self.heading(element)}"]
         if name == "br":
             return []
         return self.blocks(self.children(element), at_head=at_head)  # section, div, header, li...
+
+    def heading(self, element: etree._Element) -> str:
+        """A heading's text on one line; a group's headings (`I`, `A Scandal in Bohemia`) joined by colons."""
+        return " ".join(re.sub(r"^[:\s]+", "", self.inline(element, line=True, separator=": ")).split())
 
     def paragraph(self, element: etree._Element) -> str:
         figures: list[str] = []
@@ -218,17 +223,20 @@ class Prose:
         return "— " + re.sub(r"^(—|―|--|–)\s*", "", self.inline(element, line=True).strip())
 
     def lines(self, stanza: etree._Element) -> list[str]:
+        """A stanza's lines: parted by `<br>`, or, where it has none, each child element a line."""
+        children = [child for child in stanza if isinstance(child.tag, str)]
+        by_element = stanza.find(".//br") is None and len(children) > 1
         segments: list[list[etree._Element | str]] = [[]]
         if stanza.text and stanza.text.strip():
             segments[-1].append(stanza.text)
-        for child in stanza:
-            if not isinstance(child.tag, str):
-                continue
+        for child in children:
             if tag(child) == "br":
                 segments.append([])
+            elif by_element:
+                segments.append([child])
             else:
                 segments[-1].append(child)
-            if child.tail and child.tail.strip():
+            if child.tail:
                 segments[-1].append(child.tail)
         lines = []
         for segment in segments:
