@@ -165,3 +165,17 @@ def test_verse_lines_by_breaks_or_by_elements_with_their_indents():
                    '<div class="stanza"><div class="line">Second stanza</div><div class="line">ends.</div></div></div>')
     assert text == "::: verse\nOne *bright* line,\n    1\\. indented\n\nSecond stanza\nends.\n:::"
     assert survey(text)[0] == []
+
+
+def test_a_chapter_split_over_two_files_is_one_chapter_again():
+    def body(markup: str):
+        return html.document_fromstring(f"<html><body>{markup}</body></html>").find("body")
+
+    documents = (SourceDocument("b.epub!c1.xhtml", body("<h1>One</h1><p>Start<a href='c1_split.xhtml#n1' "
+                                                        "epub:type='noteref'>1</a>.</p>"), None, "One"),
+                 SourceDocument("b.epub!c1_split.xhtml", body("<p>Middle.</p><aside id='n1' epub:type='footnote'>"
+                                                              "<p>A note.</p></aside>"), None, None),
+                 SourceDocument("b.epub!c2.xhtml", body("<p>Untitled, but listed.</p>"), None, "Two"))
+    book = convert(SourceBook(documents, {}, lambda d, s: None))
+    assert [(c.title, c.text) for c in book.chapters] == [("One", "Start[^1].\n\nMiddle.\n\n[^1]: A note."),
+                                                          ("Two", "Untitled, but listed.")]

@@ -9,7 +9,7 @@ import hashlib
 import posixpath
 import re
 from collections import Counter
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
 
 from lxml import etree
@@ -185,17 +185,19 @@ class Converter:
     # --- chapters ----------------------------------------------------------------------------------------------
 
     def chapters(self) -> list[ImportedChapter]:
-        result: list[ImportedChapter] = []
+        pieces: list[_Piece] = []
         notes_documents: list[SourceDocument] = []
         for doc in self.source.documents:
             if doc.kind == "skip":
                 self.notices.append(notice("this page was left out: bookforge makes its own title page, copyright "
                                            "page and contents", doc.name))
-                continue
-            if doc.kind == "notes":
+            elif doc.kind == "notes":
                 notes_documents.append(doc)
-                continue
-            result.extend(self.document_chapters(doc))
+            elif pieces and pieces[-1].kind in (None, "chapter") and self._continues(doc):
+                pieces[-1].continued.append((doc, list(flattened(doc.body, set()))))
+            else:
+                pieces.extend(self.document_pieces(doc))
+        result = [self.chapter(piece) for piece in pieces]
         for doc in notes_documents:  # after every reference has taken its note: what is left stays as back matter
             self.notices.append(notice("the notes' page was left out: each note moved to its reference, and the "
                                        "layout's `notes` setting places them", doc.name))
@@ -208,33 +210,35 @@ class Converter:
                 result.append(ImportedChapter("backmatter", doc.title or "Notes", text, doc.name))
         return result
 
-    def document_chapters(self, doc: SourceDocument) -> list[ImportedChapter]:
+    @staticmethod
+    def _continues(doc: SourceDocument) -> bool:
+        """A document with no heading, no title in the table of contents and no type of its own goes on with the
+        chapter before it (a converter split a long chapter into several files)."""
+        return doc.kind is None and doc.title is None and doc.split_level is None and \
+            not chapter_headings(doc.body, None)[1]
+
+    def document_pieces(self, doc: SourceDocument) -> list[_Piece]:
         level, headings = chapter_headings(doc.body, doc.split_level)
-        self.level_offset = (level or 1) - 1
         if doc.split_level is None and len(headings) <= 1:
             heading = headings[0] if headings else None
-            items = list(_without(doc.body, heading))
-            return [self.chapter(doc, heading, items, doc.kind)]
-        pieces: list[tuple[etree._Element | None, list[etree._Element]]] = [(None, [])]
+            return [_Piece(doc, heading, list(_without(doc.body, heading)), doc.kind, level)]
+        pieces = [_Piece(doc, None, [], None, level)]
         heading_set = set(headings)
         for item in flattened(doc.body, heading_set):
             if item in heading_set:
-                pieces.append((item, []))
+                kind = kind_of(epub_types(item) | set((item.get("data-kind") or "").split()))
+                pieces.append(_Piece(doc, item, [], kind or doc.kind, level))
             else:
-                pieces[-1][1].append(item)
-        chapters = []
-        for heading, items in pieces:
-            if heading is None and not any(tag(i) != TEXT_ITEM or i.text.strip() for i in items):
-                continue
-            kind = kind_of(epub_types(heading) | set((heading.get("data-kind") or "").split())) \
-                if heading is not None else None
-            chapters.append(self.chapter(doc, heading, items, kind or doc.kind or
-                                         ("frontmatter" if heading is None and doc.split_level else None)))
-        return chapters
+                pieces[-1].items.append(item)
+        if any(tag(i) != TEXT_ITEM or i.text.strip() for i in pieces[0].items):
+            pieces[0].kind = doc.kind or ("frontmatter" if doc.split_level else None)
+        else:
+            pieces.pop(0)
+        return pieces
 
-    def chapter(self, doc: SourceDocument, heading: etree._Element | None, items: list[etree._Element],
-                kind: str | None) -> ImportedChapter:
-        kind = kind or "chapter"
+    def chapter(self, piece: _Piece) -> ImportedChapter:
+        doc, heading, items, kind = piece.doc, piece.heading, piece.items, piece.kind or "chapter"
+        self.level_offset = (piece.level or 1) - 1
         title = None
         if heading is not None:
             self.counts["headings"] += 1
@@ -251,6 +255,9 @@ class Converter:
         notes: list[str] = []
         prose = Prose(self, doc.name, notes)
         blocks = prose.blocks(items)
+        for more_doc, more in piece.continued:
+            prose.document = more_doc.name
+            blocks += prose.blocks(more, at_head=False)
         if self.shapes is not None:
             blocks = self.shapes.from_headed_sections(blocks)
         self.counts["chapters"] += kind != "part"
@@ -274,6 +281,19 @@ class Converter:
             else:
                 entries.append({"text": _with_notes(block, definitions)})
         return entries
+
+
+@dataclass
+class _Piece:
+    """A chapter to be: where it starts (a document, its heading), its items, and the documents that go on with it."""
+
+    doc: SourceDocument
+    heading: etree._Element | None
+    items: list[etree._Element]
+    kind: str | None
+    level: int | None
+    """The document's chapter heading level: deeper headings are the chapter's subheadings."""
+    continued: list[tuple[SourceDocument, list[etree._Element]]] = field(default_factory=list)
 
 
 def convert(source: SourceBook, entry_type: str | None = None) -> ImportedBook:
