@@ -179,3 +179,23 @@ def test_a_chapter_split_over_two_files_is_one_chapter_again():
     book = convert(SourceBook(documents, {}, lambda d, s: None))
     assert [(c.title, c.text) for c in book.chapters] == [("One", "Start[^1].\n\nMiddle.\n\n[^1]: A note."),
                                                           ("Two", "Untitled, but listed.")]
+
+
+def test_a_tiff_is_saved_as_png_and_a_scripted_svg_is_left_out(tmp_path):
+    import io
+
+    from PIL import Image
+
+    tiff = io.BytesIO()
+    Image.new("RGB", (20, 10), "green").save(tiff, "TIFF")
+    svg = b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
+    root = html.document_fromstring('<html><body><p><img src="scan.tif" alt="A scan"/></p>\n'
+                                    '<p><img src="bad.svg" alt="A drawing"/></p></body></html>').find("body")
+    files = {"scan.tif": tiff.getvalue(), "bad.svg": svg}
+    book = convert(SourceBook((SourceDocument("b.xhtml", root, None, "One"),), {}, lambda d, s: files.get(s)))
+    assert book.chapters[0].text == "![A scan](images/scan.png)"
+    assert Image.open(io.BytesIO(book.images[0].data)).format == "PNG"
+    assert [n.message for n in book.notices] == [
+        "the image `scan.tif` was saved as PNG (a book holds PNG, JPEG, GIF or SVG)",
+        "`images/bad.svg` cannot go into a book: it has a <script> element (line 1), which a book image may not have: "
+        "it was left out"]

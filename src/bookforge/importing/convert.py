@@ -6,8 +6,10 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import io
 import posixpath
 import re
+import warnings
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
@@ -39,6 +41,7 @@ from bookforge.manuscript.contents import UNTITLED_MATTER
 from bookforge.manuscript.images import (
     IMAGE_FORMATS,
     MAX_IMAGE_BYTES,
+    MAX_IMAGE_PIXELS,
     RESERVED_IMAGES,
     _checked_image,
     _identify,
@@ -128,7 +131,7 @@ class Converter:
                 prose.report(element, f"the image `{src[:60]}` is not in the source (or cannot be read) and was left "
                              "out")
                 return ""
-            path = self._image_path(src, data, where(prose.document, element))
+            path = self._image_path(src, data, where(prose.document, element), prose, element)
             if path is None:
                 return ""
             self._image_paths[key] = path
@@ -142,16 +145,28 @@ class Converter:
             return f"![]({path}{title}){{.decorative}}"
         return f"![{escape(' '.join(alt.split()))}]({path}{title})"
 
-    def _image_path(self, src: str, data: bytes, place: tuple[str, int]) -> str | None:
+    def _image_path(self, src: str, data: bytes, place: tuple[str, int], prose: Prose,
+                    element: etree._Element) -> str | None:
+        """The image's path under assets/, checked as a figure's image is; a bitmap in another format Pillow reads
+        (TIFF, BMP, WebP) saved as PNG; None (reported, or an error if too large) when it cannot go in."""
         kind = _identify(data)[0]
-        suffix = IMAGE_FORMATS[kind][1][0] if kind in IMAGE_FORMATS else PurePosixPath(src).suffix.lower()
+        if kind not in IMAGE_FORMATS:
+            data, kind = _as_png(data)
+            if data is None:
+                prose.report(element, f"the image `{src[:60]}` is not a PNG, JPEG, GIF or SVG image (nor a bitmap "
+                             "that can be made one) and was left out", "save it as PNG or JPEG and add it again")
+                return None
+            prose.report(element, f"the image `{src[:60]}` was saved as PNG (a book holds PNG, JPEG, GIF or SVG)")
+        suffix = IMAGE_FORMATS[kind][1][0]
         name = "embedded" if src.startswith("data:") else PurePosixPath(src.split("?")[0]).stem
         stem = re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-.") or "image"
         path = f"images/{stem}{suffix}"
-        digest = hashlib.sha256(data).hexdigest()[:8]
         if path in RESERVED_IMAGES or (path in self.images and self.images[path].data != data):
-            path = f"images/{stem}-{digest}{suffix}"
+            path = f"images/{stem}-{hashlib.sha256(data).hexdigest()[:8]}{suffix}"
         image, problem = _checked_image(data, path, Location(place[0], place[1], 1 if place[1] else 0), suffix)
+        if problem is not None and problem.code == "not-an-image":  # an SVG with scripts or links: never let in
+            prose.report(element, f"{problem.message}: it was left out", problem.hint)
+            return None
         if problem is not None:
             self.errors.append(problem)
             return None
@@ -315,6 +330,24 @@ def convert(source: SourceBook, entry_type: str | None = None) -> ImportedBook:
 def _words(markdown: str) -> int:
     """The words a reader reads in Markdown: its markup, note labels, image paths and ornaments not counted."""
     return sum(1 for word in _MARKUP.sub(lambda m: m[1] or " ", markdown).split() if _WORD.search(word))
+
+
+def _as_png(data: bytes) -> tuple[bytes | None, str | None]:
+    """A bitmap Pillow reads (TIFF, BMP, WebP...) as PNG bytes, if it is within the book's pixel limit (checked from
+    its header, before its pixels are decoded)."""
+    from PIL import Image
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as opened:
+                if opened.width * opened.height > MAX_IMAGE_PIXELS:
+                    return None, None
+                buffer = io.BytesIO()
+                opened.save(buffer, "PNG")
+    except Exception:  # Pillow raises many kinds of error for a file it cannot read: then it is no image here
+        return None, None
+    return buffer.getvalue(), "PNG"
 
 
 def _data_uri(src: str) -> bytes | None:
