@@ -54,6 +54,9 @@ _WORD = re.compile(r"\w")
 
 
 class Converter:
+    """One conversion of a SourceBook: what every document's prose writer asks (notes, links, images, tables), and
+    the chapters it makes; counts and notices gathered on the way."""
+
     def __init__(self, source: SourceBook, shapes: EntryShapes | None = None):
         self.source, self.shapes = source, shapes
         self.counts: Counter[str] = Counter()

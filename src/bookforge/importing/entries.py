@@ -31,6 +31,8 @@ class ImportedEntry:
 
 
 class EntryShapes:
+    """The shapes `--entries TYPE` maps onto entries of that type, and the fields they turned out to have."""
+
     def __init__(self, type_name: str):
         self.type_name = type_name
         self.labels: dict[str, str] = {}
@@ -99,4 +101,5 @@ class EntryShapes:
 
 
 def note_labels(text: str) -> Iterable[str]:
+    """The labels of the notes a text refers to (`[^1]`), in order."""
     return re.findall(r"\[\^(\d+)\]", text)

@@ -41,6 +41,8 @@ class SourceBook:
 
 @dataclass(frozen=True)
 class ImportedChapter:
+    """A manuscript file to be: its kind in book.yaml's contents, its title and its Markdown."""
+
     kind: str
     """`chapter`, a type of front or back matter (`dedication`...), `frontmatter`, `backmatter` or `part`."""
     title: str | None
@@ -53,6 +55,8 @@ class ImportedChapter:
 
 @dataclass(frozen=True)
 class ImportedImage:
+    """An image the prose shows, checked, with the path the prose names it by."""
+
     path: str
     """Under assets/, e.g. `images/map.png`."""
     data: bytes = field(repr=False)
@@ -60,6 +64,8 @@ class ImportedImage:
 
 @dataclass(frozen=True)
 class ImportedBook:
+    """What the converter made of a source: book.yaml's metadata, the chapters, the images, what was simplified."""
+
     metadata: Mapping[str, object]
     chapters: tuple[ImportedChapter, ...]
     images: tuple[ImportedImage, ...]
