@@ -22,7 +22,8 @@ GENERATED = {"cover", "title-page", "copyright-page", "table-of-contents", "half
 NOTE_TYPES = {"footnote", "endnote", "rearnote", "note"}
 BLOCKS = {"p", "div", "section", "li", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "td", "th", "dt", "dd",
           "figcaption", "header", "hgroup", "aside", "br", "hr", "tr"}
-TYPOGRAPHY = str.maketrans({"‘": "'", "’": "'", "‚": "'", "“": '"', "”": '"', "„": '"', "–": " ", "—": " ", "―": " ",
+TYPOGRAPHY = str.maketrans({"‘": "'", "’": "'", "‚": "'", "“": '"', "”": '"', "„": '"',
+                            "–": " ", "—": " ", "―": " ",
                             "…": "...", "\u2060": None, "\u00ad": None, "\u200b": None, "\ufeff": None, "-": " "})
 
 

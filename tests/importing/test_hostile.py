@@ -47,7 +47,8 @@ def refused(source: Path, tmp_path: Path) -> list[str]:
 def test_a_compression_bomb_is_refused_by_its_ratio(tmp_path):
     source = epub(tmp_path / "bomb.epub", {"c.xhtml": CHAPTER + b" " * (20 * 1024 * 1024)})
     [problem] = refused(source, tmp_path)
-    assert problem.startswith("[archive-bomb] bomb.epub!c.xhtml: this member inflates") and "compression bomb" in problem
+    assert problem.startswith("[archive-bomb] bomb.epub!c.xhtml: this member inflates")
+    assert problem.endswith("a compression bomb")
 
 
 def test_a_member_declaring_a_huge_size_is_refused_before_it_is_read(tmp_path):
@@ -102,8 +103,8 @@ def test_a_word_document_with_entities_is_refused_before_mammoth_reads_it(tmp_pa
 def test_an_image_with_too_many_pixels_is_refused_at_its_place(tmp_path):
     source = epub(tmp_path / "pixels.epub", {"c.xhtml": CHAPTER, "big.png": png(3000, 2000)})
     [problem] = refused(source, tmp_path)
-    assert problem == ("[image-too-large] pixels.epub!c.xhtml:4:1: `images/big.png` is 3,000 x 2,000 px (6.0 megapixels); "
-                       "at most 5.6 megapixels are allowed")
+    assert problem == ("[image-too-large] pixels.epub!c.xhtml:4:1: `images/big.png` is 3,000 x 2,000 px "
+                       "(6.0 megapixels); at most 5.6 megapixels are allowed")
 
 
 def test_a_file_that_is_not_a_zip_is_refused(tmp_path):

@@ -115,7 +115,8 @@ def test_headed_sections_with_labelled_paragraphs_become_entries(tmp_path, epubc
     source.write_text(GLOSSARY, encoding="utf-8")
     built, result = imported_and_built(source, tmp_path / "book", entry_type="sea-term")
     chapter = (tmp_path / "book" / "manuscript" / "001-glossary-of-the-sea.yaml").read_text(encoding="utf-8")
-    assert "- type: sea-term\n  title: Keel\n  text: |-\n    The spine of a ship.\n  origin: |-\n    Old Norse" in chapter
+    keel = "- type: sea-term\n  title: Keel\n  text: |-\n    The spine of a ship.\n  origin: |-\n    Old Norse"
+    assert keel in chapter
     assert "sails[^1].\n\n    [^1]: The tallest are over sixty metres." in chapter  # the note stays with its text
     assert result.book.counts["entries"] == 2
     words = epub_profile(built, built=True).words
@@ -215,8 +216,8 @@ def _epub2(path: Path) -> Path:
 <navPoint id="n1"><navLabel><text>Part One: North</text></navLabel><content src="part1.xhtml"/></navPoint>
 <navPoint id="n2"><navLabel><text>The Ferry</text></navLabel><content src="c1.xhtml"/></navPoint>
 <navPoint id="n3"><navLabel><text>The Fog</text></navLabel><content src="c2.xhtml"/></navPoint></navMap></ncx>"""
-    pages = {"part1.xhtml": EPUB2_PAGE.format(title="Part One", body='<div epub:type="part" '
-                                              'xmlns:epub="http://www.idpf.org/2007/ops"><h1>Part One: North</h1></div>'),
+    part = '<div epub:type="part" xmlns:epub="http://www.idpf.org/2007/ops"><h1>Part One: North</h1></div>'
+    pages = {"part1.xhtml": EPUB2_PAGE.format(title="Part One", body=part),
              "c1.xhtml": EPUB2_PAGE.format(title="The Ferry", body="<h2>The Ferry</h2><p>The ferry left at&nbsp;six."
                                            "</p><p>Nobody <em>waved</em>.</p>"),
              "c2.xhtml": EPUB2_PAGE.format(title="The Fog", body="<p>Fog came in from the sound.</p>")}
@@ -242,7 +243,8 @@ def test_an_epub_2_with_an_ncx_a_part_and_named_entities(tmp_path, epubcheck):
     assert after.words == [*before.words[:fog], "The", "Fog", *before.words[fog:]]
     assert after.emphasis == before.emphasis == 1
     book_yaml = (tmp_path / "book" / "manuscript" / "book.yaml").read_text(encoding="utf-8")
-    for written in ("file_as: Berg, Lena", "role: translator", "name: Harbour Tales", "number: '2'", "date: '1911-05-02'",
+    for written in ("file_as: Berg, Lena", "role: translator", "name: Harbour Tales", "number: '2'",
+                    "date: '1911-05-02'",
                     "- part: 'Part One: North'", "  - chapter: 002-the-ferry.md", "  - chapter: 003-the-fog.md"):
         assert written in book_yaml
     assert (tmp_path / "book" / "assets" / "images" / "source-cover.png").exists()
@@ -338,8 +340,8 @@ def test_a_word_document_comes_through(tmp_path, epubcheck):
     book_yaml = (tmp_path / "book" / "manuscript" / "book.yaml").read_text(encoding="utf-8")
     assert "title: Salt and Iron" in book_yaml and "name: Ines Ruiz" in book_yaml and "language: en-GB" in book_yaml
     forge = (tmp_path / "book" / "manuscript" / "001-the-forge.md").read_text(encoding="utf-8")
-    for written in ("*all night*", "**loudly**.[^1]", "[^1]: Iron must be hot to bend.", "> Fire is a patient teacher.", "* * *", "- iron",
-                    "![A blue ingot](images/docx-image-1.png)"):
+    for written in ("*all night*", "**loudly**.[^1]", "[^1]: Iron must be hot to bend.", "> Fire is a patient teacher.",
+                    "* * *", "- iron", "![A blue ingot](images/docx-image-1.png)"):
         assert written in forge
     assert result.book.counts["scene breaks"] == 1
     assert epubcheck(built) == []

@@ -28,7 +28,8 @@ p[style-name='Quote'] => blockquote > p:fresh
 p[style-name='Intense Quote'] => blockquote > p:fresh
 p[style-name='Block Text'] => blockquote > p:fresh
 br[type='page'] => hr.page-break
-""" + "".join(f"p[style-name='{toc} {level}'] => p.docx-toc:fresh\n" for toc in ("toc", "TOC") for level in range(1, 10))
+""" + "".join(f"p[style-name='{toc} {level}'] => p.docx-toc:fresh\n"
+              for toc in ("toc", "TOC") for level in range(1, 10))
 
 
 def read_docx(path: Path, shown: str, chapter_style: str | None = None) -> SourceBook:

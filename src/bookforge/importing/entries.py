@@ -18,8 +18,8 @@ from bookforge.manuscript.types import RESERVED_FIELDS
 if TYPE_CHECKING:
     from bookforge.importing.markdown_out import Prose
 
-_LABELLED = re.compile(r"^(?:\*\*(?P<strong>[A-Z][\w’' -]{0,30}?):\*\*|(?P<plain>[A-Z][\w’' -]{0,30}?):)\s+(?P<text>\S.*)$",
-                       re.DOTALL)
+_LABELLED = re.compile(r"^(?:\*\*(?P<strong>[A-Z][\w’' -]{0,30}?):\*\*|(?P<plain>[A-Z][\w’' -]{0,30}?):)"
+                       r"\s+(?P<text>\S.*)$", re.DOTALL)
 _HEADING = re.compile(r"^#{2,6} (?P<title>.+)$")
 
 

@@ -30,7 +30,8 @@ def read_epub(path: Path, shown: str) -> SourceBook:
     container = parse_xml(archive.read("META-INF/container.xml"), f"{shown}!META-INF/container.xml")
     rootfile = container.find(".//c:rootfile", NS)
     if rootfile is None or not rootfile.get("full-path"):
-        raise refused(f"{shown}!META-INF/container.xml", Diagnostic("import-source", "it names no package document (OPF)"))
+        raise refused(f"{shown}!META-INF/container.xml",
+                      Diagnostic("import-source", "it names no package document (OPF)"))
     opf_path = posixpath.normpath(unquote(rootfile.get("full-path")))
     opf = parse_xml(archive.read(opf_path), f"{shown}!{opf_path}")
     base = posixpath.dirname(opf_path)
@@ -106,7 +107,8 @@ def _metadata(opf, notices: list, shown: str) -> dict[str, object]:
     refines: dict[tuple[str, str], str] = {}
     for meta in metadata.iterfind("opf:meta", NS):
         if meta.get("refines") and meta.get("property"):
-            refines.setdefault((meta.get("refines").lstrip("#"), meta.get("property")), " ".join((meta.text or "").split()))
+            key = (meta.get("refines").lstrip("#"), meta.get("property"))
+            refines.setdefault(key, " ".join((meta.text or "").split()))
     creators = []
     for element in [*metadata.iterfind("dc:creator", NS), *metadata.iterfind("dc:contributor", NS)]:
         name = " ".join((element.text or "").split())

@@ -52,7 +52,7 @@ class Prose:
     def __init__(self, converter: Converter, document: str, notes: list[str] | None):
         self.converter, self.document = converter, document
         self.notes = notes
-        """The chapter's note definitions, `[^n]: ...`, in order of reference; None inside a note (no notes in notes)."""
+        """The chapter's note definitions, `[^n]: ...`, in order of reference; None inside a note or a title."""
         self.labels: dict[tuple[str, str], str] = {}
         self.nested = 0
         """Inside a quotation, a list, a definition or a table: blocks there are text, never entries."""
@@ -213,8 +213,8 @@ class Prose:
         language = attribute_lang(element)
         opening = "::: verse" + (f" {{lang={language}}}" if language else "")
         verse = f"{opening}\n" + "\n\n".join(written) + "\n:::"
-        sources = [self.attribution(child) for child in element
-                   if isinstance(child.tag, str) and (tag(child) in ("cite", "footer") or "attribution" in classes(child))]
+        sources = [self.attribution(child) for child in element if isinstance(child.tag, str)
+                   and (tag(child) in ("cite", "footer") or "attribution" in classes(child))]
         if not sources:
             return verse
         return indent("\n\n".join([verse, *sources]), "> ")  # a quoted poem and its source, set to the right

@@ -65,7 +65,8 @@ def import_book(source: Path, folder: Path, *, chapter_style: str | None = None,
 def _check_type_name(name: str) -> None:
     if not re.fullmatch(r"[a-z][a-z0-9-]*", name):
         raise BookforgeError([Diagnostic("bad-type-name", f"`{name}` cannot name an entry type", Location("--entries"),
-                                         "lower-case letters, digits and `-`, starting with a letter: `glossary-term`")])
+                                         "lower-case letters, digits and `-`, starting with a letter: "
+                                         "`glossary-term`")])
     if name in RESERVED_TYPES or name in ("scene", "note", "figure"):
         raise BookforgeError([Diagnostic("reserved-name", f"`{name}` is a name bookforge uses itself",
                                          Location("--entries"), "choose another, e.g. `term` or `headword`")])

@@ -53,7 +53,8 @@ def write_project(book: ImportedBook, folder: Path, source_name: str, *,
                               "edition's cover from the metadata and the layout", source_name))
     metadata = book_metadata(book.metadata, source_name, notices)
     data = {"metadata": metadata, "contents": contents(book.chapters, names),
-            "editions": {name: {"format": fmt, "layout": layout, "identifier": _uuid(f"{metadata['identifier']}/{name}")}
+            "editions": {name: {"format": fmt, "layout": layout,
+                                "identifier": _uuid(f"{metadata['identifier']}/{name}")}
                          for name, fmt, layout in EDITIONS}}
     files[manuscript / "book.yaml"] = (f"# yaml-language-server: $schema={SCHEMA_REF}{BOOK_SCHEMA}\n"
                                        f"# Imported from {source_name} by `bookforge import`.\n"
