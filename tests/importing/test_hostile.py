@@ -78,6 +78,13 @@ EXTERNAL = b"""<?xml version="1.0"?>
 <container xmlns="urn:oasis:names:tc:opendocument:xmlns:container">&x;</container>"""
 
 
+def test_a_document_nested_too_deep_is_refused_rather_than_cut_short(tmp_path):
+    deep = b'<html xmlns="http://www.w3.org/1999/xhtml"><body>' + b"<div>" * 300 + b"<p>deep</p>" + b"</div>" * 300 + \
+        b"</body></html>"
+    [problem] = refused(epub(tmp_path / "deep.epub", {"c.xhtml": deep}), tmp_path)
+    assert problem.startswith("[import-source] deep.epub!c.xhtml:1:") and "more than 256 deep" in problem
+
+
 def test_xml_entities_are_refused_in_any_member(tmp_path):
     [problem] = refused(epub(tmp_path / "laughs.epub", {"c.xhtml": LAUGHS}), tmp_path)
     assert problem.startswith("[xml-entity] laughs.epub!c.xhtml:2:1: this document declares XML entities")

@@ -165,8 +165,10 @@ def parse_markup(data: bytes, shown: str) -> etree._Element:
         # An entity the (never loaded) DTD would define, `&nbsp;`, is left unexpanded: HTML's parser knows it.
         if root is not None and next(root.iter(etree.Entity), None) is None:
             return root
-    except etree.XMLSyntaxError:
-        pass
+    except etree.XMLSyntaxError as exc:
+        if "depth" in exc.msg:  # HTML's parser would cut the deep part off without a word
+            raise BookforgeError([Diagnostic("import-source", "this document nests elements more than 256 deep",
+                                             Location(shown, exc.lineno or 0, exc.offset or 0))]) from None
     return html.fromstring(data, parser=_HTML)
 
 
