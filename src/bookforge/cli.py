@@ -167,15 +167,19 @@ def clean(project: Path) -> None:
               help="The book project folder to write (new, or empty).")
 @click.option("--chapter-style", metavar="STYLE", help="Word: the paragraph style that starts a chapter "
               "(default: Heading 1).")
+@click.option("--chapter-pattern", metavar="REGEX", help="Plain text: a regular expression for the lines that "
+              "start chapters (default: `Chapter 1`, `CHAPTER ONE`, `IV`, `# Title`...).")
 @click.option("--entries", "entry_type", metavar="TYPE", help="Make definition lists, and subheadings followed by "
               "labelled paragraphs (`Origin: ...`), entries of this type (declared in manuscript/types.yaml).")
 @click.option("--force", is_flag=True, help="Write into a project that already has a manuscript.")
-def import_(source: Path, output: Path, chapter_style: str | None, entry_type: str | None, force: bool) -> None:
+def import_(source: Path, output: Path, chapter_style: str | None, chapter_pattern: str | None,
+            entry_type: str | None, force: bool) -> None:
     """Turn an EPUB, a Word document (.docx), Markdown (a file, or a folder of .md files) or plain text into a
     book project that builds at once, and say what could not come through as it was."""
     from bookforge.importing.run import import_book, summary
 
-    result = import_book(source, output, chapter_style=chapter_style, entry_type=entry_type, force=force)
+    result = import_book(source, output, chapter_style=chapter_style, chapter_pattern=chapter_pattern,
+                         entry_type=entry_type, force=force)
     _report(result.notices)
     for path in result.files:
         click.echo(f"  wrote {_shown(path)}")

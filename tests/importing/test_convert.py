@@ -199,3 +199,15 @@ def test_a_tiff_is_saved_as_png_and_a_scripted_svg_is_left_out(tmp_path):
         "the image `scan.tif` was saved as PNG (a book holds PNG, JPEG, GIF or SVG)",
         "`images/bad.svg` cannot go into a book: it has a <script> element (line 1), which a book image may not have: "
         "it was left out"]
+
+
+def test_plain_text_chapters_at_a_pattern_of_the_author_s(tmp_path, cli):
+    source = tmp_path / "letters.txt"
+    source.write_text("Letters Home\n\nLetter the First\nDear Mother,\n\nLetter the Second\nDear Father,\n",
+                      encoding="utf-8")
+    result = cli("import", source, "-o", tmp_path / "book", "--chapter-pattern", r"^letter the \w+$")
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in (tmp_path / "book" / "manuscript").glob("*.md")) == [
+        "001-letter-the-first.md", "002-letter-the-second.md"]
+    wrong = cli("import", source, "-o", tmp_path / "other", "--chapter-pattern", "(")
+    assert wrong.exit_code == 1 and "--chapter-pattern: error[bad-value]: `(` is not a regular expression" in wrong.output

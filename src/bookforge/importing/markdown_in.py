@@ -63,18 +63,20 @@ def read_markdown(source: Path, shown: str) -> SourceBook:
     return SourceBook(tuple(documents), metadata, read_image)
 
 
-def read_text(source: Path, shown: str) -> SourceBook:
+def read_text(source: Path, shown: str, chapter_line: re.Pattern | None = None) -> SourceBook:
+    """Paragraphs between blank lines; a chapter at each line `chapter_line` matches (or the usual headings)."""
+    chapter_line = chapter_line or _CHAPTER_LINE
     text = read_source(source, shown).decode("utf-8-sig")
     body = etree.Element("body")
     paragraphs = [(text.count("\n", 0, m.start()) + 1, m.group().strip())
                   for m in re.finditer(r"(?:[^\n]*\S[^\n]*\n?)+", text)]
     title = None
-    if paragraphs and "\n" not in paragraphs[0][1] and not _CHAPTER_LINE.match(paragraphs[0][1]) \
+    if paragraphs and "\n" not in paragraphs[0][1] and not chapter_line.match(paragraphs[0][1]) \
             and len(paragraphs[0][1]) < 100:
         title = paragraphs.pop(0)[1]
     for line, paragraph in paragraphs:
         first, _, rest = paragraph.partition("\n")
-        if _CHAPTER_LINE.match(first.strip()) and not is_scene_break(first):
+        if chapter_line.match(first.strip()) and not is_scene_break(first):
             heading = etree.SubElement(body, "h1", {"data-line": str(line)})
             heading.text = first.lstrip("#").strip()
             paragraph, line = rest.strip(), line + 1

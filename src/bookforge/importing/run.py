@@ -24,8 +24,10 @@ class ImportResult:
     notices: tuple[Diagnostic, ...]
 
 
-def import_book(source: Path, folder: Path, *, chapter_style: str | None = None, entry_type: str | None = None,
-                force: bool = False) -> ImportResult:
+def import_book(source: Path, folder: Path, *, chapter_style: str | None = None, chapter_pattern: str | None = None,
+                entry_type: str | None = None, force: bool = False) -> ImportResult:
+    """Import `source` into the project folder `folder`. `chapter_style`: the Word style that starts chapters;
+    `chapter_pattern`: a regular expression for plain text's chapter lines; `entry_type`: `--entries`."""
     shown = source.name or str(source)
     if entry_type is not None:
         _check_type_name(entry_type)
@@ -56,10 +58,18 @@ def import_book(source: Path, folder: Path, *, chapter_style: str | None = None,
     else:
         from bookforge.importing.markdown_in import read_text
 
-        read = read_text(source, shown)
+        read = read_text(source, shown, _pattern(chapter_pattern) if chapter_pattern else None)
     book = convert(read, entry_type)
     files, notices = write_project(book, folder, shown, force=force)
     return ImportResult(tuple(files), book, book.notices + tuple(notices))
+
+
+def _pattern(written: str) -> re.Pattern:
+    try:
+        return re.compile(written, re.IGNORECASE)
+    except re.error as exc:
+        raise BookforgeError([Diagnostic("bad-value", f"`{written}` is not a regular expression: {exc}",
+                                         Location("--chapter-pattern"), "for example `^(Chapter|Part) \\w+$`")]) from None
 
 
 def _check_type_name(name: str) -> None:
