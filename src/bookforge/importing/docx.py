@@ -16,6 +16,7 @@ import mammoth
 from lxml import html
 
 from bookforge.importing.archive import Archive, parse_xml
+from bookforge.importing.markup import escaped_metadata
 from bookforge.importing.model import SourceBook, SourceDocument, notice
 from bookforge.importing.tree import classes, plain_text
 
@@ -71,7 +72,7 @@ def read_docx(path: Path, shown: str, chapter_style: str | None = None) -> Sourc
             key = "title" if "docx-title" in kind else "subtitle"
             metadata[key] = metadata.get(key) or plain_text(element)
             body.remove(element)
-    return SourceBook((SourceDocument(shown, body, None, None, 1),), metadata,
+    return SourceBook((SourceDocument(shown, body, None, None, 1),), escaped_metadata(metadata),
                       lambda document, src: images.get(src), None, tuple(notices))
 
 

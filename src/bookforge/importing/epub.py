@@ -9,6 +9,7 @@ from urllib.parse import unquote
 
 from bookforge.errors import Diagnostic
 from bookforge.importing.archive import Archive, Folder, parse_markup, parse_xml, refused
+from bookforge.importing.markup import escaped_metadata
 from bookforge.importing.model import SourceBook, SourceDocument, notice
 from bookforge.importing.tree import epub_types, kind_of, plain_text, strip_namespaces, tag
 
@@ -72,7 +73,7 @@ def read_epub(path: Path, shown: str) -> SourceBook:
         name = member(src, posixpath.dirname(inner))
         return archive.read(name) if name in archive else None
 
-    return SourceBook(tuple(documents), _metadata(opf, notices, f"{shown}!{opf_path}"), read_image,
+    return SourceBook(tuple(documents), escaped_metadata(_metadata(opf, notices, f"{shown}!{opf_path}")), read_image,
                       _cover(archive, opf, manifest, member), tuple(notices))
 
 

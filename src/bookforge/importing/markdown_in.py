@@ -20,6 +20,7 @@ from mdit_py_plugins.footnote import footnote_plugin
 from bookforge.errors import BookforgeError, Diagnostic, Location
 from bookforge.files import Refused, read_inside, refusal
 from bookforge.importing.archive import read_source
+from bookforge.importing.markup import escaped_metadata
 from bookforge.importing.model import SourceBook, SourceDocument
 from bookforge.importing.tree import is_scene_break
 from bookforge.manuscript.images import MAX_IMAGE_BYTES
@@ -85,7 +86,8 @@ def read_text(source: Path, shown: str, chapter_line: re.Pattern | None = None) 
         element = etree.SubElement(body, "hr" if is_scene_break(paragraph) else "p", {"data-line": str(line)})
         if element.tag == "p":
             element.text = " ".join(paragraph.split())
-    return SourceBook((SourceDocument(shown, body, None, title or source.stem, 1),), {"title": title or ""},
+    return SourceBook((SourceDocument(shown, body, None, title or source.stem, 1),),
+                      escaped_metadata({"title": title or ""}),
                       lambda document, src: None)
 
 

@@ -43,3 +43,18 @@ def indent(text: str, prefix: str, first: str | None = None) -> str:
         lead = first if first is not None and number == 0 else prefix
         lines.append(lead + line if line.strip() or number == 0 else prefix.rstrip())
     return "\n".join(lines)
+
+
+TEXT_METADATA = ("title", "subtitle", "publisher", "rights", "description")
+
+
+def escaped_metadata(metadata: dict[str, object]) -> dict[str, object]:
+    """Metadata read as plain text (an OPF's, a Word document's properties) as the inline Markdown book.yaml holds."""
+    result = {key: escape(value) if key in TEXT_METADATA and isinstance(value, str) else value
+              for key, value in metadata.items()}
+    result["creators"] = [{key: escape(value) if key in ("name", "file_as") else value for key, value in c.items()}
+                          for c in metadata.get("creators") or []]
+    result["subjects"] = [escape(subject) for subject in metadata.get("subjects") or []]
+    if isinstance(metadata.get("series"), dict):
+        result["series"] = {**metadata["series"], "name": escape(str(metadata["series"].get("name") or ""))}
+    return result

@@ -32,6 +32,8 @@ class SourceBook:
 
     documents: tuple[SourceDocument, ...]
     metadata: Mapping[str, object]
+    """As book.yaml names it; text values are inline Markdown (bookforge.importing.markup.escaped_metadata makes
+    a plain-text source's so)."""
     read_image: Callable[[str, str], bytes | None]
     """(document name, src as written) -> the image's bytes, None when the source has no such file."""
     cover: tuple[str, bytes] | None = None

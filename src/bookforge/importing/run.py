@@ -68,8 +68,9 @@ def _pattern(written: str) -> re.Pattern:
     try:
         return re.compile(written, re.IGNORECASE)
     except re.error as exc:
-        raise BookforgeError([Diagnostic("bad-value", f"`{written}` is not a regular expression: {exc}",
-                                         Location("--chapter-pattern"), "for example `^(Chapter|Part) \\w+$`")]) from None
+        problem = Diagnostic("bad-value", f"`{written}` is not a regular expression: {exc}",
+                             Location("--chapter-pattern"), "for example `^(Chapter|Part) \\w+$`")
+        raise BookforgeError([problem]) from None
 
 
 def _check_type_name(name: str) -> None:

@@ -10,7 +10,6 @@ from pathlib import Path
 import yaml
 
 from bookforge.errors import BookforgeError, Diagnostic, Location
-from bookforge.importing.markup import escape
 from bookforge.importing.model import ImportedBook, ImportedChapter, notice
 from bookforge.manuscript.contents import BODY_MATTER, MATTER
 from bookforge.manuscript.model import CREATOR_ROLES
@@ -125,6 +124,8 @@ def contents(chapters: tuple[ImportedChapter, ...], names: list[str]) -> list[ob
 
 
 def book_metadata(source: dict, source_name: str, notices: list[Diagnostic]) -> dict[str, object]:
+    """book.yaml's metadata from a source's (whose text values are inline Markdown already), with what is missing
+    or malformed made good and reported."""
     title = str(source.get("title") or "").strip() or Path(source_name).stem.replace("-", " ").replace("_", " ")
     creators = [c for c in source.get("creators") or [] if c.get("role", "author") in CREATOR_ROLES]
     if not creators:
@@ -136,25 +137,25 @@ def book_metadata(source: dict, source_name: str, notices: list[Diagnostic]) -> 
             notices.append(notice(f"`{language}` is not a language tag: book.yaml says `en`", source_name))
         language = "en"
     identifier = str(source.get("identifier") or "").strip() or f"{title}/{creators[0]['name']}"
-    metadata: dict[str, object] = {"title": escape(title)}
+    metadata: dict[str, object] = {"title": title}
     if source.get("subtitle"):
-        metadata["subtitle"] = escape(str(source["subtitle"]))
+        metadata["subtitle"] = str(source["subtitle"])
     metadata.update({"creators": creators, "language": language,
                      "identifier": identifier if identifier.startswith("urn:") else _uuid(identifier)})
     for key in ("publisher", "rights"):
         if source.get(key):
-            metadata[key] = escape(str(source[key]))
+            metadata[key] = str(source[key])
     date = DATE.match(str(source.get("date") or ""))
     if date:
         metadata["date"] = date.group()
     if source.get("description"):
-        metadata["description"] = escape(str(source["description"]))
+        metadata["description"] = str(source["description"])
     if source.get("subjects"):
-        metadata["subjects"] = [escape(str(s)) for s in source["subjects"]]
+        metadata["subjects"] = [str(s) for s in source["subjects"]]
     series = source.get("series")
     if series and series.get("name"):
         number = str(series.get("number") or "").strip()
-        metadata["series"] = {"name": escape(series["name"]),
+        metadata["series"] = {"name": series["name"],
                               **({"number": number} if re.fullmatch(r"\d+(\.\d+)?", number) else {})}
     return metadata
 
