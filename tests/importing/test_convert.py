@@ -211,3 +211,14 @@ def test_plain_text_chapters_at_a_pattern_of_the_author_s(tmp_path, cli):
         "001-letter-the-first.md", "002-letter-the-second.md"]
     wrong = cli("import", source, "-o", tmp_path / "other", "--chapter-pattern", "(")
     assert wrong.exit_code == 1 and "--chapter-pattern: error[bad-value]: `(` is not a regular expression" in wrong.output
+
+
+def test_markdown_fenced_divs_of_bookforge_and_pandoc_keep_their_meaning(tmp_path):
+    source = tmp_path / "v.md"
+    written = ("# One\n\n::: epigraph\nThe sea is *never* still.\n\n— Old saying\n:::\n\nText.\n\n"
+               "::: verse\nLight on the water,\nlight on the stone.\n\nKeep it.\n:::\n\n"
+               "::: {lang=fr}\nBonjour.\n:::\n\n::: {.epigraph}\nLate.\n:::\n")
+    source.write_text("---\nlang: en\n---\n\n" + written, encoding="utf-8")
+    result = import_book(source, tmp_path / "book")
+    assert result.book.chapters[0].text == written.split("\n\n", 1)[1].replace(
+        "::: {.epigraph}\nLate.\n:::\n", "> Late.").rstrip()

@@ -9,11 +9,13 @@ chapters at heading lines (`Chapter 1`, `CHAPTER ONE`, `IV`, `# Title`), scene b
 from __future__ import annotations
 
 import re
+from html import escape as html_escape
 from pathlib import Path
 
 from lxml import etree, html
 from markdown_it import MarkdownIt
 from mdit_py_plugins.attrs import attrs_plugin
+from mdit_py_plugins.container import container_plugin
 from mdit_py_plugins.deflist import deflist_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 
@@ -130,6 +132,40 @@ def _markdown_body(text: str) -> etree._Element:
                 token.attrSet("data-line", str(token.map[0] + 1))
 
     md.core.ruler.push("source_lines", lines)
+    container_plugin(md, "div", validate=lambda params, *args: True, render=_fenced_div)
+    md.core.ruler.push("verse_lines", _verse_lines)
     rendered = md.render(text)
     return html.document_fromstring(f"<html><body>{rendered}</body></html>").find("body")
 
+
+
+_DIV_NAME = re.compile(r"(?<![\w=-])\.?([A-Za-z][\w-]*)(?![\w=])")
+_DIV_LANG = re.compile(r"lang=[\"']?([A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*)")
+
+
+def _fenced_div(renderer, tokens, index, options, env) -> str:
+    """`::: verse`, `::: epigraph` (bookforge's blocks), `::: {.epigraph}`, `::: {lang=fr}` (Pandoc's fenced divs) as
+    a div with those classes and that language, which the converter reads like an EPUB's."""
+    token = tokens[index]
+    if token.nesting == -1:
+        return "</div>\n"
+    info = token.info.strip()
+    language = _DIV_LANG.search(info)
+    names = " ".join(_DIV_NAME.findall(_DIV_LANG.sub("", info)))
+    line = token.attrGet("data-line")
+    return (f'<div class="{html_escape(names)}"' + (f' lang="{language[1]}"' if language else "")
+            + (f' data-line="{line}"' if line else "") + ">\n")
+
+
+def _verse_lines(state) -> None:
+    """Inside `::: verse`, each line of a stanza is a line: its soft breaks become breaks."""
+    inside = 0
+    for token in state.tokens:
+        if token.type == "container_div_open":
+            inside += "verse" in token.info.split() or ".verse" in token.info
+        elif token.type == "container_div_close" and inside:
+            inside -= 1
+        elif inside and token.type == "inline":
+            for child in token.children or ():
+                if child.type == "softbreak":
+                    child.type = "hardbreak"

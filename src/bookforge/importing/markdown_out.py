@@ -134,14 +134,15 @@ class Prose:
             self.report(element, "a navigation list was left out: bookforge makes the contents itself")
             return []
         language = attribute_lang(element)
-        if language and name in LANGUAGE_BLOCKS and not types & VERSE_TYPES and self.converter.foreign(language):
+        verse = bool(types & VERSE_TYPES or classes(element) & {"verse", "poem"})
+        if language and name in LANGUAGE_BLOCKS and not verse and self.converter.foreign(language):
             for attribute in (XML_LANG, "xml:lang", "lang"):  # said once, around the block
                 element.attrib.pop(attribute, None)
             self.nested += 1
             inner = self.block(element, at_head=at_head)
             self.nested -= 1
             return [f"::: {{lang={language}}}\n" + "\n\n".join(inner) + "\n:::"] if inner else []
-        if types & VERSE_TYPES:
+        if verse:
             return [self.verse(element)]
         if "epigraph" in types or "epigraph" in classes(element):
             return [self.epigraph(element, at_head)]
