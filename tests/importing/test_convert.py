@@ -222,3 +222,9 @@ def test_markdown_fenced_divs_of_bookforge_and_pandoc_keep_their_meaning(tmp_pat
     result = import_book(source, tmp_path / "book")
     assert result.book.chapters[0].text == written.split("\n\n", 1)[1].replace(
         "::: {.epigraph}\nLate.\n:::\n", "> Late.").rstrip()
+
+
+def test_a_part_s_heading_group_gives_its_label_and_title():
+    book = converted('<section epub:type="part"><hgroup><h2>Part I</h2><p>The <i>Crossing</i></p></hgroup></section>',
+                     kind="part")  # as the EPUB reader gives a document holding one section of a type
+    assert [(c.kind, c.label, c.title) for c in book.chapters] == [("part", "Part I", "The *Crossing*")]

@@ -257,10 +257,14 @@ class Converter:
     def chapter(self, piece: _Piece) -> ImportedChapter:
         doc, heading, items, kind = piece.doc, piece.heading, piece.items, piece.kind or "chapter"
         self.level_offset = (piece.level or 1) - 1
-        title = None
+        title = label = None
         if heading is not None:
             self.counts["headings"] += 1
             title = Prose(self, doc.name, None).heading(heading) or None
+            parts = [child for child in heading if isinstance(child.tag, str) and "".join(child.itertext()).strip()]
+            if kind == "part" and tag(heading) == "hgroup" and len(parts) > 1:  # `Part I` over `The Crossing`
+                label = Prose(self, doc.name, None).heading(parts[0])
+                title = ": ".join(Prose(self, doc.name, None).heading(part) for part in parts[1:])
         if title is None and doc.title and kind not in UNTITLED_MATTER:
             title = escape(doc.title)
         elif title is None and kind in ("frontmatter", "backmatter"):
@@ -282,7 +286,7 @@ class Converter:
         self.counts["words"] += sum(_words(text) for block in [title or "", *blocks, *notes]
                                     for text in ([block] if isinstance(block, str) else dict(block.fields).values()))
         if not any(isinstance(block, ImportedEntry) for block in blocks):
-            return ImportedChapter(kind, title, "\n\n".join(blocks + notes), doc.name)
+            return ImportedChapter(kind, title, "\n\n".join(blocks + notes), doc.name, label=label)
         self.counts["entries"] += sum(isinstance(block, ImportedEntry) for block in blocks)
         return ImportedChapter(kind, title, "", doc.name, tuple(self._entries(blocks, notes)))
 

@@ -53,6 +53,8 @@ class ImportedChapter:
     source: str
     entries: tuple[Mapping[str, str], ...] = ()
     """With `--entries`: the chapter as prose blocks (`{text}`) and typed entries, in reading order."""
+    label: str | None = None
+    """A part's line over its title (`Part One`), from a heading group."""
 
 
 @dataclass(frozen=True)

@@ -109,8 +109,8 @@ def contents(chapters: tuple[ImportedChapter, ...], names: list[str]) -> list[ob
         if kind in ("frontmatter", "backmatter"):
             kind = "frontmatter" if not body_seen else "backmatter" if number > last_body else "chapter"
         if kind == "part":
-            part = {"part": chapter.title or "Part", **({"text": chapter.text} if chapter.text.strip() else {}),
-                    "contents": []}
+            part = {"part": chapter.title or "Part", **({"label": chapter.label} if chapter.label else {}),
+                    **({"text": chapter.text} if chapter.text.strip() else {}), "contents": []}
             items.append(part)
             body_seen = True
             continue
