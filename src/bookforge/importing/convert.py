@@ -3,27 +3,21 @@ to their references, images checked and named for assets/, everything simplified
 
 from __future__ import annotations
 
-import base64
-import binascii
-import hashlib
-import io
 import posixpath
 import re
-import warnings
 from collections import Counter
-from dataclasses import dataclass, field, replace
-from pathlib import PurePosixPath
+from dataclasses import dataclass, field
 
 from lxml import etree
 
 from bookforge.errors import BookforgeError, Diagnostic, Location
 from bookforge.importing.entries import EntryShapes, ImportedEntry, note_labels
+from bookforge.importing.images import ImageStore
 from bookforge.importing.markdown_out import Prose
 from bookforge.importing.markup import escape
 from bookforge.importing.model import (
     ImportedBook,
     ImportedChapter,
-    ImportedImage,
     SourceBook,
     SourceDocument,
     notice,
@@ -36,16 +30,9 @@ from bookforge.importing.tree import (
     flattened,
     kind_of,
     tag,
+    where,
 )
 from bookforge.manuscript.contents import UNTITLED_MATTER
-from bookforge.manuscript.images import (
-    IMAGE_FORMATS,
-    MAX_IMAGE_BYTES,
-    MAX_IMAGE_PIXELS,
-    RESERVED_IMAGES,
-    _checked_image,
-    _identify,
-)
 
 NOTE_TYPES = {"footnote", "endnote", "rearnote", "note"}
 _WORD_PROCESSOR_NOTE = re.compile(r"^(footnote|endnote)-\d+$")
@@ -62,8 +49,7 @@ class Converter:
         self.counts: Counter[str] = Counter()
         self.notices: list[Diagnostic] = list(source.notices)
         self.errors: list[Diagnostic] = []
-        self.images: dict[str, ImportedImage] = {}
-        self._image_paths: dict[tuple[str, str], str] = {}
+        self.images = ImageStore(source.read_image, self.errors)
         self.level_offset = 1
         self.language = str(source.metadata.get("language") or "") or None
         """The book's language: a block in another one is marked `::: {lang=..}`."""
@@ -118,63 +104,9 @@ class Converter:
         return self.notes[key]
 
     def image(self, prose: Prose, element: etree._Element, caption: str) -> str:
-        src = (element.get("src") or "").strip()
-        alt = element.get("alt")
-        key = (prose.document, src)
-        if key not in self._image_paths:
-            try:
-                data = _data_uri(src) if src.startswith("data:") else self.source.read_image(prose.document, src) \
-                    if src else None
-            except BookforgeError as exc:  # refused (outside the folder, too large): said at the image
-                place = where(prose.document, element)
-                self.errors.extend(replace(d, location=Location(place[0], place[1], 1 if place[1] else 0))
-                                   for d in exc.diagnostics)
-                return ""
-            if data is None:
-                prose.report(element, f"the image `{src[:60]}` is not in the source (or cannot be read) and was left "
-                             "out")
-                return ""
-            path = self._image_path(src, data, where(prose.document, element), prose, element)
-            if path is None:
-                return ""
-            self._image_paths[key] = path
-        self.counts["images"] += 1
-        path = self._image_paths[key]
-        title = ' "' + caption.replace("\\", "\\\\").replace('"', '\\"') + '"' if caption else ""
-        if alt is None or not alt.strip():
-            if alt is None:
-                prose.report(element, "an image has no alt text: it was marked decorative",
-                             f"describe what `{path}` shows between the brackets, and remove `{{.decorative}}`")
-            return f"![]({path}{title}){{.decorative}}"
-        return f"![{escape(' '.join(alt.split()))}]({path}{title})"
-
-    def _image_path(self, src: str, data: bytes, place: tuple[str, int], prose: Prose,
-                    element: etree._Element) -> str | None:
-        """The image's path under assets/, checked as a figure's image is; a bitmap in another format Pillow reads
-        (TIFF, BMP, WebP) saved as PNG; None (reported, or an error if too large) when it cannot go in."""
-        kind = _identify(data)[0]
-        if kind not in IMAGE_FORMATS:
-            data, kind = _as_png(data)
-            if data is None:
-                prose.report(element, f"the image `{src[:60]}` is not a PNG, JPEG, GIF or SVG image (nor a bitmap "
-                             "that can be made one) and was left out", "save it as PNG or JPEG and add it again")
-                return None
-            prose.report(element, f"the image `{src[:60]}` was saved as PNG (a book holds PNG, JPEG, GIF or SVG)")
-        suffix = IMAGE_FORMATS[kind][1][0]
-        name = "embedded" if src.startswith("data:") else PurePosixPath(src.split("?")[0]).stem
-        stem = re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-.") or "image"
-        path = f"images/{stem}{suffix}"
-        if path in RESERVED_IMAGES or (path in self.images and self.images[path].data != data):
-            path = f"images/{stem}-{hashlib.sha256(data).hexdigest()[:8]}{suffix}"
-        image, problem = _checked_image(data, path, Location(place[0], place[1], 1 if place[1] else 0), suffix)
-        if problem is not None and problem.code == "not-an-image":  # an SVG with scripts or links: never let in
-            prose.report(element, f"{problem.message}: it was left out", problem.hint)
-            return None
-        if problem is not None:
-            self.errors.append(problem)
-            return None
-        self.images[path] = ImportedImage(image.path, data)
-        return path
+        written = self.images.figure(prose, element, caption)
+        self.counts["images"] += bool(written)
+        return written
 
     def table(self, prose: Prose, element: etree._Element) -> list[str]:
         rows = [row for row in element.iter("tr")]
@@ -330,7 +262,7 @@ def convert(source: SourceBook, entry_type: str | None = None) -> ImportedBook:
     if source.cover is not None:
         metadata["cover_image"] = source.cover
     types = converter.shapes.declaration() if converter.counts["entries"] else None
-    return ImportedBook(metadata, tuple(chapters), tuple(converter.images.values()), tuple(converter.notices),
+    return ImportedBook(metadata, tuple(chapters), converter.images.imported(), tuple(converter.notices),
                         dict(converter.counts), types)
 
 
@@ -339,49 +271,10 @@ def _words(markdown: str) -> int:
     return sum(1 for word in _MARKUP.sub(lambda m: m[1] or " ", markdown).split() if _WORD.search(word))
 
 
-def _as_png(data: bytes) -> tuple[bytes | None, str | None]:
-    """A bitmap Pillow reads (TIFF, BMP, WebP...) as PNG bytes, if it is within the book's pixel limit (checked from
-    its header, before its pixels are decoded)."""
-    from PIL import Image
-
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data)) as opened:
-                if opened.width * opened.height > MAX_IMAGE_PIXELS:
-                    return None, None
-                buffer = io.BytesIO()
-                opened.save(buffer, "PNG")
-    except Exception:  # Pillow raises many kinds of error for a file it cannot read: then it is no image here
-        return None, None
-    return buffer.getvalue(), "PNG"
-
-
-def _data_uri(src: str) -> bytes | None:
-    """The bytes of a `data:image/...;base64,` image (Markdown and HTML may embed one), within the image limit."""
-    found = re.match(r"data:image/[\w.+-]+;base64,(.*)$", src, re.DOTALL)
-    if found is None or len(found[1]) > MAX_IMAGE_BYTES * 4 // 3 + 4:
-        return None
-    try:
-        return base64.b64decode(found[1], validate=True)
-    except binascii.Error:
-        return None
-
-
 def _with_notes(text: str, definitions: dict[str, str]) -> str:
     """A text with the definitions of the notes it refers to after it (a note belongs to the text that cites it)."""
     cited = [definitions.pop(label) for label in dict.fromkeys(note_labels(text)) if label in definitions]
     return "\n\n".join([text, *cited])
-
-
-def where(document: str, element: etree._Element) -> tuple[str, int]:
-    """(file, line) of an element: its source line in an XML or Markdown file, its paragraph in a Word document."""
-    paragraph = next((e.get("data-paragraph") for e in (element, *element.iterancestors()) if e.get("data-paragraph")),
-                     None)
-    if paragraph:
-        return f"{document}#paragraph-{paragraph}", 0
-    line = next((e.get("data-line") for e in (element, *element.iterancestors()) if e.get("data-line")), None)
-    return document, int(line) if line else (element.sourceline or 0)
 
 
 def _inner(name: str) -> str:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from copy import deepcopy
 from typing import TYPE_CHECKING
 
 from lxml import etree
@@ -24,14 +23,16 @@ from bookforge.importing.tree import (
     new_element,
     tag,
     tail_item,
+    inline_copy,
     text_item,
+    where,
 )
+from bookforge.importing.verse import VERSE_TYPES, verse
 
 if TYPE_CHECKING:
     from bookforge.importing.convert import Converter
 
 _SPACE = re.compile(r"[ \t\n\r\f\v]+")
-VERSE_TYPES = {"z3998:poem", "z3998:verse", "z3998:song", "z3998:hymn", "z3998:lyrics"}
 EMPHASIS = {"em", "i", "cite", "dfn", "var"}
 STRONG = {"strong", "b"}
 PLAIN_INLINE = {"span", "abbr", "time", "small", "bdi", "bdo", "mark", "font", "acronym", "big", "label", "data"}
@@ -60,6 +61,9 @@ class Prose:
     def report(self, element: etree._Element, message: str, hint: str | None = None) -> None:
         self.converter.report(self.document, element, message, hint)
 
+    def where(self, element: etree._Element) -> tuple[str, int]:
+        return where(self.document, element)
+
     # --- blocks -------------------------------------------------------------------------------------------------
 
     def blocks(self, items: Iterable[etree._Element], *, at_head: bool = True) -> list[str]:
@@ -72,7 +76,7 @@ class Prose:
             if run:
                 holder = new_element("p")
                 for element in run:
-                    holder.append(_copy_with_tail(element, tail=False))
+                    holder.append(inline_copy(element))
                 paragraph = self.paragraph(holder)
                 if paragraph:
                     result.append(paragraph)
@@ -134,16 +138,16 @@ class Prose:
             self.report(element, "a navigation list was left out: bookforge makes the contents itself")
             return []
         language = attribute_lang(element)
-        verse = bool(types & VERSE_TYPES or classes(element) & {"verse", "poem"})
-        if language and name in LANGUAGE_BLOCKS and not verse and self.converter.foreign(language):
+        is_verse = bool(types & VERSE_TYPES or classes(element) & {"verse", "poem"})
+        if language and name in LANGUAGE_BLOCKS and not is_verse and self.converter.foreign(language):
             for attribute in (XML_LANG, "xml:lang", "lang"):  # said once, around the block
                 element.attrib.pop(attribute, None)
             self.nested += 1
             inner = self.block(element, at_head=at_head)
             self.nested -= 1
             return [f"::: {{lang={language}}}\n" + "\n\n".join(inner) + "\n:::"] if inner else []
-        if verse:
-            return [self.verse(element)]
+        if is_verse:
+            return [verse(self, element)]
         if "epigraph" in types or "epigraph" in classes(element):
             return [self.epigraph(element, at_head)]
         if name in ("h1", "h2", "h3", "h4", "h5", "h6"):
@@ -197,63 +201,8 @@ class Prose:
         parts = [escape_line_starts(text)] if text else []
         return "\n\n".join(parts + figures)
 
-    def verse(self, element: etree._Element) -> str:
-        """`::: verse`: stanzas (a `p` or a line group each) of lines split at `<br>`, SE's `i1`... classes indent."""
-        self.converter.counts["verse"] += 1
-        stanzas = [child for child in element if isinstance(child.tag, str) and tag(child) in ("p", "div", "span")]
-        if not stanzas or all(tag(child) == "span" for child in stanzas):
-            stanzas = [element]
-        written = []
-        for stanza in stanzas:
-            if tag(stanza) == "div" and stanza.find("p") is not None:
-                stanza_lines = [line for p in stanza.iterfind("p") for line in self.lines(p)]
-            else:
-                stanza_lines = self.lines(stanza)
-            if stanza_lines:
-                written.append("\n".join(stanza_lines))
-        language = attribute_lang(element)
-        opening = "::: verse" + (f" {{lang={language}}}" if language else "")
-        verse = f"{opening}\n" + "\n\n".join(written) + "\n:::"
-        sources = [self.attribution(child) for child in element if isinstance(child.tag, str)
-                   and (tag(child) in ("cite", "footer") or "attribution" in classes(child))]
-        if not sources:
-            return verse
-        return indent("\n\n".join([verse, *sources]), "> ")  # a quoted poem and its source, set to the right
-
     def attribution(self, element: etree._Element) -> str:
         return "— " + re.sub(r"^(—|―|--|–)\s*", "", self.inline(element, line=True).strip())
-
-    def lines(self, stanza: etree._Element) -> list[str]:
-        """A stanza's lines: parted by `<br>`, or, where it has none, each child element a line."""
-        children = [child for child in stanza if isinstance(child.tag, str)]
-        by_element = stanza.find(".//br") is None and len(children) > 1
-        segments: list[list[etree._Element | str]] = [[]]
-        if stanza.text and stanza.text.strip():
-            segments[-1].append(stanza.text)
-        for child in children:
-            if tag(child) == "br":
-                segments.append([])
-            elif by_element:
-                segments.append([child])
-            else:
-                segments[-1].append(child)
-            if child.tail:
-                segments[-1].append(child.tail)
-        lines = []
-        for segment in segments:
-            holder = new_element("span")
-            depth = 0
-            for item in segment:
-                if isinstance(item, str):
-                    _append_text(holder, item)
-                else:
-                    found = next((int(c[1:]) for c in classes(item) if re.fullmatch(r"i\d", c)), 0)
-                    depth = max(depth, found)
-                    holder.append(_copy_with_tail(item, tail=False))
-            line = re.sub(r" {2,}", " ", self.inline(holder, line=True)).strip()
-            if line:
-                lines.append("  " * depth + escape_line_starts(line).replace(":::", "\\:::"))
-        return lines
 
     def epigraph(self, element: etree._Element, at_head: bool) -> str:
         inner = self.quotation(element)
@@ -396,21 +345,3 @@ class Prose:
             self.notes.append(indent(body, "    ", first=f"[^{self.labels[target]}]: "))
             self.converter.counts["notes"] += 1
         return f"[^{self.labels[target]}]"
-
-
-def _copy_with_tail(element: etree._Element, tail: bool = True) -> etree._Element:
-    if tag(element) == TEXT_ITEM:
-        copy = new_element("span")
-        copy.text = element.text
-        return copy
-    copy = deepcopy(element)
-    if not tail:
-        copy.tail = None
-    return copy
-
-
-def _append_text(holder: etree._Element, text: str) -> None:
-    if len(holder):
-        holder[-1].tail = (holder[-1].tail or "") + text
-    else:
-        holder.text = (holder.text or "") + text

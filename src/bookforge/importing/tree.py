@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from copy import deepcopy
 
 from lxml import etree
 
@@ -52,6 +53,17 @@ def text_item(text: str) -> etree._Element:
     item = etree.Element(TEXT_ITEM)
     item.text = text
     return item
+
+
+def inline_copy(element: etree._Element) -> etree._Element:
+    """A copy of an element without its tail, to hold in a paragraph of its own; a text item becomes a span."""
+    if tag(element) == TEXT_ITEM:
+        copy = new_element("span")
+        copy.text = element.text
+        return copy
+    copy = deepcopy(element)
+    copy.tail = None
+    return copy
 
 
 def plain_text(element: etree._Element) -> str:
@@ -133,3 +145,13 @@ def kind_of(types: set[str]) -> str | None:
     kinds = [KINDS[name] for name in sorted(types) if name in KINDS]
     specific = [kind for kind in kinds if kind not in ("frontmatter", "backmatter", "chapter")]
     return (specific or kinds or [None])[0]
+
+
+def where(document: str, element: etree._Element) -> tuple[str, int]:
+    """(file, line) of an element: its source line in an XML or Markdown file, its paragraph in a Word document."""
+    paragraph = next((e.get("data-paragraph") for e in (element, *element.iterancestors()) if e.get("data-paragraph")),
+                     None)
+    if paragraph:
+        return f"{document}#paragraph-{paragraph}", 0
+    line = next((e.get("data-line") for e in (element, *element.iterancestors()) if e.get("data-line")), None)
+    return document, int(line) if line else (element.sourceline or 0)
