@@ -45,11 +45,20 @@ class Archive:
         except (zipfile.BadZipFile, OSError, ValueError) as exc:
             raise refused(shown, Diagnostic("import-archive", f"it is not a readable ZIP archive ({exc})",
                                             hint="export it again from the program that made it")) from None
+        try:
+            self.names = self._checked(members, shown)
+        except BookforgeError:
+            self._zip.close()
+            raise
+
+    @staticmethod
+    def _checked(members: list[zipfile.ZipInfo], shown: str) -> dict[str, zipfile.ZipInfo]:
+        """The members by name, once each has been checked: a name inside the archive, sizes within limits."""
         if len(members) > MAX_ENTRIES:
             raise refused(shown, Diagnostic("archive-bomb", f"the archive holds {len(members):,} files; at most "
                                             f"{MAX_ENTRIES:,} are read"))
         total = 0
-        self.names: dict[str, zipfile.ZipInfo] = {}
+        names: dict[str, zipfile.ZipInfo] = {}
         for member in members:
             name = member.filename
             where = f"{shown}!{name}"
@@ -70,7 +79,8 @@ class Archive:
             if total > MAX_TOTAL_BYTES:
                 raise refused(where, Diagnostic("archive-bomb", "the archive inflates to more than "
                                                 f"{MAX_TOTAL_BYTES:,} bytes"))
-            self.names[clean] = member
+            names[clean] = member
+        return names
 
     def __contains__(self, name: str) -> bool:
         return name in self.names

@@ -35,9 +35,11 @@ br[type='page'] => hr.page-break
 
 def read_docx(path: Path, shown: str, chapter_style: str | None = None) -> SourceBook:
     archive = Archive(path, shown)
-    archive.check_xml_members()
-    metadata = _core_properties(archive, shown)
-    archive.close()
+    try:
+        archive.check_xml_members()
+        metadata = _core_properties(archive, shown)
+    finally:
+        archive.close()
     images: dict[str, bytes] = {}
     counter = itertools.count(1)
 

@@ -27,6 +27,14 @@ MARC_ROLES = {"aut": "author", "edt": "editor", "trl": "translator", "ill": "ill
 def read_epub(path: Path, shown: str) -> SourceBook:
     """An EPUB file, or a folder holding one unpacked (META-INF/container.xml and the rest)."""
     archive = Folder(path, shown) if path.is_dir() else Archive(path, shown)
+    try:
+        return _read(archive, shown)
+    except BaseException:
+        archive.close()
+        raise
+
+
+def _read(archive: Archive | Folder, shown: str) -> SourceBook:
     archive.check_xml_members()
     container = parse_xml(archive.read("META-INF/container.xml"), f"{shown}!META-INF/container.xml")
     rootfile = container.find(".//c:rootfile", NS)
@@ -74,7 +82,7 @@ def read_epub(path: Path, shown: str) -> SourceBook:
         return archive.read(name) if name in archive else None
 
     return SourceBook(tuple(documents), escaped_metadata(_metadata(opf, notices, f"{shown}!{opf_path}")), read_image,
-                      _cover(archive, opf, manifest, member), tuple(notices))
+                      _cover(archive, opf, manifest, member), tuple(notices), archive.close)
 
 
 def _nav_titles(archive: Archive | Folder, opf, manifest, member, shown: str) -> dict[str, str]:

@@ -39,6 +39,8 @@ class SourceBook:
     cover: tuple[str, bytes] | None = None
     """The cover image (its name and bytes), when the source has one."""
     notices: tuple[Diagnostic, ...] = ()
+    close: Callable[[], None] = lambda: None
+    """Lets go of the source (an archive kept open while its images are read)."""
 
 
 @dataclass(frozen=True)

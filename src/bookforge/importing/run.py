@@ -59,7 +59,10 @@ def import_book(source: Path, folder: Path, *, chapter_style: str | None = None,
         from bookforge.importing.markdown_in import read_text
 
         read = read_text(source, shown, _pattern(chapter_pattern) if chapter_pattern else None)
-    book = convert(read, entry_type)
+    try:
+        book = convert(read, entry_type)
+    finally:
+        read.close()
     files, notices = write_project(book, folder, shown, force=force)
     return ImportResult(tuple(files), book, book.notices + tuple(notices))
 
