@@ -25,6 +25,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 import corpus  # noqa: E402
 
 from bookforge.build.orchestrate import build  # noqa: E402
+from bookforge.manuscript.markdown import parse_markdown  # noqa: E402
 from bookforge.render.markup import prose  # noqa: E402
 
 NS = {"x": "http://www.w3.org/1999/xhtml"}
@@ -56,8 +57,11 @@ def quote_marks_wrong(book: str) -> tuple[int, int]:
     """(marks wrong, marks) when every chapter is typed with straight quotes, against the proof-read text."""
     wrong = total = 0
     language = yaml.safe_load((corpus.CORPUS / book / "manuscript" / "book.yaml").read_text())["metadata"]["language"]
-    for path in sorted((corpus.CORPUS / book / "manuscript").glob("0*.yaml")):
-        text = yaml.safe_load(path.read_text(encoding="utf-8"))["introduction"]
+    for path in sorted((corpus.CORPUS / book / "manuscript").glob("0*")):
+        if path.suffix == ".md":  # a chapter as `bookforge import` writes it
+            text = parse_markdown(path.read_bytes(), path.name).data.get("text", "")
+        else:
+            text = yaml.safe_load(path.read_text(encoding="utf-8"))["introduction"]
         expected = MARKS.findall(prose(text, language))
         got = MARKS.findall(prose(text.translate(corpus.STRAIGHT), language))
         total += len(expected)

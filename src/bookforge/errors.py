@@ -135,9 +135,17 @@ CODES: dict[str, str] = {
     "not-followed": "a symbolic link (or a file) where bookforge keeps a folder or file of its own: remove it",
     "bookforge-bug": "bookforge itself failed (the preview shows the traceback): please report it",
     # Other commands
-    "folder-not-empty": "`bookforge new` writes only into a new or empty folder",
+    "folder-not-empty": "`bookforge new` and `bookforge import` write only into a new or empty folder",
     "file-exists": "`bookforge import-text` would overwrite a chapter file: use --force to replace it",
     "import-layout": "the text to import is not laid out as titled entries with `Context:` or `Why it matters:`",
+    "import-source": "`bookforge import` cannot read this source: not a kind it knows, or a part is malformed or "
+                     "missing",
+    "import-archive": "an EPUB or Word file is not a readable ZIP archive: export it again",
+    "archive-bomb": "an archive inflates to more files or bytes than a book holds, or more than it declares",
+    "archive-path": "an archive's member is named by a path leading outside it (`..`, an absolute path)",
+    "xml-entity": "an XML document declares entities or a DTD subset, which bookforge never expands",
+    "import-simplified": "a warning: something of the imported book the manuscript cannot say as it was (it is kept "
+                         "as text where it has any)",
 }
 """Every diagnostic code bookforge reports, with what it means; tests check that the table and the code agree."""
 
