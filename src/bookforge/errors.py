@@ -109,6 +109,7 @@ CODES: dict[str, str] = {
     # Print
     "pdf-render": "WeasyPrint could not use part of the layout (bad CSS, a missing image) or refused to fetch it",
     "pdf-variant": "the PDF lacks what its variant (PDF/X, PDF/UA) requires",
+    "cover-overflow": "the book's description does not fit on the back cover even in the smallest type: shorten it",
     "font-fallback": "a warning: characters missing from the layout's fonts were drawn with this machine's fonts",
     # Building and writing
     "bad-environment": "SOURCE_DATE_EPOCH is set but is not a number of seconds",

@@ -274,6 +274,7 @@ def _environment(layout: Layout) -> BookSandbox:
                       trim_blocks=True, lstrip_blocks=True)
     env.filters["css_string"] = checked_filter("css_string",
                                                lambda value: json.dumps(str(value), ensure_ascii=False))
+    env.filters["tie_last_words"] = checked_filter("tie_last_words", matter.tie_last_words)
     return env
 
 

@@ -1,0 +1,166 @@
+"""Print pages a typographer would accept: full pages, chapter ends of more than two lines, lead-ins kept with what
+they introduce, contents leaders apart from titles, a copyright page that fits, page labels that are the folios."""
+
+from __future__ import annotations
+
+import random
+import re
+from pathlib import Path
+
+import pypdf
+import pytest
+import yaml
+
+from bookforge.build.orchestrate import build
+from bookforge.layout.geometry import to_points
+from bookforge.print.fill import body_fill, short_chapter_ends, underfull
+from bookforge.render.matter import tie_last_words
+from tests.books import paragraph, sentences, tiny_project
+
+MARGINS = to_points("0.75in"), to_points("0.85in")  # the base layout's top and bottom margins
+LEAD_IN = "Following is an extract from an old book entitled *The Lunarian Astonished*, Boston, 1803:"
+
+
+def _dialogue(rows: int, rng: random.Random, pool: list[str]) -> str:
+    """A dialogue set as a two-column table in a quotation, as the Devil's Dictionary sets its longer ones."""
+    lines = ["> |  |  |", "> | --- | --- |"]
+    lines += [f"> | {'Lunarian' if n % 2 else 'Terrestrian'} | {paragraph(rng, pool, rng.randint(12, 45))} |"
+              for n in range(rows)]
+    return "\n".join(lines)
+
+
+def _dictionary(folder: Path, chapters: int = 6) -> Path:
+    """A dictionary of prose entries (`**Word**, *n.* ...`), some introducing a long dialogue or a quotation."""
+    rng, pool = random.Random(1911), sentences()
+    names = [f"{n:02d}-letter.yaml" for n in range(1, chapters + 1)]
+    root = tiny_project(folder, chapters=names)
+    for n, name in enumerate(names, 1):
+        blocks = []
+        for m in range(18 + 7 * n):
+            word = "".join(rng.choice(pool).split()[0].strip(",.;:*\"'")[:9]).capitalize() or "Word"
+            blocks.append(f"**{word}**, *n.* {paragraph(rng, pool, rng.randint(15, 110))}")
+            if m % 9 == 4:
+                blocks[-1] += " " + LEAD_IN
+                blocks.append(_dialogue(rng.randint(14, 30), rng, pool))
+        (root / "manuscript" / name).write_text(yaml.safe_dump(
+            {"title": f"Letter {n}", "introduction": "\n\n".join(blocks)}, allow_unicode=True, width=1000),
+            encoding="utf-8")
+    return root
+
+
+@pytest.fixture(scope="module")
+def dictionary(tmp_path_factory) -> Path:
+    root = _dictionary(tmp_path_factory.mktemp("dictionary") / "book")
+    (result,) = build(root, ["paperback"])
+    return result.path
+
+
+@pytest.mark.slow
+def test_body_pages_are_full_and_chapters_end_on_more_than_two_lines(dictionary):
+    pages = body_fill(dictionary, *MARGINS)
+    assert len(pages) > 40
+    assert [(p.index + 1, p.fill) for p in underfull(pages)] == []
+    assert [(p.index + 1, p.lines) for p in short_chapter_ends(pages)] == []
+
+
+@pytest.mark.slow
+def test_a_lead_in_ending_in_a_colon_is_on_the_page_of_what_it_introduces(dictionary):
+    reader = pypdf.PdfReader(dictionary)
+    texts = [" ".join(page.extract_text().split()) for page in reader.pages]
+    lead_in = "Boston, 1803:"
+    found = [i for i, text in enumerate(texts) if lead_in in text]
+    assert found
+    for index in found:
+        after = texts[index].split(lead_in)
+        # Each lead-in on the page is followed there by the dialogue's first speaker.
+        assert all(re.match(r"\s*(Lunarian|Terrestrian)", rest) for rest in after[1:]), (index + 1, texts[index])
+
+
+def test_page_labels_are_the_printed_folios(built_sample):
+    reader = pypdf.PdfReader(built_sample["paperback"].path)
+    labels = reader.page_labels
+    feet = []
+    for page in reader.pages:
+        pieces = []
+        page.extract_text(visitor_text=lambda text, cm, tm, font, size: pieces.append((pypdf.mult(tm, cm)[5], text)))
+        feet.append(" ".join(t.strip() for y, t in pieces if y < MARGINS[1] and t.strip()))
+    printed = {i: foot for i, foot in enumerate(feet) if foot}
+    assert any(foot.isdigit() for foot in printed.values()) and any(re.fullmatch("[ivx]+", f) for f in printed.values())
+    assert {i: labels[i] for i in printed} == printed
+    assert labels[0] == "i" and "1" in labels  # unnumbered pages too: front matter in roman, the body from 1
+
+
+@pytest.mark.slow
+def test_page_labels_of_a_book_laid_out_whole_and_in_chunks_are_the_same(tmp_path):
+    root = _dictionary(tmp_path / "book", chapters=2)
+    (chunked,) = build(root, ["paperback"], tmp_path / "chunked")
+    layout = root / "layouts" / "print-whole"
+    layout.mkdir(parents=True)
+    (layout / "layout.yaml").write_text("extends: print\nsettings:\n  chunked: false\n")
+    book = root / "manuscript" / "book.yaml"
+    book.write_text(book.read_text().replace("layout: print", "layout: print-whole"))
+    (whole,) = build(root, ["paperback"], tmp_path / "whole")
+    assert chunked.chunks is not None and whole.chunks is None
+    one, other = pypdf.PdfReader(chunked.path), pypdf.PdfReader(whole.path)
+    assert one.page_labels == other.page_labels
+    assert one.page_labels[:3] == ["i", "ii", "iii"] and "1" in one.page_labels
+
+
+def test_contents_leaders_start_a_space_after_the_title(built_sample):
+    reader = pypdf.PdfReader(built_sample["paperback"].path)
+    contents = next(" ".join(page.extract_text().split()) for page in reader.pages if ". . ." in page.extract_text())
+    titles = re.findall(r"([A-Za-z’']+)\s*\.(?: \.)+", contents)
+    assert titles
+    assert not re.search(r"[A-Za-z’']\.(?: \.)+", contents), contents
+
+
+ROLL = ("All rights reserved. No part of this book may be reproduced in any form or by any electronic or mechanical "
+        "means, including information storage and retrieval systems, without written permission from the "
+        "publisher, except by reviewers, who may quote brief passages in a review. This is a work of fiction. "
+        "Names, characters, places and incidents are either the products of the author's imagination or are used "
+        "fictitiously. Any resemblance to actual persons, living or dead, events or locales is entirely "
+        "coincidental. Cover design by the publisher's studio. Typeset in Source Serif. Printed on acid-free paper "
+        "from responsibly managed forests. A catalogue record for this book is available from the British Library.")
+
+
+@pytest.mark.parametrize("layout", ["print", "large-print", "pocket"])
+def test_a_real_copyright_page_fits_on_its_page_near_the_top(tmp_path, layout):
+    root = tiny_project(tmp_path / "book", print_layout=layout)
+    book = root / "manuscript" / "book.yaml"
+    data = yaml.safe_load(book.read_text())
+    data["metadata"].update(rights=ROLL, publisher="Harbour Lights Press", date="2026-03-01")
+    data["metadata"]["creators"].append({"name": "Ann Lee", "role": "illustrator"})
+    data["contents"].insert(1, "copyright-page")
+    data["editions"]["large-print"] = {"format": "pdf", "layout": "large-print", "identifier": "urn:isbn:9780000000033"}
+    book.write_text(yaml.safe_dump(data, allow_unicode=True))
+    (result,) = build(root, ["paperback"])
+    reader = pypdf.PdfReader(result.path)
+    texts = [" ".join(page.extract_text().split()) for page in reader.pages]
+    (index,) = [i for i, text in enumerate(texts) if "All rights reserved" in text]
+    assert "British Library" in texts[index] and "ISBN" in texts[index]
+    assert "Edition" not in texts[index] and "paperback:" not in texts[index]
+    tops = []
+    reader.pages[index].extract_text(visitor_text=lambda text, cm, tm, font, size: tops.append(pypdf.mult(tm, cm)[5])
+                                     if text.strip() else None)
+    height = float(reader.pages[index].trimbox.top)
+    assert height - max(tops) < 2.2 * 72  # the first line within about two inches of the page's top
+
+
+def test_the_last_two_words_of_a_title_are_tied():
+    assert tie_last_words("The Adventures of Sherlock Holmes") == "The Adventures of Sherlock\u00a0Holmes"
+    assert tie_last_words("A Tale of <em>Two Cities</em>") == "A Tale of <em>Two\u00a0Cities</em>"
+    assert tie_last_words("The Devil’s Dictionary") == "The Devil’s\u00a0Dictionary"
+    # Two words may need the line break; two long last words too.
+    assert tie_last_words("Middlemarch Revisited") == "Middlemarch Revisited"
+    assert tie_last_words("On Extraordinarily Incomprehensible") == "On Extraordinarily Incomprehensible"
+
+
+def test_the_title_page_ties_the_titles_last_two_words(tmp_path):
+    from bookforge.manuscript.load import load_book
+    from bookforge.project import load_project
+    from bookforge.render.rendition import render
+
+    root = tiny_project(tmp_path / "book", title="The Keeper of the Lighthouse")
+    book = load_book(root)
+    rendition = render(book, "paperback", load_project(root).layouts["paperback"], page_count=20)
+    assert 'class="book-title">The Keeper of the\u00a0Lighthouse</h1>' in rendition.documents[0].content
