@@ -54,6 +54,7 @@ TESTED_ELSEWHERE = {
     "front-matter": "tests/render/test_prose.py (a Markdown chapter whose front matter is never closed)",
     "footnote-moved": "tests/test_prose_book.py (only WeasyPrint decides when a note moves)",
     "bookforge-bug": "tests/preview/test_preview.py (a failure inside bookforge)",
+    "cover-overflow": "tests/print/test_covers.py (a description too long for the back cover at any size)",
 }
 
 
