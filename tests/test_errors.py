@@ -55,6 +55,8 @@ TESTED_ELSEWHERE = {
     "footnote-moved": "tests/test_prose_book.py (only WeasyPrint decides when a note moves)",
     "bookforge-bug": "tests/preview/test_preview.py (a failure inside bookforge)",
     "cover-overflow": "tests/print/test_covers.py (a description too long for the back cover at any size)",
+    "cover-image": "tests/print/test_author_cover.py (cover art too small for the stores or the press)",
+    "cover-wrap": "tests/print/test_author_cover.py (a finished wrap of the wrong width, a wrap that is no PDF)",
 }
 
 

@@ -15,7 +15,7 @@ from typing import Any
 from bookforge.errors import BookforgeError, Diagnostic, Location
 from bookforge.layout.chain import Layout
 from bookforge.layout.geometry import COVER_BLEED, bleed_points, parse_trim, to_points
-from bookforge.manuscript.model import Book
+from bookforge.manuscript.model import Book, CoverWrap, ImageFile
 from bookforge.print.raster import page_images
 from bookforge.print.writer import PdfResult, Typesetter, write_pdf
 from bookforge.render import markup
@@ -42,7 +42,9 @@ PRESS_COLOURS = {"ground": "device-cmyk(0.88 0.62 0.18 0.52)", "type": "device-c
 # The ebook's cover image. Kindle asks 1,600 x 2,560 px (1:1.6); Apple Books at most 4 million pixels.
 # 1,575 x 2,520 keeps KDP's shape and stays inside Apple's limit (3.97 MP).
 EBOOK_WIDTH, EBOOK_HEIGHT = 1575, 2520
-EBOOK_PAGE = ("6in", "9.6in")  # drawn at a print front's size, so cover-front.css's type sizes mean the same
+EBOOK_PAGE = ("6in", "9.6in")
+FRONT_DPI = 250  # the least an author's front image may have on the printed front (printers ask 300)
+WRAP_TOLERANCE = 0.02  # inches an author's finished wrap may be off the computed size  # drawn at a print front's size, so cover-front.css's type sizes mean the same
 
 
 @dataclasses.dataclass(frozen=True)
@@ -86,11 +88,13 @@ def cover_geometry(layout: Layout, pages: int) -> CoverGeometry:
                          bleed=bleed, thickness=thickness)
 
 
-def _wrap_context(layout: Layout, geometry: CoverGeometry, blurb_size: float = BLURB_SIZES[0]) -> dict[str, Any]:
-    """What `cover.html` sees as `cover`: lengths as CSS and colours fit for the edition's PDF variant."""
+def _wrap_context(layout: Layout, geometry: CoverGeometry, blurb_size: float = BLURB_SIZES[0],
+                  front_image: str | None = None) -> dict[str, Any]:
+    """What `cover.html` sees as `cover`: lengths as CSS and colours fit for the edition's PDF variant, the
+    description's size, and the author's front image (its path) if any."""
     press = layout.settings["pdf_variant"].startswith("pdf/x")
     return {
-        "blurb_size": f"{blurb_size}em",
+        "blurb_size": f"{blurb_size}em", "front_image": front_image,
         "pages": geometry.pages, "spine_text": geometry.spine_text,
         "trim_width": f"{geometry.trim_width:.4f}in", "trim_height": f"{geometry.trim_height:.4f}in",
         "spine": f"{geometry.spine:.4f}in", "bleed": f"{geometry.bleed:.4f}in",
@@ -103,17 +107,28 @@ def _wrap_context(layout: Layout, geometry: CoverGeometry, blurb_size: float = B
 def print_cover(book: Book, name: str, layout: Layout, pages: int, modified: datetime) -> bytes:
     """The print cover wrap's PDF for an interior of `pages` pages; its problems fail the build.
 
-    The back's description is set at the largest of BLURB_SIZES that clears the barcode area and the publisher's
-    line, as laid out; a description too long even at the smallest is an error that says how much fits.
+    The author's finished wrap, when book.yaml gives one, checked against the size the page count gives. Else the
+    generated wrap (with the author's front image on its front panel, when given): the back's description set at
+    the largest of BLURB_SIZES that clears the barcode area and the publisher's line, as laid out; a description
+    too long even at the smallest is an error that says how much fits.
     """
     geometry = cover_geometry(layout, pages)
+    art = book.cover
+    if art is not None and name in art.wraps:
+        return _checked_wrap(art.wraps[name], geometry, name)
+    images: dict[str, ImageFile] = {}
+    if art is not None and name in art.fronts:
+        image, where = art.fronts[name]
+        _check_front(image, where, geometry, name)
+        images[image.path] = image
+    front = next(iter(images), None)
     # Laid out on a taller wrap, where nothing is cut off at the foot, to measure the description's whole height.
     tall = dataclasses.replace(geometry, trim_height=min(4 * geometry.trim_height, MEASURE_HEIGHT))
     for size in BLURB_SIZES:
-        room = back_room(render_cover(book, name, layout, _wrap_context(layout, tall, size)), modified,
+        room = back_room(render_cover(book, name, layout, _wrap_context(layout, tall, size, front), images), modified,
                          geometry.trim_height)
         if room is None or room.fits:
-            rendition = render_cover(book, name, layout, _wrap_context(layout, geometry, size))
+            rendition = render_cover(book, name, layout, _wrap_context(layout, geometry, size, front), images)
             return _drawn(rendition, modified).data
     assert room is not None and book.metadata.description is not None, "only a description overflows"
     length = len(" ".join(markup.plain(book.metadata.description, book.metadata.language).split()))
@@ -164,11 +179,14 @@ def back_room(rendition: Rendition, modified: datetime, trim_height: float) -> B
 
 def ebook_cover(book: Book, name: str, layout: Layout, modified: datetime,
                 store: MutableMapping[str, str] | None = None) -> bytes:
-    """The ebook's cover as a baseline JPEG of EBOOK_WIDTH x EBOOK_HEIGHT pixels, from the edition's layout.
+    """The ebook's cover as a baseline JPEG: the author's own (book.yaml's `cover`), or EBOOK_WIDTH x EBOOK_HEIGHT
+    pixels drawn from the edition's layout.
 
     `store` keeps images drawn before, by a hash of the cover's HTML, stylesheets and fonts: drawing one takes
     WeasyPrint, which an EPUB build with an unchanged cover then never imports.
     """
+    if book.cover is not None:
+        return author_ebook_cover(book.cover.image)
     page = render_cover(book, name, layout, {"width": EBOOK_PAGE[0], "height": EBOOK_PAGE[1], **SCREEN_COLOURS})
     digest = hashlib.sha256(page.documents[0].content.encode())
     for path, css in page.stylesheets:
@@ -181,12 +199,54 @@ def ebook_cover(book: Book, name: str, layout: Layout, modified: datetime,
     (image,) = page_images(_drawn(page, modified).data, width=EBOOK_WIDTH, trim=False)
     if image.size != (EBOOK_WIDTH, EBOOK_HEIGHT):
         image = image.resize((EBOOK_WIDTH, EBOOK_HEIGHT))
-    out = io.BytesIO()
-    image.save(out, "JPEG", quality=90, optimize=True, progressive=False)
-    data = out.getvalue()
+    data = _jpeg(image)
     if store is not None:
         store[key] = base64.b64encode(data).decode()
     return data
+
+
+def _jpeg(image) -> bytes:
+    """A baseline JPEG, which every reading system shows."""
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=90, optimize=True, progressive=False)
+    return out.getvalue()
+
+
+def author_ebook_cover(image: ImageFile) -> bytes:
+    """The author's front as the ebook's cover: within EBOOK_WIDTH x EBOOK_HEIGHT (the stores' limits; never made
+    larger), its shape kept, transparency on white, as a baseline JPEG."""
+    from PIL import Image
+
+    with Image.open(io.BytesIO(image.data)) as opened:
+        picture = opened.convert("RGBA")
+    flat = Image.new("RGB", picture.size, SCREEN_COLOURS["white"])
+    flat.paste(picture, mask=picture.getchannel("A"))
+    flat.thumbnail((EBOOK_WIDTH, EBOOK_HEIGHT), Image.Resampling.LANCZOS)
+    return _jpeg(flat)
+
+
+def _checked_wrap(wrap: CoverWrap, geometry: CoverGeometry, name: str) -> bytes:
+    """The author's finished wrap, if its size is the one this edition's page count gives (WRAP_TOLERANCE)."""
+    if abs(wrap.width - geometry.width) <= WRAP_TOLERANCE and abs(wrap.height - geometry.height) <= WRAP_TOLERANCE:
+        return wrap.data
+    raise BookforgeError([Diagnostic(
+        "cover-wrap", f"`{wrap.src}` is {wrap.width:.3f} x {wrap.height:.3f} in; edition `{name}` needs "
+        f"{geometry.width:.3f} x {geometry.height:.3f} in for its {geometry.pages} pages: {geometry.bleed:g} in of "
+        f"bleed all round, two {geometry.trim_width:g} x {geometry.trim_height:g} in covers and a "
+        f"{geometry.spine:.3f} in spine", wrap.location,
+        f"make the wrap {geometry.width:.3f} in wide (the spine grows {geometry.thickness:g} in a page)")])
+
+
+def _check_front(image: ImageFile, where: Location | None, geometry: CoverGeometry, name: str) -> None:
+    """The author's front covers the front panel and its bleed at FRONT_DPI at least."""
+    width, height = geometry.trim_width + geometry.bleed, geometry.trim_height + 2 * geometry.bleed
+    needed = (round(width * FRONT_DPI), round(height * FRONT_DPI))
+    if image.width >= needed[0] and image.height >= needed[1]:
+        return
+    raise BookforgeError([Diagnostic(
+        "cover-image", f"`{image.path}` is {image.width:,} x {image.height:,} px; the front of edition `{name}` "
+        f"({width:g} x {height:g} in with the bleed) needs at least {needed[0]:,} x {needed[1]:,} px ({FRONT_DPI} dpi)",
+        where, "export the front larger: printers ask 300 dpi")])
 
 
 def _boxes(box) -> Iterator:

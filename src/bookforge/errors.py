@@ -90,6 +90,8 @@ CODES: dict[str, str] = {
                    "or mark it decorative",
     "not-an-image": "a figure's file is not a PNG, JPEG, GIF or self-contained SVG, or its name says otherwise",
     "image-too-large": "an image has too many bytes or pixels: save it smaller",
+    "cover-image": "the author's cover art is not a PNG or JPEG image, or too small for the stores (or the press)",
+    "cover-wrap": "a finished cover wrap is not a one-page PDF, or its width is not the one the page count gives",
     "remote-image": "a figure names a URL: download the image into assets/ (remote images are off by default)",
     # Editions and layouts
     "unknown-edition": "the command names an edition the book does not have",
