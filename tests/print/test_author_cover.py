@@ -112,12 +112,17 @@ def test_a_wrap_that_is_not_a_pdf_is_refused_at_load(tmp_path):
     assert "error[cover-wrap]: `covers/paperback.pdf` is not a PDF that can be read" in problem
 
 
-@pytest.mark.slow
-def test_a_front_image_is_placed_on_the_generated_wraps_front_panel(tmp_path):
+def _with_front(tmp_path: Path, size: tuple[int, int]) -> Path:
+    """The tiny book with the author's cover, and a front image of `size` pixels for the paperback's wrap."""
     root = tiny_project(tmp_path / "book")
     _image(root / "assets" / "images" / "cover.jpg", (1600, 2560))
-    _image(root / "assets" / "images" / "front.jpg", (1600, 2400))
-    _with_cover(root, {"image": "images/cover.jpg", "print": {"paperback": {"front": "images/front.jpg"}}})
+    _image(root / "assets" / "images" / "front.jpg", size)
+    return _with_cover(root, {"image": "images/cover.jpg", "print": {"paperback": {"front": "images/front.jpg"}}})
+
+
+@pytest.mark.slow
+def test_a_front_image_is_placed_on_the_generated_wraps_front_panel(tmp_path):
+    root = _with_front(tmp_path, (1600, 2400))
     (result,) = build(root, ["paperback"])
     geometry = cover_geometry(load_project(root).layouts["paperback"], result.pages)
     (picture,) = page_images(result.cover, dpi=20, trim=False)
@@ -133,10 +138,7 @@ def test_a_front_image_is_placed_on_the_generated_wraps_front_panel(tmp_path):
 
 @pytest.mark.slow
 def test_a_front_image_too_small_for_print_is_refused_with_the_size_it_needs(tmp_path):
-    root = tiny_project(tmp_path / "book")
-    _image(root / "assets" / "images" / "cover.jpg", (1600, 2560))
-    _image(root / "assets" / "images" / "front.jpg", (1000, 1500))
-    _with_cover(root, {"image": "images/cover.jpg", "print": {"paperback": {"front": "images/front.jpg"}}})
+    root = _with_front(tmp_path, (1000, 1500))
     with pytest.raises(BookforgeError) as caught:
         build(root, ["paperback"])
     (problem,) = caught.value.diagnostics
