@@ -26,6 +26,7 @@ from lxml import etree
 sys.path.insert(0, str(Path(__file__).parent))
 import corpus  # noqa: E402
 
+from bookforge.build.cache import PAGE_MAPS_DIR, Cache  # noqa: E402
 from bookforge.build.orchestrate import build  # noqa: E402
 from bookforge.layout.geometry import to_points  # noqa: E402
 from bookforge.print import fill  # noqa: E402
@@ -103,7 +104,8 @@ def measure(book: str, jobs: int, editions: list[str]) -> dict:
         started = time.perf_counter()
         results = {r.name: r for r in build(project, ["ebook", "paperback", *editions], jobs=jobs)}
         seconds = time.perf_counter() - started
-        starts = json.loads((project / "build" / ".cache" / "pagemaps" / "paperback.json").read_text())["pages"]
+        # The cache's entries carry a signed header: read through the cache.
+        starts = json.loads(Cache(project / "build").read(f"{PAGE_MAPS_DIR}/paperback.json"))["pages"]
         entries = page_list(results["ebook"].path)
         by_label = dict(entries)
         misplaced = sum(1 for s in starts if s["label"] in by_label and not by_label[s["label"]].startswith(s["text"]))
