@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import random
 import re
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pypdf
@@ -183,3 +184,48 @@ def test_the_title_page_ties_the_titles_last_two_words(tmp_path):
     book = load_book(root)
     rendition = render(book, "paperback", load_project(root).layouts["paperback"], page_count=20)
     assert 'class="book-title">The Keeper of the\u00a0Lighthouse</h1>' in rendition.documents[0].content
+
+
+@pytest.mark.slow
+def test_a_long_dictionary_entry_may_break_keeping_two_lines_either_side_and_a_short_one_stays_whole(tmp_path):
+    from bookforge.errors import Location
+    from bookforge.manuscript.load import load_book
+    from bookforge.print.writer import Typesetter
+    from bookforge.project import load_project
+    from bookforge.render.rendition import render
+    from tests import dictionary
+
+    root = dictionary.make(tmp_path / "dictionary")
+    for path in sorted((root / "manuscript").glob("0*.yaml")):  # the first 150 entries of each half: ~60 pages
+        chapter = yaml.safe_load(path.read_text(encoding="utf-8"))
+        chapter["entries"] = chapter["entries"][:150]
+        kept = {entry["headword"] for entry in chapter["entries"]}
+        for entry in chapter["entries"]:
+            entry["see"] = [word for word in entry.get("see", []) if word in kept]
+        path.write_text(yaml.safe_dump(chapter, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    rendition = render(load_book(root), "paperback", load_project(root).layouts["paperback"], page_count=60)
+    modified = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    rendered, _, _ = Typesetter(rendition, modified, True, Location("dictionary")).lay_out(
+        rendition.documents[0].content)
+    lines: dict[str, dict[int, int]] = {}  # entry -> page -> lines of it there
+    for index, page in enumerate(rendered.pages):
+        _count_entry_lines(page._page_box, None, index, lines)
+    split = {ident: on for ident, on in lines.items() if len(on) > 1}
+    assert len(lines) > 250 and len(split) >= 5, split  # kept whole, entries pushed whole pages' ends over
+    assert {ident: on for ident, on in split.items() if min(on.values()) < 2} == {}
+    assert {ident: on for ident, on in lines.items() if sum(on.values()) <= 3 and len(on) > 1} == {}
+
+
+def _count_entry_lines(box, entry: str | None, page: int, lines: dict) -> None:
+    from weasyprint.formatting_structure import boxes
+
+    element = getattr(box, "element", None)
+    if element is not None and element.tag == "article" and "grouped" in (element.get("class") or ""):
+        entry = element.get("id")
+    if isinstance(box, boxes.LineBox):
+        if entry is not None:
+            lines.setdefault(entry, {}).setdefault(page, 0)
+            lines[entry][page] += 1
+        return
+    for child in getattr(box, "children", ()):
+        _count_entry_lines(child, entry, page, lines)
