@@ -42,9 +42,9 @@ PRESS_COLOURS = {"ground": "device-cmyk(0.88 0.62 0.18 0.52)", "type": "device-c
 # The ebook's cover image. Kindle asks 1,600 x 2,560 px (1:1.6); Apple Books at most 4 million pixels.
 # 1,575 x 2,520 keeps KDP's shape and stays inside Apple's limit (3.97 MP).
 EBOOK_WIDTH, EBOOK_HEIGHT = 1575, 2520
-EBOOK_PAGE = ("6in", "9.6in")
+EBOOK_PAGE = ("6in", "9.6in")  # drawn at a print front's size, so cover-front.css's type sizes mean the same
 FRONT_DPI = 250  # the least an author's front image may have on the printed front (printers ask 300)
-WRAP_TOLERANCE = 0.02  # inches an author's finished wrap may be off the computed size  # drawn at a print front's size, so cover-front.css's type sizes mean the same
+WRAP_TOLERANCE = 0.02  # inches an author's finished wrap may be off the computed size
 
 
 @dataclasses.dataclass(frozen=True)
