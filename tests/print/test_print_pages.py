@@ -229,3 +229,47 @@ def _count_entry_lines(box, entry: str | None, page: int, lines: dict) -> None:
         return
     for child in getattr(box, "children", ()):
         _count_entry_lines(child, entry, page, lines)
+
+
+VERSE = """\
+title: Verse
+introduction: |-
+  Lead-in prose, justified and hyphenated as prose is, running over several lines of the page so that the
+  paragraph's justification shows against the verse that follows it here:
+
+  > Hail, high Excess, especially in wine, to thee in worship do I bend the knee and ever after sing thy praise\\
+  > Who preach abstemiousness unto me\\
+  > My skull thy pulpit, as my paunch thy shrine.
+  >
+  > Precept on precept, aye, and line on line,\\
+  > Could ne'er persuade so sweetly to agree
+"""
+
+
+def test_quoted_verse_is_set_as_lines_and_a_lead_in_is_marked():
+    from bookforge.render import markup
+
+    html = markup.prose(yaml.safe_load(VERSE)["introduction"], "en")
+    assert '<p class="lead-in">' in html
+    assert html.count('<p class="lines">') == 2 and html.count('<span class="line">') == 5
+    assert "<br" not in html
+
+
+def test_quoted_verse_hangs_its_turnovers_and_sets_its_stanzas_apart(tmp_path):
+    (result,) = build(tiny_project(tmp_path / "book", VERSE), ["paperback"])
+    reader = pypdf.PdfReader(result.path)
+    runs = []
+    for page in reader.pages:
+        page.extract_text(visitor_text=lambda text, cm, tm, font, size: runs.append(
+            (round(pypdf.mult(tm, cm)[4], 1), round(pypdf.mult(tm, cm)[5], 1), text.strip())) if text.strip() else None)
+    start = next(i for i, (_, _, text) in enumerate(runs) if text.startswith("Hail"))
+    verse = runs[start:start + 7]
+    (first_x, first_y, _), (turn_x, turn_y, turnover) = verse[0], verse[1]
+    assert turnover.startswith("ever") or "praise" in turnover, verse  # the overlong line's turnover
+    assert turn_x >= first_x + 15, verse  # hangs (2 em at 11 pt is 22 pt)
+    assert not verse[0][2].endswith(("-", "\u2010")), verse  # verse is not hyphenated
+    line_gap = first_y - turn_y
+    stanza = next((y for x, y, text in verse if text.startswith("Precept")))
+    before = next((y for x, y, text in verse if text.startswith("My skull")))
+    assert before - stanza > 1.5 * line_gap, verse  # a space between stanzas, not an indent
+    assert all(abs(x - first_x) < 1 for x, _, text in verse if text.startswith(("Who", "My", "Precept", "Could")))
