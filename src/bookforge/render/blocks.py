@@ -153,8 +153,17 @@ def _hardbreak(self, tokens, idx, options, env) -> str:
 
 
 def _quoted(tokens, idx: int) -> bool:
-    """Inside a quotation."""
-    return sum(t.nesting for t in tokens[:idx] if t.type in ("blockquote_open", "blockquote_close")) > 0
+    """Inside a quotation: one of the blocks that hold the token at `idx` is a blockquote (walked back through its
+    parents only, so that a long chapter is not read again for each of its paragraphs)."""
+    level = tokens[idx].level
+    for token in (tokens[i] for i in range(idx - 1, -1, -1)):
+        if level == 0:
+            break
+        if token.nesting == 1 and token.level < level:
+            if token.type == "blockquote_open":
+                return True
+            level = token.level
+    return False
 
 
 def _at_top(children, child) -> bool:
