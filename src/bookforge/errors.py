@@ -90,6 +90,8 @@ CODES: dict[str, str] = {
                    "or mark it decorative",
     "not-an-image": "a figure's file is not a PNG, JPEG, GIF or self-contained SVG, or its name says otherwise",
     "image-too-large": "an image has too many bytes or pixels: save it smaller",
+    "cover-image": "the author's cover art is not a PNG or JPEG image, or too small for the stores (or the press)",
+    "cover-wrap": "a finished cover wrap is not a one-page PDF, or its width is not the one the page count gives",
     "remote-image": "a figure names a URL: download the image into assets/ (remote images are off by default)",
     # Editions and layouts
     "unknown-edition": "the command names an edition the book does not have",
@@ -109,6 +111,7 @@ CODES: dict[str, str] = {
     # Print
     "pdf-render": "WeasyPrint could not use part of the layout (bad CSS, a missing image) or refused to fetch it",
     "pdf-variant": "the PDF lacks what its variant (PDF/X, PDF/UA) requires",
+    "cover-overflow": "the book's description does not fit on the back cover even in the smallest type: shorten it",
     "font-fallback": "a warning: characters missing from the layout's fonts were drawn with this machine's fonts",
     # Building and writing
     "bad-environment": "SOURCE_DATE_EPOCH is set but is not a number of seconds",

@@ -214,10 +214,32 @@ class Edition(Model):
     markers), so that a reader can follow a citation of `page 143` of that edition."""
 
 
+class PrintCover(Model):
+    """One print edition's cover from the author: a finished wrap, or the art for the generated wrap's front."""
+
+    wrap: Line | None = None
+    """A finished full-wrap PDF in assets/ (back, spine and front, with the bleed all round), e.g.
+    `covers/paperback.pdf`; its width must be the one the interior's real page count gives."""
+    front: Line | None = None
+    """An image in assets/ that the generated wrap puts on its front panel, out to the bleed (at least 250 dpi)."""
+
+
+class Cover(Model):
+    """The author's own cover art (in assets/), instead of the cover bookforge draws."""
+
+    image: Line
+    """The front as a PNG or JPEG image, at least 1,400 px across: the ebook's cover, resized to the stores'
+    limits (Kindle asks 1,600 x 2,560 px)."""
+    print: dict[str, PrintCover] = {}
+    """Print editions by name, each with `wrap: FILE.pdf` or `front: IMAGE`; the others get the generated wrap."""
+
+
 class BookFile(Model):
     """`manuscript/book.yaml`: the book's metadata, its contents in reading order, and its editions."""
 
     metadata: Metadata
+    cover: Cover | None = None
+    """The author's cover art; without it, bookforge draws the covers from the layout."""
     contents: tuple[ContentItem, ...] = Field(min_length=1)
     """The book in reading order: generated pages and manuscript files."""
     editions: dict[Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*$")], Edition] = Field(min_length=1)
@@ -265,6 +287,26 @@ class ImageFile:
 
 
 @dataclass(frozen=True)
+class CoverWrap:
+    """An author's finished cover wrap (a one-page PDF) and its size in inches, the bleed included."""
+
+    src: str
+    data: bytes = field(repr=False)
+    width: float
+    height: float
+    location: Location | None = None
+
+
+@dataclass(frozen=True)
+class CoverArt:
+    """The author's cover: the front image, and per print edition a finished wrap or a front for the wrap."""
+
+    image: ImageFile
+    fronts: Mapping[str, tuple[ImageFile, Location | None]] = field(default_factory=dict)
+    wraps: Mapping[str, CoverWrap] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Book:
     """A whole, validated book: book.yaml plus every manuscript file it names, in reading order."""
 
@@ -279,6 +321,8 @@ class Book:
     """The images entries and prose name, by `src`, read and checked at load: later stages read no files."""
     entry_types: Any = None
     """The entry types declared for this book (a types.EntryTypes): bookforge's, its layouts' and its own."""
+    cover: CoverArt | None = None
+    """The author's cover art, read and checked at load."""
 
     @property
     def chapters(self) -> tuple[Chapter, ...]:

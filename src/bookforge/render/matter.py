@@ -3,6 +3,7 @@ series, ISBNs), front and back matter with their semantics, parts of the book, a
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -55,6 +56,30 @@ def has_notes(book: Book) -> bool:
         if any("[^" in text for text in texts):
             return True
     return False
+
+
+TIE_LIMIT = 18
+"""Letters in the last two words of a title, at most, for them to be tied (longer ones may need to break)."""
+
+
+def tie_last_words(html: str) -> Markup:
+    """The title's last two words joined by a no-break space, so that no line holds its last word alone (WeasyPrint
+    70 has no `text-wrap: balance`); a title of two words, or whose last two are long, is left free to break."""
+    pieces = re.split(r"(<[^>]*>)", str(html))
+    text = "".join(piece for piece in pieces if not piece.startswith("<"))
+    words = text.split()
+    space = re.search(r" (?=\S+\s*$)", text)
+    if len(words) < 3 or len(words[-2]) + len(words[-1]) > TIE_LIMIT or space is None:
+        return Markup(html)
+    at = space.start()
+    for index, piece in enumerate(pieces):
+        if piece.startswith("<"):
+            continue
+        if at < len(piece):
+            pieces[index] = piece[:at] + "\u00a0" + piece[at + 1:]
+            break
+        at -= len(piece)
+    return Markup("".join(pieces))
 
 
 def default_title(kind: str, labels: Mapping[str, str]) -> str:

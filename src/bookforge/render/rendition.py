@@ -274,6 +274,7 @@ def _environment(layout: Layout) -> BookSandbox:
                       trim_blocks=True, lstrip_blocks=True)
     env.filters["css_string"] = checked_filter("css_string",
                                                lambda value: json.dumps(str(value), ensure_ascii=False))
+    env.filters["tie_last_words"] = checked_filter("tie_last_words", matter.tie_last_words)
     return env
 
 
@@ -346,15 +347,18 @@ def _check_documents(documents: tuple[RenderedDocument, ...], layout: Layout, st
         raise BookforgeError(list(dict.fromkeys(problems)))
 
 
-def render_cover(book: Book, edition_name: str, layout: Layout, cover: Mapping[str, Any]) -> Rendition:
+def render_cover(book: Book, edition_name: str, layout: Layout, cover: Mapping[str, Any],
+                 images: Mapping[str, ImageFile] | None = None) -> Rendition:
     """The print cover wrap: the layout's `cover.html` (drawing its front with the base `cover-front.html`), with
     the book's metadata as `book`, the wrap's geometry and colours as `cover`, and only the base layout's
-    stylesheets (fonts and shared typography: the interior's page rules do not apply to a cover)."""
+    stylesheets (fonts and shared typography: the interior's page rules do not apply to a cover); `images` (by
+    path) are those the cover shows, such as the author's front."""
     with _budget(layout):
-        return _render_cover(book, edition_name, layout, cover)
+        return _render_cover(book, edition_name, layout, cover, images or {})
 
 
-def _render_cover(book: Book, edition_name: str, layout: Layout, cover: Mapping[str, Any]) -> Rendition:
+def _render_cover(book: Book, edition_name: str, layout: Layout, cover: Mapping[str, Any],
+                  images: Mapping[str, ImageFile]) -> Rendition:
     env = _environment(layout)
     labels = labels_for(book.metadata.language)
     sheets = _stylesheets(env, layout, _css_context(book, layout, None))
@@ -364,7 +368,8 @@ def _render_cover(book: Book, edition_name: str, layout: Layout, cover: Mapping[
     content = _render(env, "cover.html", context, layout)
     title = markup.plain(book.metadata.title, book.metadata.language)
     return _rendition(book, edition_name, layout, (RenderedDocument("cover", "cover.html", title, "cover", "cover",
-                                                                    content),), base_sheets, labels, with_images=False)
+                                                                    content),), base_sheets, labels, with_images=False,
+                      cover_images=images)
 
 
 def _css_context(book: Book, layout: Layout, page_count: int | None) -> dict[str, Any]:
@@ -380,10 +385,10 @@ def _css_context(book: Book, layout: Layout, page_count: int | None) -> dict[str
 def _rendition(book: Book, edition_name: str, layout: Layout, documents: tuple[RenderedDocument, ...],
                stylesheets: tuple[tuple[str, str], ...], labels: dict[str, str],
                rendered: tuple[str, ...] = (), chunks: tuple[PrintChunk, ...] = (),
-               with_images: bool = True) -> Rendition:
+               with_images: bool = True, cover_images: Mapping[str, ImageFile] | None = None) -> Rendition:
     meta, lang = book.metadata, book.metadata.language
     shown = figures(edition_parts(book, edition_name)) if with_images else ()
-    images = {book.images[figure.src].path: book.images[figure.src] for figure in shown}
+    images = {book.images[figure.src].path: book.images[figure.src] for figure in shown} | dict(cover_images or {})
     _check_documents(documents, layout, [path for path, _ in stylesheets], images, cover=not with_images)
     return Rendition(book=book, edition_name=edition_name, edition=book.editions[edition_name], layout=layout,
                      title=markup.plain(meta.title, lang),
