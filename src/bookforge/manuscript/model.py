@@ -222,6 +222,9 @@ class BookFile(Model):
     """The book in reading order: generated pages and manuscript files."""
     editions: dict[Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*$")], Edition] = Field(min_length=1)
     """Editions by name (lower case, digits and hyphens); `bookforge build NAME` builds one."""
+    labels: dict[str, Line] = {}
+    """The book's own words for those bookforge prints (`contents: Table`, `also_by: More from {author}`), and
+    for the fields of entry types (`recipe.serves: Pour`); the rest are the book language's (README, "Languages")."""
     remote_images: bool = False
     """Fetch figures whose `src` is an http(s) address when building (never from loopback or private
     addresses). Off by default: a manuscript then cannot make bookforge reach the network."""
@@ -279,6 +282,8 @@ class Book:
     """The images entries and prose name, by `src`, read and checked at load: later stages read no files."""
     entry_types: Any = None
     """The entry types declared for this book (a types.EntryTypes): bookforge's, its layouts' and its own."""
+    labels: Mapping[str, str] = field(default_factory=dict)
+    """book.yaml's `labels:`, checked: what the book says instead of bookforge's words."""
 
     @property
     def chapters(self) -> tuple[Chapter, ...]:
