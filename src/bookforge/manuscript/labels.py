@@ -36,13 +36,17 @@ def labels_for(language: str, overrides: Mapping[str, str] | None = None) -> dic
 
 
 def placeholders(text: str) -> set[str]:
-    """The `{name}`s a label uses; ValueError for a brace that opens nothing, or a field with more than a name."""
+    """The `{name}`s a label uses; ValueError (saying what) for a lone brace or a field that is more than a name."""
     found = set()
-    for _, name, spec, conversion in string.Formatter().parse(text):
+    try:
+        fields = list(string.Formatter().parse(text))
+    except ValueError:
+        raise ValueError("a lone `{` or `}`") from None
+    for _, name, spec, conversion in fields:
         if name is None:
             continue
         if not name.isidentifier() or spec or conversion:
-            raise ValueError(name)
+            raise ValueError(f"`{{{name}{'!' + conversion if conversion else ''}{':' + spec if spec else ''}}}`")
         found.add(name)
     return found
 
@@ -61,14 +65,13 @@ def check_labels(labels: Mapping[str, str], fields: Iterable[str], doc: YamlDocu
             continue
         allowed = placeholders(english[key]) if key in english else set()
         try:
-            extra = placeholders(text) - allowed
-        except ValueError:
-            extra = {"{"}
+            extra = [f"`{{{name}}}`" for name in sorted(placeholders(text) - allowed)]
+        except ValueError as exc:
+            extra = [str(exc)]
         if extra:
             offered = ", ".join(f"`{{{name}}}`" for name in sorted(allowed)) or "none"
-            problems.append(Diagnostic("bad-value", f"label `{key}` has a `{{` bookforge cannot fill in", where,
-                                       f"the label may use {offered}; write `{{{{` and `}}}}` for a brace itself"))
-
+            problems.append(Diagnostic("bad-value", f"label `{key}` has {extra[0]}, which bookforge does not fill "
+                                       "in", where, f"it may use {offered}; write `{{{{` and `}}}}` for a brace itself"))
 
 class _Blank(dict):
     def __missing__(self, key: str) -> str:
