@@ -10,7 +10,7 @@ import pytest
 from bookforge.layout import language
 from bookforge.manuscript import labels
 from bookforge.manuscript.load import load_book
-from tests.books import tiny_project
+from tests.books import TINY_CHAPTER, tiny_project
 
 TEMPLATES = Path(labels.__file__).parents[1] / "layouts"
 
@@ -44,9 +44,11 @@ def test_a_book_overrides_labels_and_field_labels(tmp_path):
     project = tiny_project(tmp_path / "book")
     book_file = project / "manuscript" / "book.yaml"
     book_file.write_text(book_file.read_text(encoding="utf-8").replace("language: en", "language: fr") +
-                         "labels:\n  contents: Sommaire\n  scene.context: Arrière-plan\n", encoding="utf-8")
+                         "labels:\n  contents: Sommaire\n  scene.context: Arrière-plan\n"
+                         "quotes: [», «, ›, ‹]\n", encoding="utf-8")
     book = load_book(project)
     assert book.labels == {"contents": "Sommaire", "scene.context": "Arrière-plan"}
+    assert book.quotes == ("»", "«", "›", "‹")
     merged = labels.labels_for("fr", book.labels)
     assert (merged["contents"], merged["notes"]) == ("Sommaire", "Notes")
     assert book.entry_types["scene"].label("context", "fr", book.labels) == "Arrière-plan"
@@ -69,3 +71,18 @@ def test_quotation_marks_narrow_from_region_and_script_to_language():
     assert language.quotes("zh") == ("“", "”", "‘", "’")
     assert language.quotes("fr-CH")[2:] == ("‹", "›")
     assert language.quotes("qaa") == language.quotes("en")  # a private-use language
+
+
+def test_the_books_own_quotes_and_labels_reach_the_rendered_book(tmp_path):
+    from bookforge.project import load_project
+    from bookforge.render.rendition import render
+
+    project = tiny_project(tmp_path / "book", TINY_CHAPTER.replace("context: It sets up his journey.",
+                                                                   'context: Er sagt "ja".'))
+    book_file = project / "manuscript" / "book.yaml"
+    book_file.write_text(book_file.read_text(encoding="utf-8").replace("language: en", "language: de")
+                         + "quotes: [», «, ›, ‹]\nlabels:\n  scene.context: Hintergrund\n", encoding="utf-8")
+    loaded = load_project(project)
+    rendition = render(loaded.book, "ebook", loaded.layouts["ebook"])
+    chapter = next(document.content for document in rendition.documents if document.kind == "chapter")
+    assert "Er sagt »ja«." in chapter and "Hintergrund" in chapter

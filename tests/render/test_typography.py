@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from bookforge.render import typography
 from bookforge.render.markup import inline, prose
 
 NNBSP, NBSP = "\u202f", "\u00a0"
@@ -61,3 +62,10 @@ def test_a_closing_mark_closes_what_is_open_in_its_own_marks():
     assert inline('He read «Bonjour" aloud.', "en") == "He read «Bonjour» aloud."
     # Speech that goes on over paragraphs: each opens, the last closes (in German too).
     assert prose('"Ja.\n\n"Nein."', "de") == "<p>„Ja.</p>\n<p>„Nein.“</p>"
+
+
+def test_a_book_may_choose_its_own_marks_for_its_language():
+    with typography.book_quotes("de", ("»", "«", "›", "‹")):
+        assert inline("Er sagt \"ja\" und 'nein'.", "de") == "Er sagt »ja« und ›nein‹."
+        assert inline('Il dit ["oui"]{lang=fr}.', "de") == f'Il dit <span lang="fr" xml:lang="fr">«{NNBSP}oui{NNBSP}»</span>.'
+    assert inline('"ja"', "de") == "„ja“"

@@ -139,7 +139,8 @@ def read_book(root: Path) -> tuple[Book | None, Mapping[str, Edition] | None, li
                           for index, item in enumerate(edition.extra))
               for name, edition in book_file.editions.items() if edition.extra}
     return Book(metadata=book_file.metadata, parts=tuple(parts), editions=book_file.editions, root=str(root),
-                extras=extras, images=images, entry_types=types, labels=book_file.labels), book_file.editions, []
+                extras=extras, images=images, entry_types=types, labels=book_file.labels,
+                quotes=book_file.quotes), book_file.editions, []
 
 
 NOTES_ID = "book-notes"

@@ -33,7 +33,7 @@ from bookforge.manuscript.model import (
     edition_parts,
     figures,
 )
-from bookforge.render import allowlist, markup, matter
+from bookforge.render import allowlist, markup, matter, typography
 from bookforge.render.located import render_source, render_template
 from bookforge.render.entries import EntryViews, uses_declared_types
 from bookforge.render.matter import book_view
@@ -115,7 +115,7 @@ def render(book: Book, edition_name: str, layout: Layout, page_count: int | None
     again (the orchestrator keeps it on disk between builds). A print edition is also cut into chunks of at least
     `chunk_size` characters of HTML (see `_chunk_bounds`).
     """
-    with _budget(layout):
+    with _budget(layout), typography.book_quotes(book.metadata.language, book.quotes):
         return _render_edition(book, edition_name, layout, page_count, fragments, chunk_size)
 
 
@@ -351,7 +351,7 @@ def render_cover(book: Book, edition_name: str, layout: Layout, cover: Mapping[s
     """The print cover wrap: the layout's `cover.html` (drawing its front with the base `cover-front.html`), with
     the book's metadata as `book`, the wrap's geometry and colours as `cover`, and only the base layout's
     stylesheets (fonts and shared typography: the interior's page rules do not apply to a cover)."""
-    with _budget(layout):
+    with _budget(layout), typography.book_quotes(book.metadata.language, book.quotes):
         return _render_cover(book, edition_name, layout, cover)
 
 

@@ -4,7 +4,10 @@ en dashes for spaced hyphens."""
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from bookforge.layout import language as languages
@@ -21,6 +24,28 @@ _LEFT_QUOTE_CONTEXT = re.compile(r"[\s\u2060(\[{\u2014\u2013“‘«„‚‹「
 # (`„Guten Tag"` in a French book is „Guten Tag“).
 _TYPED_PAIRS = {"„": "“”", "«": "»", "»": "«", "‹": "›", "「": "」", "『": "』", "“": "”"}
 _TYPED = frozenset("„“”«»‹›「」『』")
+
+
+_BOOK_QUOTES: contextvars.ContextVar[tuple[str, tuple[str, ...]] | None] = contextvars.ContextVar(
+    "bookforge_book_quotes", default=None)
+
+
+@contextlib.contextmanager
+def book_quotes(language: str, marks: tuple[str, ...] | None) -> Iterator[None]:
+    """Text in `language` rendered inside takes `marks` (book.yaml's `quotes:`) instead of CLDR's."""
+    token = _BOOK_QUOTES.set((language.lower(), tuple(marks)) if marks else None)
+    try:
+        yield
+    finally:
+        _BOOK_QUOTES.reset(token)
+
+
+def quotes(language: str) -> tuple[str, ...]:
+    """(open, close, inner open, inner close) for text in `language`: the book's own, or CLDR's."""
+    chosen = _BOOK_QUOTES.get()
+    if chosen is not None and chosen[0] == language.lower():
+        return chosen[1]
+    return languages.quotes(language)
 
 
 @dataclass
@@ -87,7 +112,7 @@ def _sided(text: str, before: str) -> str:
 
 def _marks(text: str, language: str, opened: list[_Open]) -> str:
     """Stand-ins to the language's marks; a closing one closes what is open, in the marks it was opened with."""
-    marks = languages.quotes(language)
+    marks = quotes(language)
     out = []
     for index, char in enumerate(text):
         if char == _CLOSE and not opened and text[index + 1:index + 2].isalnum():
