@@ -61,7 +61,8 @@ BOOKS = {
     "fr": {"title": "Le Livre", "chapter": "Premier chapitre", "scene": "La scène",
            "text": 'Il dit : "Oui" ! Elle cite „Guten Tag" ; puis « non ».', "scene_text": "Rien.",
            "context": "Le contexte.",
-           "expect": [f"Il dit{NBSP}: «{NNBSP}Oui{NNBSP}»{NNBSP}! Elle cite „Guten Tag“{NNBSP}; puis «{NNBSP}non{NNBSP}».",
+           "expect": [(f"Il dit{NBSP}: «{NNBSP}Oui{NNBSP}»{NNBSP}! Elle cite „Guten Tag“{NNBSP}; "
+                       f"puis «{NNBSP}non{NNBSP}»."),
                       "Er sagt „ja“.", "Table des matières", "Contexte", "Publié le 25 novembre 2026",
                       "Les Vents, tome 2,5", "Ana Pérez", "Traduit par Eva Ruiz et Max Roth"]},
     "de": {"title": "Das Buch", "chapter": "Erstes Kapitel", "scene": "Die Szene",

@@ -67,5 +67,6 @@ def test_a_closing_mark_closes_what_is_open_in_its_own_marks():
 def test_a_book_may_choose_its_own_marks_for_its_language():
     with typography.book_quotes("de", ("»", "«", "›", "‹")):
         assert inline("Er sagt \"ja\" und 'nein'.", "de") == "Er sagt »ja« und ›nein‹."
-        assert inline('Il dit ["oui"]{lang=fr}.', "de") == f'Il dit <span lang="fr" xml:lang="fr">«{NNBSP}oui{NNBSP}»</span>.'
+        assert inline('Il dit ["oui"]{lang=fr}.', "de") == (
+            f'Il dit <span lang="fr" xml:lang="fr">«{NNBSP}oui{NNBSP}»</span>.')
     assert inline('"ja"', "de") == "„ja“"

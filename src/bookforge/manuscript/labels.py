@@ -21,7 +21,8 @@ ALIASES = {"no": "nb"}
 def table() -> Mapping[str, Mapping[str, str]]:
     """{language: {label: text}} as labels.yaml has it."""
     data = read_yaml(LABELS_FILE, "(bookforge)/base/labels.yaml").data
-    return {str(language): {str(key): str(value) for key, value in labels.items()} for language, labels in data.items()}
+    return {str(language): {str(key): str(value) for key, value in labels.items()}
+            for language, labels in data.items()}
 
 
 def languages() -> tuple[str, ...]:
@@ -70,8 +71,10 @@ def check_labels(labels: Mapping[str, str], fields: Iterable[str], doc: YamlDocu
             extra = [str(exc)]
         if extra:
             offered = ", ".join(f"`{{{name}}}`" for name in sorted(allowed)) or "none"
-            problems.append(Diagnostic("bad-value", f"label `{key}` has {extra[0]}, which bookforge does not fill "
-                                       "in", where, f"it may use {offered}; write `{{{{` and `}}}}` for a brace itself"))
+            problems.append(Diagnostic(
+                "bad-value", f"label `{key}` has {extra[0]}, which bookforge does not fill in", where,
+                f"it may use {offered}"))
+
 
 class _Blank(dict):
     def __missing__(self, key: str) -> str:

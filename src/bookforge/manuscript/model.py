@@ -222,7 +222,7 @@ class BookFile(Model):
     """The book in reading order: generated pages and manuscript files."""
     editions: dict[Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*$")], Edition] = Field(min_length=1)
     """Editions by name (lower case, digits and hyphens); `bookforge build NAME` builds one."""
-    labels: dict[str, Line] = {}
+    labels: dict[str, Line] = Field(default_factory=dict)
     """The book's own words for those bookforge prints (`contents: Table`, `also_by: More from {author}`), and
     for the fields of entry types (`recipe.serves: Pour`); the rest are the book language's (README, "Languages")."""
     quotes: tuple[str, ...] | None = None

@@ -10,8 +10,8 @@ from markupsafe import Markup
 from stdnum import isbn
 
 from bookforge.layout import language
-from bookforge.manuscript.labels import fill
 from bookforge.manuscript import load
+from bookforge.manuscript.labels import fill
 from bookforge.manuscript.model import Book, Chapter, ImageFile, Part, reading_text
 from bookforge.render import blocks, markup
 from bookforge.render.entries import EntryViews
