@@ -70,3 +70,11 @@ def test_a_book_may_choose_its_own_marks_for_its_language():
         assert inline('Il dit ["oui"]{lang=fr}.', "de") == (
             f'Il dit <span lang="fr" xml:lang="fr">«{NNBSP}oui{NNBSP}»</span>.')
     assert inline('"ja"', "de") == "„ja“"
+
+
+def test_french_fields_of_entries_get_their_spaces_too():
+    from bookforge.render import entries
+
+    assert entries.inline("Oui; non", "fr") == f"Oui{NNBSP}; non"
+    assert entries.prose("Vraiment?", "fr") == f"<p>Vraiment{NNBSP}?</p>"
+    assert entries.inline("Oui; non", "en") == "Oui; non"

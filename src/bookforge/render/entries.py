@@ -16,7 +16,7 @@ from bookforge.manuscript.model import Entry, ImageFile, Part, ProseBlock
 from bookforge.manuscript.ordering import group_label
 from bookforge.manuscript.references import reference_key, titled
 from bookforge.manuscript.types import FieldDeclaration
-from bookforge.render import markup
+from bookforge.render import markup, typography
 
 GENERIC_TEMPLATE = "entry.html"
 """Sets an entry of a type that has no `entry-<type>.html` in the layout chain: every field in order, labelled."""
@@ -30,14 +30,19 @@ references (`See also Pea Soup, Lentil Soup`)."""
 PLAIN = re.compile(r"[^\W_]+(?:(?:[,;:]? |·)[^\W_]+)*[.!?]?")
 
 
+def _plain(text: str, language: str) -> bool:
+    """Text the parser and the typographer would give back as it is (French puts spaces before `; : ! ?`)."""
+    return bool(PLAIN.fullmatch(text)) and not typography.spaces_punctuation(text, language)
+
+
 def inline(text: str, language: str) -> str:
     """markup.inline, without the parser for plain text."""
-    return text if PLAIN.fullmatch(text) else markup.inline(text, language)
+    return text if _plain(text, language) else markup.inline(text, language)
 
 
 def prose(text: str, language: str) -> str:
     """markup.prose, without the parser for one plain sentence (one that starts with a number could be a list)."""
-    return f"<p>{text}</p>" if PLAIN.fullmatch(text) and not text[0].isdigit() else markup.prose(text, language)
+    return f"<p>{text}</p>" if _plain(text, language) and not text[0].isdigit() else markup.prose(text, language)
 
 
 class EntryViews:

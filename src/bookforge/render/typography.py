@@ -85,7 +85,7 @@ def _paragraph(children, language: str) -> None:
             before = {"softbreak": " ", "hardbreak": " ", "code_inline": "x"}.get(token.type, before)
             continue
         text = _marks(_sided(token.content.replace(" - ", " – "), before), spans[-1], opened)
-        if spans[-1].split("-")[0].lower() == "fr" and not in_link:
+        if _french(spans[-1]) and not in_link:
             text = french_spaces(text, before)
         token.content = text
         before = text[-1:] or before
@@ -155,6 +155,15 @@ _FRENCH = (
     (re.compile(r"(?<=[^\s!?;:.…\u00a0\u202f(\[«])[ \u00a0\u202f]*([;!?]+)(?=[\s»)\]”’.…]|$)"), "\u202f\\1"),
     (re.compile(r"(?<=[^\s\d!?;:.…\u00a0\u202f(\[«/])[ \u00a0\u202f]*:(?=\s|$)"), "\u00a0:"),
 )
+
+
+def spaces_punctuation(text: str, language: str) -> bool:
+    """Whether the typography of `language` puts a space before some punctuation of `text`."""
+    return _french(language) and any(stop in text for stop in ";:!?")
+
+
+def _french(language: str) -> bool:
+    return language.split("-")[0].lower() == "fr"
 
 
 def french_spaces(text: str, before: str = "") -> str:
