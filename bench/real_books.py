@@ -71,7 +71,9 @@ def measure(book: str, jobs: int) -> dict:
         started = time.perf_counter()
         results = {r.name: r for r in build(project, ["ebook", "paperback"], jobs=jobs)}
         seconds = time.perf_counter() - started
-        starts = json.loads((project / "build" / ".cache" / "pagemaps" / "paperback.json").read_text())["pages"]
+        # A cache entry is a header line (format, run, MAC), then the body.
+        entry = (project / "build" / ".cache" / "pagemaps" / "paperback.json").read_bytes()
+        starts = json.loads(entry.split(b"\n", 1)[1])["pages"]
         entries = page_list(results["ebook"].path)
         by_label = dict(entries)
         misplaced = sum(1 for s in starts if s["label"] in by_label and not by_label[s["label"]].startswith(s["text"]))
