@@ -69,7 +69,9 @@ def test_a_label_is_chosen_by_the_book_language():
 
     assert note.label("why_it_matters", "en") == "Why it matters"
     assert note.label("why_it_matters", "es-MX") == "Por qué importa"
-    assert note.label("why_it_matters", "pt") == "Why it matters"  # no Portuguese label: English
+    assert note.label("why_it_matters", "pt") == "Por que isso importa"  # bookforge's labels.yaml
+    assert note.label("why_it_matters", "sw") == "Why it matters"  # no Swahili label: English
+    assert note.label("why_it_matters", "fr", {"note.why_it_matters": "Enjeu"}) == "Enjeu"  # the book's own
     assert note.label("text", "de") == "Text"  # no label: the name
 
 

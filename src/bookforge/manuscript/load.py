@@ -20,6 +20,7 @@ from bookforge.errors import (
 from bookforge.manuscript.entries import EntryModels, entry_models
 from bookforge.manuscript.coverart import load_cover
 from bookforge.manuscript.images import load_images
+from bookforge.manuscript.labels import check_labels
 from bookforge.manuscript.markdown import SUFFIXES, is_markdown, read_markdown
 from bookforge.manuscript.model import (
     BACK_MATTER,
@@ -106,6 +107,8 @@ def read_book(root: Path) -> tuple[Book | None, Mapping[str, Edition] | None, li
         check_prose(book_file.metadata, ("metadata",), doc, problems)
         if not declared_problems:
             check_edition_types(book_file.editions, types, doc, problems)
+            check_labels(book_file.labels, (f"{kind.name}.{name}" for kind in types for name in kind.fields), doc,
+                         problems)
     if chapters and all(chapter is not None for chapter in chapters.values()):  # else targets may be missing
         check_references(list(chapters.values()), problems)
     remote = isinstance(doc.data, dict) and doc.data.get("remote_images") is True
@@ -138,7 +141,8 @@ def read_book(root: Path) -> tuple[Book | None, Mapping[str, Edition] | None, li
                           for index, item in enumerate(edition.extra))
               for name, edition in book_file.editions.items() if edition.extra}
     return Book(metadata=book_file.metadata, parts=tuple(parts), editions=book_file.editions, root=str(root),
-                extras=extras, images=images, entry_types=types, cover=cover), book_file.editions, []
+                extras=extras, images=images, entry_types=types, cover=cover, labels=book_file.labels,
+                quotes=book_file.quotes), book_file.editions, []
 
 
 NOTES_ID = "book-notes"

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Annotated, Any, ClassVar, Literal, Union
 
-from pydantic import Discriminator, Field, PrivateAttr, StringConstraints, Tag
+from pydantic import Discriminator, Field, PrivateAttr, StringConstraints, Tag, field_validator
 
 from bookforge.errors import Location
 from bookforge.formats import FORMATS
@@ -244,9 +244,23 @@ class BookFile(Model):
     """The book in reading order: generated pages and manuscript files."""
     editions: dict[Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*$")], Edition] = Field(min_length=1)
     """Editions by name (lower case, digits and hyphens); `bookforge build NAME` builds one."""
+    labels: dict[str, Line] = Field(default_factory=dict)
+    """The book's own words for those bookforge prints (`contents: Table`, `also_by: More from {author}`), and
+    for the fields of entry types (`recipe.serves: Pour`); the rest are the book language's (README, "Languages")."""
+    quotes: tuple[str, ...] | None = None
+    """The book's own quotation marks for text in its language, instead of CLDR's: opening, closing, inner opening,
+    inner closing, e.g. `["»", "«", "›", "‹"]` for a German book set the way many German publishers set it."""
     remote_images: bool = False
     """Fetch figures whose `src` is an http(s) address when building (never from loopback or private
     addresses). Off by default: a manuscript then cannot make bookforge reach the network."""
+
+    @field_validator("quotes")
+    @classmethod
+    def _four_marks(cls, marks: tuple[str, ...] | None) -> tuple[str, ...] | None:
+        if marks is not None and (len(marks) != 4 or any(len(m) != 1 or m.isalnum() or m.isspace() for m in marks)):
+            raise ValueError("four marks, one character each: opening, closing, inner opening, inner closing, "
+                             "e.g. `[», «, ›, ‹]`")
+        return marks
 
 
 @dataclass(frozen=True)
@@ -323,6 +337,10 @@ class Book:
     """The entry types declared for this book (a types.EntryTypes): bookforge's, its layouts' and its own."""
     cover: CoverArt | None = None
     """The author's cover art, read and checked at load."""
+    labels: Mapping[str, str] = field(default_factory=dict)
+    """book.yaml's `labels:`, checked: what the book says instead of bookforge's words."""
+    quotes: tuple[str, str, str, str] | None = None
+    """book.yaml's `quotes:`: the marks of text in the book's language, when not CLDR's."""
 
     @property
     def chapters(self) -> tuple[Chapter, ...]:

@@ -24,6 +24,7 @@ from bookforge.layout.geometry import (
     parse_trim,
 )
 from bookforge.layout.language import labels_for
+from bookforge.manuscript.labels import fill
 from bookforge.manuscript.model import (
     Book,
     Edition,
@@ -32,7 +33,7 @@ from bookforge.manuscript.model import (
     edition_parts,
     figures,
 )
-from bookforge.render import allowlist, markup, matter
+from bookforge.render import allowlist, markup, matter, typography
 from bookforge.render.located import render_source, render_template
 from bookforge.render.entries import EntryViews, uses_declared_types
 from bookforge.render.matter import book_view
@@ -114,7 +115,7 @@ def render(book: Book, edition_name: str, layout: Layout, page_count: int | None
     again (the orchestrator keeps it on disk between builds). A print edition is also cut into chunks of at least
     `chunk_size` characters of HTML (see `_chunk_bounds`).
     """
-    with _budget(layout):
+    with _budget(layout), typography.book_quotes(book.metadata.language, book.quotes):
         return _render_edition(book, edition_name, layout, page_count, fragments, chunk_size)
 
 
@@ -122,13 +123,13 @@ def _render_edition(book: Book, edition_name: str, layout: Layout, page_count: i
                     fragments: MutableMapping[str, str] | None, chunk_size: int) -> Rendition:
     meta, lang = book.metadata, book.metadata.language
     env = _environment(layout)
-    labels = labels_for(lang)
+    labels = labels_for(lang, book.labels)
     images = {book.images[figure.src].path for figure in figures(edition_parts(book, edition_name))}
     stylesheets = _stylesheets(env, layout, _css_context(book, layout, page_count), images)
     single_document = layout.format in PAGED_LAYOUTS  # one HTML document, laid out in pages
     edition = edition_parts(book, edition_name)
     entries = EntryViews(edition, lang, single_document, book.images,
-                         {name for layer in layout.chain for name in layer.templates})
+                         {name for layer in layout.chain for name in layer.templates}, book.labels)
     parts = [_part_view(part, lang, single_document, labels, book.images, entries, layout.settings["notes"])
              for part in edition]
     if any(p.get("book_notes") for p in parts):  # notes: book-end
@@ -236,7 +237,7 @@ def _part_view(part: Part, lang: str, single_document: bool, labels: dict[str, s
         "id": part.id, "kind": part.kind, "role": part.role, "template": f"{part.kind}.html",
         "epub_type": epub_type, "aria_role": aria_role,
         "href": f"#{part.id}" if single_document else f"{part.id}.xhtml",
-        "title_text": labels[GENERATED_TITLES[part.kind]].format("").strip() if part.kind in GENERATED_TITLES else "",
+        "title_text": fill(labels[GENERATED_TITLES[part.kind]]) if part.kind in GENERATED_TITLES else "",
         "entries": [], "in_toc": part.in_toc and part.chapter is not None,  # generated pages are not listed
         "division": part.division,
         # Classes besides `part ROLE`: the type of front or back matter, and a chapter's place in a part.
@@ -353,17 +354,17 @@ def render_cover(book: Book, edition_name: str, layout: Layout, cover: Mapping[s
     the book's metadata as `book`, the wrap's geometry and colours as `cover`, and only the base layout's
     stylesheets (fonts and shared typography: the interior's page rules do not apply to a cover); `images` (by
     path) are those the cover shows, such as the author's front."""
-    with _budget(layout):
+    with _budget(layout), typography.book_quotes(book.metadata.language, book.quotes):
         return _render_cover(book, edition_name, layout, cover, images or {})
 
 
 def _render_cover(book: Book, edition_name: str, layout: Layout, cover: Mapping[str, Any],
                   images: Mapping[str, ImageFile]) -> Rendition:
     env = _environment(layout)
-    labels = labels_for(book.metadata.language)
+    labels = labels_for(book.metadata.language, book.labels)
     sheets = _stylesheets(env, layout, _css_context(book, layout, None))
     base_sheets = tuple(sheet for sheet in sheets if sheet[0].startswith(f"styles/0-{layout.chain[-1].name}-"))
-    context = {"book": book_view(book, edition_name), "settings": layout.settings, "labels": labels,
+    context = {"book": book_view(book, edition_name, labels), "settings": layout.settings, "labels": labels,
                "cover": cover, "stylesheets": [path for path, _ in base_sheets]}
     content = _render(env, "cover.html", context, layout)
     title = markup.plain(book.metadata.title, book.metadata.language)
