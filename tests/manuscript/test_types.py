@@ -224,6 +224,18 @@ def test_schemas_carry_the_projects_types(tmp_path):
         "book.schema.json", "chapter.schema.json", "types.schema.json"]
 
 
+def test_schema_run_in_the_project_folder_reads_its_book_yaml(tmp_path, monkeypatch):
+    """`bookforge schema` with its default `-C .`: book.yaml was looked for at manuscript/manuscript/book.yaml (a
+    relative path joined to its own folder), so the command failed with "file not found" in every project."""
+    root = book_copy("cookbook", tmp_path)
+    monkeypatch.chdir(root)
+
+    result = CliRunner().invoke(main, ["schema"])
+
+    assert result.exit_code == 0, result.output
+    assert "Recipe" in (root / "manuscript" / "schema" / "chapter.schema.json").read_text()
+
+
 def test_the_sample_and_its_committed_schemas_have_the_built_in_types_only():
     assert load_book(REPO).entry_types.names == ["scene", "note", "figure"]
     assert (REPO / "manuscript" / "schema" / "types.schema.json").read_text() == schemas()["types.schema.json"]
