@@ -54,6 +54,15 @@ TESTED_ELSEWHERE = {
     "front-matter": "tests/render/test_prose.py (a Markdown chapter whose front matter is never closed)",
     "footnote-moved": "tests/test_prose_book.py (only WeasyPrint decides when a note moves)",
     "bookforge-bug": "tests/preview/test_preview.py (a failure inside bookforge)",
+    "import-source": "tests/importing/test_hostile.py (a kind of file bookforge does not import)",
+    "import-archive": "tests/importing/test_hostile.py (a file that is not a ZIP, a member that lies about its size)",
+    "archive-bomb": "tests/importing/test_hostile.py (compression bombs, huge members, too many members)",
+    "archive-path": "tests/importing/test_hostile.py (members named `..`, absolute, with a drive)",
+    "xml-entity": "tests/importing/test_hostile.py (entity declarations in an EPUB and a Word document)",
+    "import-simplified": "tests/importing/test_convert.py (what the manuscript cannot say, reported at its place)",
+    "cover-overflow": "tests/print/test_covers.py (a description too long for the back cover at any size)",
+    "cover-image": "tests/print/test_author_cover.py (cover art too small for the stores or the press)",
+    "cover-wrap": "tests/print/test_author_cover.py (a finished wrap of the wrong width, a wrap that is no PDF)",
 }
 
 

@@ -90,6 +90,8 @@ CODES: dict[str, str] = {
                    "or mark it decorative",
     "not-an-image": "a figure's file is not a PNG, JPEG, GIF or self-contained SVG, or its name says otherwise",
     "image-too-large": "an image has too many bytes or pixels: save it smaller",
+    "cover-image": "the author's cover art is not a PNG or JPEG image, or too small for the stores (or the press)",
+    "cover-wrap": "a finished cover wrap is not a one-page PDF, or its width is not the one the page count gives",
     "remote-image": "a figure names a URL: download the image into assets/ (remote images are off by default)",
     # Editions and layouts
     "unknown-edition": "the command names an edition the book does not have",
@@ -109,6 +111,7 @@ CODES: dict[str, str] = {
     # Print
     "pdf-render": "WeasyPrint could not use part of the layout (bad CSS, a missing image) or refused to fetch it",
     "pdf-variant": "the PDF lacks what its variant (PDF/X, PDF/UA) requires",
+    "cover-overflow": "the book's description does not fit on the back cover even in the smallest type: shorten it",
     "font-fallback": "a warning: characters missing from the layout's fonts were drawn with this machine's fonts",
     # Building and writing
     "bad-environment": "SOURCE_DATE_EPOCH is set but is not a number of seconds",
@@ -135,9 +138,17 @@ CODES: dict[str, str] = {
     "not-followed": "a symbolic link (or a file) where bookforge keeps a folder or file of its own: remove it",
     "bookforge-bug": "bookforge itself failed (the preview shows the traceback): please report it",
     # Other commands
-    "folder-not-empty": "`bookforge new` writes only into a new or empty folder",
+    "folder-not-empty": "`bookforge new` and `bookforge import` write only into a new or empty folder",
     "file-exists": "`bookforge import-text` would overwrite a chapter file: use --force to replace it",
     "import-layout": "the text to import is not laid out as titled entries with `Context:` or `Why it matters:`",
+    "import-source": "`bookforge import` cannot read this source: not a kind it knows, or a part is malformed or "
+                     "missing",
+    "import-archive": "an EPUB or Word file is not a readable ZIP archive: export it again",
+    "archive-bomb": "an archive inflates to more files or bytes than a book holds, or more than it declares",
+    "archive-path": "an archive's member is named by a path leading outside it (`..`, an absolute path)",
+    "xml-entity": "an XML document declares entities or a DTD subset, which bookforge never expands",
+    "import-simplified": "a warning: something of the imported book the manuscript cannot say as it was (it is kept "
+                         "as text where it has any)",
 }
 """Every diagnostic code bookforge reports, with what it means; tests check that the table and the code agree."""
 

@@ -69,7 +69,9 @@ def test_a_label_is_chosen_by_the_book_language():
 
     assert note.label("why_it_matters", "en") == "Why it matters"
     assert note.label("why_it_matters", "es-MX") == "Por qué importa"
-    assert note.label("why_it_matters", "pt") == "Why it matters"  # no Portuguese label: English
+    assert note.label("why_it_matters", "pt") == "Por que isso importa"  # bookforge's labels.yaml
+    assert note.label("why_it_matters", "sw") == "Why it matters"  # no Swahili label: English
+    assert note.label("why_it_matters", "fr", {"note.why_it_matters": "Enjeu"}) == "Enjeu"  # the book's own
     assert note.label("text", "de") == "Text"  # no label: the name
 
 
@@ -220,6 +222,18 @@ def test_schemas_carry_the_projects_types(tmp_path):
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in (root / "manuscript" / "schema").iterdir()) == [
         "book.schema.json", "chapter.schema.json", "types.schema.json"]
+
+
+def test_schema_run_in_the_project_folder_reads_its_book_yaml(tmp_path, monkeypatch):
+    """`bookforge schema` with its default `-C .`: book.yaml was looked for at manuscript/manuscript/book.yaml (a
+    relative path joined to its own folder), so the command failed with "file not found" in every project."""
+    root = book_copy("cookbook", tmp_path)
+    monkeypatch.chdir(root)
+
+    result = CliRunner().invoke(main, ["schema"])
+
+    assert result.exit_code == 0, result.output
+    assert "Recipe" in (root / "manuscript" / "schema" / "chapter.schema.json").read_text()
 
 
 def test_the_sample_and_its_committed_schemas_have_the_built_in_types_only():

@@ -144,6 +144,10 @@ def edition_inputs(book: Book, name: str, layout: Layout, source_date: str) -> s
         for src in sorted({figure.src for figure in figures(edition_parts(book, name))}):
             yield src.encode()
             yield book.images[src].data  # the bytes the load read and checked, which the outputs carry
+        if book.cover is not None:  # the author's cover art, which the ebook and the print covers carry
+            yield book.cover.image.data
+            yield from (image.data for image, _ in book.cover.fronts.values())
+            yield from (wrap.data for wrap in book.cover.wraps.values())
         for layer in layout.chain:
             folder = root / layer.folder if not layer.folder.startswith("(bookforge)") else None
             if folder is not None:  # bookforge's own layouts are part of the tool fingerprint

@@ -1,74 +1,69 @@
-"""Words bookforge itself puts into a book, in the book's language."""
+"""What a book's language decides besides its words (manuscript/labels.py): quotation marks (CLDR, quotes.yaml),
+and lists of names, dates and numbers as CLDR writes them, through Babel."""
 
 from __future__ import annotations
 
-LABELS: dict[str, dict[str, str]] = {
-    "en": {"contents": "Contents", "title_page": "Title Page", "copyright": "Copyright",
-           "context": "Context", "why_it_matters": "Why it matters", "by": "by", "start": "Start of Content",
-           "landmarks": "Landmarks", "edition": "Edition", "identifier": "Identifier", "cover": "Cover",
-           "pages": "Pages"},
-    "es": {"contents": "Índice", "title_page": "Portada", "copyright": "Derechos",
-           "context": "Contexto", "why_it_matters": "Por qué importa", "by": "por", "start": "Inicio del contenido",
-           "landmarks": "Puntos de referencia", "edition": "Edición", "identifier": "Identificador",
-           "cover": "Cubierta", "pages": "Páginas"},
-    "fr": {"contents": "Table des matières", "title_page": "Page de titre", "copyright": "Droits",
-           "context": "Contexte", "why_it_matters": "Pourquoi c’est important", "by": "par",
-           "start": "Début du contenu", "landmarks": "Repères", "edition": "Édition", "identifier": "Identifiant",
-           "cover": "Couverture", "pages": "Pages"},
-    "de": {"contents": "Inhalt", "title_page": "Titelseite", "copyright": "Impressum",
-           "context": "Kontext", "why_it_matters": "Warum es wichtig ist", "by": "von", "start": "Textbeginn",
-           "landmarks": "Orientierungspunkte", "edition": "Ausgabe", "identifier": "Kennung",
-           "cover": "Umschlag", "pages": "Seiten"},
-}
+import datetime
+import decimal
+import functools
+from collections.abc import Mapping, Sequence
+
+import babel
+from babel import dates, lists, numbers
+
+from bookforge.manuscript.labels import labels_for  # noqa: F401 - the labels, by language, as render asks for them
+from bookforge.manuscript.types import PACKAGE_LAYOUTS
+from bookforge.manuscript.yamlfile import read_yaml
+
+QUOTES_FILE = PACKAGE_LAYOUTS / "base" / "quotes.yaml"
 
 
-# Front and back matter, parts and notes, credits and the copyright page. `{}` is a name (or names joined by
-# `and`); a series line has `{series}` and `{number}`.
-MATTER_LABELS: dict[str, dict[str, str]] = {
-    "en": {"half_title": "Half Title", "dedication": "Dedication", "epigraph": "Epigraph", "foreword": "Foreword",
-           "preface": "Preface", "introduction": "Introduction", "prologue": "Prologue", "epilogue": "Epilogue",
-           "afterword": "Afterword", "acknowledgements": "Acknowledgements", "about_the_author": "About the Author",
-           "colophon": "Colophon", "notes": "Notes", "also_by": "Also by {}", "and": "and",
-           "series_number": "{series}, Book {number}",
-           "credit_editor": "Edited by {}", "credit_translator": "Translated by {}",
-           "credit_illustrator": "Illustrated by {}", "credit_photographer": "Photographs by {}",
-           "credit_foreword": "Foreword by {}", "credit_introduction": "Introduction by {}",
-           "credit_narrator": "Narrated by {}", "credit_contributor": "With contributions by {}",
-           "credit_author": "By {}"},
-    "es": {"half_title": "Anteportada", "dedication": "Dedicatoria", "epigraph": "Epígrafe", "foreword": "Prólogo",
-           "preface": "Prefacio", "introduction": "Introducción", "prologue": "Prólogo", "epilogue": "Epílogo",
-           "afterword": "Posfacio", "acknowledgements": "Agradecimientos", "about_the_author": "Sobre el autor",
-           "colophon": "Colofón", "notes": "Notas", "also_by": "Otras obras de {}", "and": "y",
-           "series_number": "{series}, libro {number}",
-           "credit_editor": "Edición de {}", "credit_translator": "Traducción de {}",
-           "credit_illustrator": "Ilustraciones de {}", "credit_photographer": "Fotografías de {}",
-           "credit_foreword": "Prólogo de {}", "credit_introduction": "Introducción de {}",
-           "credit_narrator": "Narración de {}", "credit_contributor": "Con la colaboración de {}",
-           "credit_author": "De {}"},
-    "fr": {"half_title": "Faux-titre", "dedication": "Dédicace", "epigraph": "Épigraphe", "foreword": "Avant-propos",
-           "preface": "Préface", "introduction": "Introduction", "prologue": "Prologue", "epilogue": "Épilogue",
-           "afterword": "Postface", "acknowledgements": "Remerciements", "about_the_author": "À propos de l’auteur",
-           "colophon": "Colophon", "notes": "Notes", "also_by": "Du même auteur", "and": "et",
-           "series_number": "{series}, tome {number}",
-           "credit_editor": "Édité par {}", "credit_translator": "Traduit par {}",
-           "credit_illustrator": "Illustrations de {}", "credit_photographer": "Photographies de {}",
-           "credit_foreword": "Avant-propos de {}", "credit_introduction": "Introduction de {}",
-           "credit_narrator": "Lu par {}", "credit_contributor": "Avec la collaboration de {}",
-           "credit_author": "Par {}"},
-    "de": {"half_title": "Schmutztitel", "dedication": "Widmung", "epigraph": "Motto", "foreword": "Geleitwort",
-           "preface": "Vorwort", "introduction": "Einleitung", "prologue": "Prolog", "epilogue": "Epilog",
-           "afterword": "Nachwort", "acknowledgements": "Danksagung", "about_the_author": "Über den Autor",
-           "colophon": "Impressum", "notes": "Anmerkungen", "also_by": "Weitere Bücher von {}", "and": "und",
-           "series_number": "{series}, Band {number}",
-           "credit_editor": "Herausgegeben von {}", "credit_translator": "Übersetzt von {}",
-           "credit_illustrator": "Illustriert von {}", "credit_photographer": "Fotos von {}",
-           "credit_foreword": "Mit einem Geleitwort von {}", "credit_introduction": "Mit einer Einleitung von {}",
-           "credit_narrator": "Gelesen von {}", "credit_contributor": "Unter Mitarbeit von {}",
-           "credit_author": "Von {}"},
-}
+@functools.lru_cache(maxsize=1)
+def _quotes() -> Mapping[str, tuple[str, str, str, str]]:
+    data = read_yaml(QUOTES_FILE, "(bookforge)/base/quotes.yaml").data
+    return {str(tag).lower(): tuple(marks) for tag, marks in data.items()}
 
 
-def labels_for(language: str) -> dict[str, str]:
-    """Labels for a BCP 47 tag, falling back from `es-MX` to `es` to English for anything missing."""
-    primary = language.split("-")[0].lower()
-    return {**LABELS["en"], **MATTER_LABELS["en"], **LABELS.get(primary, {}), **MATTER_LABELS.get(primary, {})}
+def _narrowing(language: str) -> list[str]:
+    """`zh-Hant-TW`, `zh-Hant`, `zh`: the tag, then the tag with its last subtag left off, and so on."""
+    subtags = language.lower().split("-")
+    return ["-".join(subtags[:n]) for n in range(len(subtags), 0, -1)]
+
+
+@functools.lru_cache(maxsize=64)
+def quotes(language: str) -> tuple[str, str, str, str]:
+    """(open, close, inner open, inner close) for a BCP 47 tag; English's for a language CLDR does not know."""
+    return next((_quotes()[tag] for tag in _narrowing(language) if tag in _quotes()), _quotes()["en"])
+
+
+@functools.lru_cache(maxsize=64)
+def locale(language: str) -> babel.Locale:
+    """Babel's locale for a BCP 47 tag, or the nearest it has (`en` at last)."""
+    for tag in _narrowing(language):
+        try:
+            return babel.Locale.parse(tag, sep="-")
+        except (ValueError, babel.UnknownLocaleError):
+            continue
+    return babel.Locale.parse("en")
+
+
+def names(items: Sequence[str], language: str) -> str:
+    """`A, B and C` as the language writes a list (CLDR's list patterns)."""
+    return lists.format_list(list(items), locale=locale(language)) if items else ""
+
+
+def date(value: str, language: str) -> str:
+    """A metadata date (`YYYY`, `YYYY-MM` or `YYYY-MM-DD`) in words: `25 novembre 2026`, `November 2026`, `2026`.
+    The text depends on the date and the language only (not on the machine's locale or clock)."""
+    parts = [int(part) for part in value.split("-")]
+    if len(parts) == 3:
+        return dates.format_date(datetime.date(*parts), format="long", locale=locale(language))
+    if len(parts) == 2:
+        return dates.format_skeleton("yMMMM", datetime.date(parts[0], parts[1], 1), locale=locale(language))
+    return dates.format_skeleton("y", datetime.date(parts[0], 1, 1), locale=locale(language))
+
+
+def number(value: str, language: str) -> str:
+    """A number as written in the language: `2.5` is `2,5` in French; no grouping (a series number, a year)."""
+    return numbers.format_decimal(decimal.Decimal(value), locale=locale(language), group_separator=False,
+                                  decimal_quantization=False)

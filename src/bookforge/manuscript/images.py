@@ -84,7 +84,7 @@ def load_images(root: Path, chapters: list[Chapter], problems: list[Diagnostic],
                 # Each use of a bad image is reported, so that the author finds every one.
                 problems.append(replace(refused[src], location=where))
                 continue
-            image, problem = _image_problem(root, src, where, remote)
+            image, problem = load_image(root, src, where, remote)
             if problem is not None:
                 refused[src] = problem
                 problems.append(problem)
@@ -111,9 +111,9 @@ def _missing_alt(use: ImageUse) -> Diagnostic:
     return Diagnostic("missing-alt", f"the image `{use.field}` has no `alt` text", where, hint)
 
 
-def _image_problem(root: Path, src: str, where: Location | None,
-                   remote: bool = False) -> tuple[ImageFile | None, Diagnostic | None]:
-    """The image `src` names, or the problem with it."""
+def load_image(root: Path, src: str, where: Location | None, remote: bool = False,
+               reserved: frozenset[str] = RESERVED_IMAGES) -> tuple[ImageFile | None, Diagnostic | None]:
+    """The image `src` names, or the problem with it; `reserved` names what the book's own files are called."""
     if re.match(r"[A-Za-z][A-Za-z0-9+.-]+:", src):  # a URL scheme (one letter would be a Windows drive)
         data, problem = _remote_image(src, where) if remote else (None, Diagnostic(
             "remote-image", f"`{src}` is not a file of the project: remote images are not fetched", where,
@@ -136,7 +136,7 @@ def _image_problem(root: Path, src: str, where: Location | None,
     if not IMAGE_NAME.fullmatch(src):
         return None, Diagnostic("bad-path", f"`{src}` is not a plain file name", where, "name images and their "
                                 "folders with letters, digits, `-`, `_` and `.` only (no spaces, no `./`)")
-    if src in RESERVED_IMAGES:
+    if src in reserved:
         return None, Diagnostic("bad-path", f"`{src}` is the name of the ebook's own cover image", where,
                                 "rename the image or its folder")
     try:

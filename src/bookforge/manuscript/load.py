@@ -18,7 +18,9 @@ from bookforge.errors import (
     display_path,
 )
 from bookforge.manuscript.entries import EntryModels, entry_models
+from bookforge.manuscript.coverart import load_cover
 from bookforge.manuscript.images import load_images
+from bookforge.manuscript.labels import check_labels
 from bookforge.manuscript.markdown import SUFFIXES, is_markdown, read_markdown
 from bookforge.manuscript.model import (
     BACK_MATTER,
@@ -105,12 +107,15 @@ def read_book(root: Path) -> tuple[Book | None, Mapping[str, Edition] | None, li
         check_prose(book_file.metadata, ("metadata",), doc, problems)
         if not declared_problems:
             check_edition_types(book_file.editions, types, doc, problems)
+            check_labels(book_file.labels, (f"{kind.name}.{name}" for kind in types for name in kind.fields), doc,
+                         problems)
     if chapters and all(chapter is not None for chapter in chapters.values()):  # else targets may be missing
         check_references(list(chapters.values()), problems)
     remote = isinstance(doc.data, dict) and doc.data.get("remote_images") is True
     divisions = _divisions(book_file, doc, problems, models) if book_file is not None else {}
     texts = [chapter for chapter in [*chapters.values(), *divisions.values()] if chapter is not None]
     images = load_images(root, texts, problems, remote)
+    cover = load_cover(root, book_file, doc, problems) if book_file is not None else None
     if book_file is None or problems:
         return None, book_file.editions if book_file is not None else None, problems
 
@@ -136,7 +141,8 @@ def read_book(root: Path) -> tuple[Book | None, Mapping[str, Edition] | None, li
                           for index, item in enumerate(edition.extra))
               for name, edition in book_file.editions.items() if edition.extra}
     return Book(metadata=book_file.metadata, parts=tuple(parts), editions=book_file.editions, root=str(root),
-                extras=extras, images=images, entry_types=types), book_file.editions, []
+                extras=extras, images=images, entry_types=types, cover=cover, labels=book_file.labels,
+                quotes=book_file.quotes), book_file.editions, []
 
 
 NOTES_ID = "book-notes"

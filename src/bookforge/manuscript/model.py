@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Annotated, Any, ClassVar, Literal, Union
 
-from pydantic import Discriminator, Field, PrivateAttr, StringConstraints, Tag
+from pydantic import Discriminator, Field, PrivateAttr, StringConstraints, Tag, field_validator
 
 from bookforge.errors import Location
 from bookforge.formats import FORMATS
@@ -214,17 +214,53 @@ class Edition(Model):
     markers), so that a reader can follow a citation of `page 143` of that edition."""
 
 
+class PrintCover(Model):
+    """One print edition's cover from the author: a finished wrap, or the art for the generated wrap's front."""
+
+    wrap: Line | None = None
+    """A finished full-wrap PDF in assets/ (back, spine and front, with the bleed all round), e.g.
+    `covers/paperback.pdf`; its width must be the one the interior's real page count gives."""
+    front: Line | None = None
+    """An image in assets/ that the generated wrap puts on its front panel, out to the bleed (at least 250 dpi)."""
+
+
+class Cover(Model):
+    """The author's own cover art (in assets/), instead of the cover bookforge draws."""
+
+    image: Line
+    """The front as a PNG or JPEG image, at least 1,400 px across: the ebook's cover, resized to the stores'
+    limits (Kindle asks 1,600 x 2,560 px)."""
+    print: dict[str, PrintCover] = {}
+    """Print editions by name, each with `wrap: FILE.pdf` or `front: IMAGE`; the others get the generated wrap."""
+
+
 class BookFile(Model):
     """`manuscript/book.yaml`: the book's metadata, its contents in reading order, and its editions."""
 
     metadata: Metadata
+    cover: Cover | None = None
+    """The author's cover art; without it, bookforge draws the covers from the layout."""
     contents: tuple[ContentItem, ...] = Field(min_length=1)
     """The book in reading order: generated pages and manuscript files."""
     editions: dict[Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*$")], Edition] = Field(min_length=1)
     """Editions by name (lower case, digits and hyphens); `bookforge build NAME` builds one."""
+    labels: dict[str, Line] = Field(default_factory=dict)
+    """The book's own words for those bookforge prints (`contents: Table`, `also_by: More from {author}`), and
+    for the fields of entry types (`recipe.serves: Pour`); the rest are the book language's (README, "Languages")."""
+    quotes: tuple[str, ...] | None = None
+    """The book's own quotation marks for text in its language, instead of CLDR's: opening, closing, inner opening,
+    inner closing, e.g. `["»", "«", "›", "‹"]` for a German book set the way many German publishers set it."""
     remote_images: bool = False
     """Fetch figures whose `src` is an http(s) address when building (never from loopback or private
     addresses). Off by default: a manuscript then cannot make bookforge reach the network."""
+
+    @field_validator("quotes")
+    @classmethod
+    def _four_marks(cls, marks: tuple[str, ...] | None) -> tuple[str, ...] | None:
+        if marks is not None and (len(marks) != 4 or any(len(m) != 1 or m.isalnum() or m.isspace() for m in marks)):
+            raise ValueError("four marks, one character each: opening, closing, inner opening, inner closing, "
+                             "e.g. `[», «, ›, ‹]`")
+        return marks
 
 
 @dataclass(frozen=True)
@@ -265,6 +301,26 @@ class ImageFile:
 
 
 @dataclass(frozen=True)
+class CoverWrap:
+    """An author's finished cover wrap (a one-page PDF) and its size in inches, the bleed included."""
+
+    src: str
+    data: bytes = field(repr=False)
+    width: float
+    height: float
+    location: Location | None = None
+
+
+@dataclass(frozen=True)
+class CoverArt:
+    """The author's cover: the front image, and per print edition a finished wrap or a front for the wrap."""
+
+    image: ImageFile
+    fronts: Mapping[str, tuple[ImageFile, Location | None]] = field(default_factory=dict)
+    wraps: Mapping[str, CoverWrap] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Book:
     """A whole, validated book: book.yaml plus every manuscript file it names, in reading order."""
 
@@ -279,6 +335,12 @@ class Book:
     """The images entries and prose name, by `src`, read and checked at load: later stages read no files."""
     entry_types: Any = None
     """The entry types declared for this book (a types.EntryTypes): bookforge's, its layouts' and its own."""
+    cover: CoverArt | None = None
+    """The author's cover art, read and checked at load."""
+    labels: Mapping[str, str] = field(default_factory=dict)
+    """book.yaml's `labels:`, checked: what the book says instead of bookforge's words."""
+    quotes: tuple[str, str, str, str] | None = None
+    """book.yaml's `quotes:`: the marks of text in the book's language, when not CLDR's."""
 
     @property
     def chapters(self) -> tuple[Chapter, ...]:

@@ -13,6 +13,7 @@ from typing import Any, Literal
 from pydantic import Field, model_validator
 
 from bookforge.manuscript.contents import GENERATED_PAGES, MATTER
+from bookforge.manuscript.labels import labels_for
 from bookforge.manuscript.model import Entry, ImageUse, Line, Model
 from bookforge.manuscript.prose import BLOCKS, IMAGE_CLASSES, SPAN_CLASSES
 
@@ -141,8 +142,12 @@ class DeclaredType:
         return frozenset(name for field in self.fields.values() if field.kind == "image"
                          for name in (field.alt, field.decorative) if name)
 
-    def label(self, field: str, language: str) -> str:
-        """The field's label in `language` (`es-MX`, then `es`, then English, then any), or its name with spaces."""
+    def label(self, field: str, language: str, overrides: Mapping[str, str] | None = None) -> str:
+        """The field's label in `language`: the book's `labels:` or bookforge's (`scene.context`) for
+        `TYPE.FIELD`, else its declaration's (`es-MX`, then `es`, then English, then any), else its name."""
+        known = labels_for(language, overrides).get(f"{self.name}.{field}")
+        if known is not None:
+            return known
         label = self.fields[field].label
         if isinstance(label, str):
             return label

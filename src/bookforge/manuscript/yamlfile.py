@@ -79,7 +79,7 @@ def read_source(path: Path, shown_as: str, root: Path | None = None) -> bytes:
     most MAX_FILE_BYTES); a refusal is a located BookforgeError."""
     root = (root or path.parent).resolve()
     try:
-        return read_inside(root, path, MAX_FILE_BYTES)
+        return read_inside(root, path.absolute(), MAX_FILE_BYTES)
     except Refused as exc:
         if exc.kind == MISSING:
             raise BookforgeError([Diagnostic("file-missing", "file not found", Location(shown_as))]) from None

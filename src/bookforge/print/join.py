@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from bookforge.print import pagemap
+from bookforge.print.labels import pikepdf_labels
 from bookforge.print.fontmerge import PROGRAMS, Subsetter, merge_subsets
 from bookforge.print.records import ChunkLayout
 
@@ -48,11 +49,12 @@ def join(layouts: Sequence[ChunkLayout], fonts: Mapping[str, bytes], modified: d
             warnings.extend(w for w in layout.warnings if w not in warnings)
         first = sources[0]
         for key, value in first.Root.items():
-            if key not in ("/Type", "/Pages", "/Names", "/Outlines", "/StructTreeRoot"):
+            if key not in ("/Type", "/Pages", "/Names", "/Outlines", "/StructTreeRoot", "/PageLabels"):
                 merged.Root[key] = merged.copy_foreign(value) if value.is_indirect else _copied(merged, value)
         if "/Info" in first.trailer:
             merged.trailer.Info = merged.copy_foreign(first.trailer.Info)
         _set_metadata(merged, modified, keywords)
+        merged.Root.PageLabels = pikepdf_labels(counters)
         if names:
             entries = []
             for name, page, location in sorted(names):

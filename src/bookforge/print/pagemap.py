@@ -118,9 +118,15 @@ def page_counters(pages: Sequence) -> list[PageCounter]:
 def labels_of(counters: Sequence[PageCounter]) -> list[str]:
     """Each page's folio as printed; for a page that shows none, the page counter's value (resets followed) in the
     style of its run's printed folios."""
+    return [counter.printed or format_counter(counter.value, style)
+            for counter, style in zip(counters, run_styles(counters))]
+
+
+def run_styles(counters: Sequence[PageCounter]) -> list[str]:
+    """Each page's folio style: its own, or that of its run's printed folios (print/labels.py writes them as the
+    PDF's page labels)."""
     styles, resets = [c.style for c in counters], [c.reset for c in counters]
-    return [counter.printed or format_counter(counter.value, _run_style(i, styles, resets))
-            for i, counter in enumerate(counters)]
+    return [_run_style(i, styles, resets) for i in range(len(counters))]
 
 
 def _run_style(index: int, styles: list, resets: list) -> str:

@@ -18,7 +18,7 @@ from pathlib import Path
 from bookforge import budget, css
 from bookforge.errors import BookforgeError, Diagnostic, Location
 from bookforge.layout.geometry import COVER_BLEED, bleed_points
-from bookforge.print import chunks, pagemap, preflight
+from bookforge.print import chunks, labels, pagemap, preflight
 from bookforge.print.notes import notes_apart
 from bookforge.render.rendition import Rendition
 
@@ -190,10 +190,13 @@ def _identifier(rendition: Rendition, modified: datetime) -> bytes:
 
 
 def _finisher(settings, variant: str | None, bound: bool, first_recto: bool = True):
-    """Edits WeasyPrint's PDF objects before they are written: exact bleed boxes, no annotations for the press."""
+    """Edits WeasyPrint's PDF objects before they are written: exact bleed boxes, no annotations for the press, an
+    interior's page labels (the folios as printed)."""
     bleed = bleed_points(settings) if bound else max(bleed_points(settings), COVER_BLEED * 72)
 
     def finish(document, pdf) -> None:
+        if bound:
+            pdf.catalog["PageLabels"] = labels.pydyf_labels(pagemap.page_counters(document.pages))
         pages = [obj for obj in pdf.objects if isinstance(obj, dict) and obj.get("Type") == "/Page"]
         for index, page in enumerate(pages):
             if variant and variant.startswith("pdf/x"):

@@ -112,8 +112,63 @@ def add_render_rules(md: MarkdownIt) -> None:
     md.add_render_rule("bookforge_block_open", _block_open)
     md.add_render_rule("span_open", _span_open)
     md.add_render_rule("link_open", _link_open)
+    md.add_render_rule("paragraph_open", _paragraph_open)
+    md.add_render_rule("paragraph_close", _paragraph_close)
+    md.add_render_rule("hardbreak", _hardbreak)
     for name in ("verse_line_open", "verse_line_close", "verse_break"):
         md.add_render_rule(name, _inline_token)
+
+
+LEADS_TO = ("blockquote_open", "table_open", "bookforge_block_open")
+"""What a paragraph ending in a colon introduces: a quotation, a table, verse."""
+
+
+def _paragraph_open(self, tokens, idx, options, env) -> str:
+    """A paragraph ending in a colon just before what it introduces is its lead-in (print keeps the two on one
+    page). A quoted paragraph of hard-broken lines is verse: each line its own, turnovers hanging, none justified."""
+    token, inline = tokens[idx], tokens[idx + 1]
+    if token.hidden or inline.type != "inline":
+        return self.renderToken(tokens, idx, options, env)
+    following = tokens[idx + 3] if idx + 3 < len(tokens) else None
+    if following is not None and following.type in LEADS_TO and inline.content.rstrip().endswith(":"):
+        token.attrJoin("class", "lead-in")
+    breaks = [child for child in inline.children or () if child.type == "hardbreak"]
+    if breaks and _quoted(tokens, idx) and all(_at_top(inline.children, child) for child in breaks):
+        token.attrJoin("class", "lines")
+        for child in breaks:
+            child.meta["line"] = True
+        tokens[idx + 2].meta["lines"] = True
+        return self.renderToken(tokens, idx, options, env) + '<span class="line">'
+    return self.renderToken(tokens, idx, options, env)
+
+
+def _paragraph_close(self, tokens, idx, options, env) -> str:
+    return ("</span>" if tokens[idx].meta.get("lines") else "") + self.renderToken(tokens, idx, options, env)
+
+
+def _hardbreak(self, tokens, idx, options, env) -> str:
+    if tokens[idx].meta.get("line"):
+        return '</span>\n<span class="line">'
+    return "<br />\n" if options.xhtmlOut else "<br>\n"  # markdown-it's own rule
+
+
+def _quoted(tokens, idx: int) -> bool:
+    """Inside a quotation: one of the blocks that hold the token at `idx` is a blockquote (walked back through its
+    parents only, so that a long chapter is not read again for each of its paragraphs)."""
+    level = tokens[idx].level
+    for token in (tokens[i] for i in range(idx - 1, -1, -1)):
+        if level == 0:
+            break
+        if token.nesting == 1 and token.level < level:
+            if token.type == "blockquote_open":
+                return True
+            level = token.level
+    return False
+
+
+def _at_top(children, child) -> bool:
+    """Not inside an emphasis or a link, so that a line's span closes where it opened."""
+    return sum(c.nesting for c in children[:children.index(child)]) == 0
 
 
 def _scene_break(self, tokens, idx, options, env) -> str:

@@ -10,18 +10,19 @@ from typing import Any
 
 from markupsafe import Markup
 
+from bookforge.layout import language
+from bookforge.layout.language import labels_for
 from bookforge.manuscript.model import Entry, ImageFile, Part, ProseBlock
 from bookforge.manuscript.ordering import group_label
 from bookforge.manuscript.references import reference_key, titled
 from bookforge.manuscript.types import FieldDeclaration
-from bookforge.render import markup
+from bookforge.render import markup, typography
 
 GENERIC_TEMPLATE = "entry.html"
 """Sets an entry of a type that has no `entry-<type>.html` in the layout chain: every field in order, labelled."""
 SHORT_KINDS = ("line", "number", "choice", "boolean", "reference")
 """Kinds set together on one line (`Serves 4 · Time 1 hour`) when they follow one another; so are lists of
 references (`See also Pea Soup, Lentil Soup`)."""
-PAGE_ABBREVIATIONS = {"en": "p.", "es": "p.", "fr": "p.", "it": "p.", "pt": "p.", "de": "S.", "nl": "p."}
 # Words (letters and digits) parted by one space or a comma, semicolon, colon or middle dot, with an optional stop
 # at the end: no Markdown, nothing for the typographer to change and nothing to escape. A dictionary's fields are
 # mostly such text (`noun`, `a·ban·don`, `To leave behind for good.`): they skip the Markdown parser, whose output
@@ -29,14 +30,19 @@ PAGE_ABBREVIATIONS = {"en": "p.", "es": "p.", "fr": "p.", "it": "p.", "pt": "p."
 PLAIN = re.compile(r"[^\W_]+(?:(?:[,;:]? |·)[^\W_]+)*[.!?]?")
 
 
+def _plain(text: str, language: str) -> bool:
+    """Text the parser and the typographer would give back as it is (French puts spaces before `; : ! ?`)."""
+    return bool(PLAIN.fullmatch(text)) and not typography.spaces_punctuation(text, language)
+
+
 def inline(text: str, language: str) -> str:
     """markup.inline, without the parser for plain text."""
-    return text if PLAIN.fullmatch(text) else markup.inline(text, language)
+    return text if _plain(text, language) else markup.inline(text, language)
 
 
 def prose(text: str, language: str) -> str:
     """markup.prose, without the parser for one plain sentence (one that starts with a number could be a list)."""
-    return f"<p>{text}</p>" if PLAIN.fullmatch(text) and not text[0].isdigit() else markup.prose(text, language)
+    return f"<p>{text}</p>" if _plain(text, language) and not text[0].isdigit() else markup.prose(text, language)
 
 
 class EntryViews:
@@ -44,8 +50,11 @@ class EntryViews:
     a reference also gives the page it leads to."""
 
     def __init__(self, parts: tuple[Part, ...], language: str, single_document: bool,
-                 images: Mapping[str, ImageFile], templates: Collection[str] = ()):
+                 images: Mapping[str, ImageFile], templates: Collection[str] = (),
+                 labels: Mapping[str, str] | None = None):
         self.language, self.paged, self.images = language, single_document, images
+        self.overrides = labels or {}
+        """The book's own labels (book.yaml's `labels:`)."""
         self.templates = frozenset(templates)
         """The template names the layout chain has: a type's own `entry-<type>.html`, or the generic one."""
         self._labels: dict[str, dict[str, str]] = {}
@@ -57,7 +66,7 @@ class EntryViews:
                     self.hrefs[id(entry)] = f"{document}#{_entry_id(part.id, n)}"
         index = titled(part.chapter for part in parts if part.chapter is not None)
         self.targets = {(key, entry.type): self.hrefs[id(entry)] for key, entries in index.items() for entry in entries}
-        self.page = PAGE_ABBREVIATIONS.get(language.split("-")[0].lower(), "p.")
+        self.page = labels_for(language, self.overrides)["page_abbreviation"]
 
     def chapter(self, part: Part) -> tuple[list[dict[str, Any]], list[dict[str, str]], list[dict[str, Any]]]:
         """The views of a chapter's entries, its lines in the contents, and its `blocks` in reading order: each an
@@ -100,7 +109,8 @@ class EntryViews:
         lang = self.language
         labels = self._labels.get(kind.name)
         if labels is None:
-            labels = self._labels[kind.name] = {name: kind.label(name, lang) for name in kind.fields}
+            labels = self._labels[kind.name] = {name: kind.label(name, lang, self.overrides)
+                                                      for name in kind.fields}
         own = f"entry-{kind.name}.html"
         view: dict[str, Any] = {
             "id": entry_id, "template": own if own in self.templates else GENERIC_TEMPLATE, "type": kind.name,
@@ -138,7 +148,7 @@ class EntryViews:
         if field.kind == "choice":
             return Markup(inline(value, self.language))
         if field.kind == "number":
-            return str(int(value)) if float(value).is_integer() else str(value)
+            return language.number(str(int(value)) if float(value).is_integer() else str(value), self.language)
         if field.kind == "boolean":
             return bool(value)
         # An image: its text alternative is in another field of the entry, or in the value's own mapping.

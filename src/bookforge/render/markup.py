@@ -10,70 +10,21 @@ import re
 from markdown_it import MarkdownIt
 
 from bookforge.manuscript.prose import SAFE_LINK, configure  # noqa: F401 - SAFE_LINK was this module's
-from bookforge.render import blocks
-
-# Primary and secondary quotes by language: “double” ‘single’ in English, «double» “single” in Spanish...
-QUOTES = {
-    "en": "“”‘’",
-    "es": "«»“”",
-    "fr": ["«\u202f", "\u202f»", "“", "”"],
-    "de": "„“‚‘",
-    "it": "«»“”",
-    "pt": "«»“”",
-    "nl": "“”‘’",
-}
+from bookforge.render import blocks, typography
 
 
 @functools.lru_cache(maxsize=16)
 def _parser(language: str) -> MarkdownIt:
-    quotes = QUOTES.get(language.split("-")[0].lower(), QUOTES["en"])
-    md = MarkdownIt("commonmark", {"html": False, "typographer": True, "xhtmlOut": True, "quotes": quotes})
+    # smartquotes pairs the straight quotes and leaves stand-ins (typography.STAND_INS) that typography.apply turns
+    # into the marks of the language of the text they are in, which a passage can change.
+    md = MarkdownIt("commonmark", {"html": False, "typographer": True, "xhtmlOut": True,
+                                   "quotes": typography.STAND_INS})
     # Code blocks and raw HTML have no place in a book's text: they stay literal.
     configure(md)
     md.enable(["replacements", "smartquotes"])
-    md.core.ruler.after("smartquotes", "bookforge_typography", _typography)
+    md.core.ruler.after("smartquotes", "bookforge_typography", functools.partial(typography.apply, language=language))
     blocks.add_render_rules(md)
     return md
-
-
-# What an opening quote mark follows: white space (no-break and word joiner included), a dash, an opening bracket
-# or another opening mark.
-_LEFT_QUOTE_CONTEXT = re.compile(r"[\s\u2060(\[{\u2014\u2013“‘«„‚-]")
-_STRAIGHT_QUOTE = re.compile("[\"']")
-
-
-def _typography(state) -> None:
-    """After parsing, on text only (never on the Markdown that makes lists and quotes): a spaced hyphen is an en
-    dash, and the quote marks smartquotes left straight (it pairs marks within one paragraph, so the opening mark
-    of speech that goes on over several paragraphs has no partner) are turned by their side of the word."""
-    primary_open, primary_close, secondary_open, secondary_close = state.md.options["quotes"]
-    for block in state.tokens:
-        if block.type != "inline" or not block.children:
-            continue
-        before = ""
-        for token in block.children:
-            if token.type != "text":
-                before = {"softbreak": " ", "hardbreak": " ", "code_inline": "x"}.get(token.type, before)
-                continue
-            # A space inside guillemets never breaks: « Oui » keeps its marks with its words.
-            content = token.content.replace(" - ", " – ").replace("« ", "«\u202f").replace(" »", "\u202f»")
-            straight = [found.start() for found in _STRAIGHT_QUOTE.finditer(content)]
-            if straight:  # few texts have any left: the others are not gone through letter by letter
-                chars = list(content)
-                for index in straight:
-                    # A hair space only keeps two marks apart (’ ”): the mark goes by what comes before both.
-                    at = index - 1
-                    while at >= 0 and chars[at] == "\u200a":
-                        at -= 1
-                    previous = chars[at] if at >= 0 else before
-                    opening = not previous or bool(_LEFT_QUOTE_CONTEXT.match(previous))
-                    if chars[index] == '"':
-                        chars[index] = primary_open if opening else primary_close
-                    else:
-                        chars[index] = secondary_open if opening else "’"
-                content = "".join(chars)
-            token.content = content
-            before = content[-1:] or before
 
 
 # A word-initial apostrophe that stands for left-out letters ('90s, rock 'n' roll, 'tis): smartquotes would

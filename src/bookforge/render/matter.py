@@ -3,14 +3,16 @@ series, ISBNs), front and back matter with their semantics, parts of the book, a
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
 from markupsafe import Markup
 from stdnum import isbn
 
-from bookforge.layout.language import labels_for
+from bookforge.layout import language
 from bookforge.manuscript import load
+from bookforge.manuscript.labels import fill
 from bookforge.manuscript.model import Book, Chapter, ImageFile, Part, reading_text
 from bookforge.render import blocks, markup
 from bookforge.render.entries import EntryViews
@@ -57,31 +59,52 @@ def has_notes(book: Book) -> bool:
     return False
 
 
+TIE_LIMIT = 18
+"""Letters in the last two words of a title, at most, for them to be tied (longer ones may need to break)."""
+
+
+def tie_last_words(html: str) -> Markup:
+    """The title's last two words joined by a no-break space, so that no line holds its last word alone (WeasyPrint
+    70 has no `text-wrap: balance`); a title of two words, or whose last two are long, is left free to break."""
+    pieces = re.split(r"(<[^>]*>)", str(html))
+    text = "".join(piece for piece in pieces if not piece.startswith("<"))
+    words = text.split()
+    space = re.search(r" (?=\S+\s*$)", text)
+    if len(words) < 3 or len(words[-2]) + len(words[-1]) > TIE_LIMIT or space is None:
+        return Markup(html)
+    at = space.start()
+    for index, piece in enumerate(pieces):
+        if piece.startswith("<"):
+            continue
+        if at < len(piece):
+            pieces[index] = piece[:at] + "\u00a0" + piece[at + 1:]
+            break
+        at -= len(piece)
+    return Markup("".join(pieces))
+
+
 def default_title(kind: str, labels: Mapping[str, str]) -> str:
     """The heading of front and back matter whose file gives no `title`."""
     return labels.get(kind.replace("-", "_"), kind)
-
-
-def _names(names: list[str], labels: Mapping[str, str]) -> str:
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + f" {labels['and']} {names[-1]}"
 
 
 def book_view(book: Book, edition_name: str, labels: Mapping[str, str] | None = None) -> dict[str, Any]:
     """The book's metadata as templates see it: inline Markdown rendered, typography applied; the creators as a
     publisher shows them (authors on the cover, "Illustrated by ..." on the title page); each edition's ISBN."""
     meta, lang = book.metadata, book.metadata.language
-    labels = labels or labels_for(lang)
+    labels = labels or language.labels_for(lang, book.labels)
     edition = book.editions[edition_name]
     authors = [c for c in meta.creators if c.role == "author"]
     main = authors or [c for c in meta.creators if c.role == meta.creators[0].role]
     credits = []
     for role in dict.fromkeys(c.role for c in meta.creators if c not in main):
         names = [markup.plain(c.name, lang) for c in meta.creators if c.role == role and c not in main]
-        credits.append({"role": role, "text": labels[f"credit_{role}"].format(_names(names, labels))})
+        credits.append({"role": role, "text": fill(labels[f"credit_{role}"], names=language.names(names, lang))})
     series = None
     if meta.series:
         name = markup.plain(meta.series.name, lang)
-        line = labels["series_number"].format(series=name, number=meta.series.number) if meta.series.number else name
+        number = language.number(meta.series.number, lang) if meta.series.number else None
+        line = fill(labels["series_number"], series=name, number=number) if number else name
         series = {"name": name, "number": meta.series.number, "line": line}
     isbns = []
     for name, other in book.editions.items():
@@ -103,11 +126,15 @@ def book_view(book: Book, edition_name: str, labels: Mapping[str, str] | None = 
         "series": series,
         "isbns": isbns,
         "also_by_groups": [{"series": series_name, "books": books} for series_name, books in groups.items()],
-        "also_by_title": labels["also_by"].format(first_author),
+        "also_by_title": fill(labels["also_by"], author=first_author),
         "language": lang,
         "publisher": markup.plain(meta.publisher, lang) if meta.publisher else None,
         "date": meta.date,
-        "year": (meta.date or "")[:4],
+        "date_text": language.date(meta.date, lang) if meta.date else None,
+        # The day or month of publication, where the year alone is not all the book says.
+        "published": fill(labels["published"], date=language.date(meta.date, lang)) if len(meta.date or "") > 4
+        else None,
+        "year": language.date(meta.date[:4], lang) if meta.date else "",
         "rights": Markup(markup.inline(meta.rights, lang)) if meta.rights else None,
         "description": Markup(markup.prose(meta.description, lang)) if meta.description else None,
         "identifier": edition.identifier,

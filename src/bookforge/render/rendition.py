@@ -31,7 +31,7 @@ from bookforge.manuscript.model import (
     edition_parts,
     figures,
 )
-from bookforge.render import allowlist, markup, matter
+from bookforge.render import allowlist, markup, matter, typography
 from bookforge.render.located import render_source, render_template
 from bookforge.render.entries import EntryViews, uses_declared_types
 from bookforge.render.matter import book_view
@@ -114,7 +114,7 @@ def render(book: Book, edition_name: str, layout: Layout, page_count: int | None
     again (the orchestrator keeps it on disk between builds). A print edition is also cut into chunks of at least
     `chunk_size` characters of HTML (see `_chunk_bounds`).
     """
-    with _budget(layout):
+    with _budget(layout), typography.book_quotes(book.metadata.language, book.quotes):
         return _render_edition(book, edition_name, layout, page_count, fragments, chunk_size)
 
 
@@ -122,14 +122,14 @@ def _render_edition(book: Book, edition_name: str, layout: Layout, page_count: i
                     fragments: MutableMapping[str, str] | None, chunk_size: int) -> Rendition:
     meta, lang = book.metadata, book.metadata.language
     env = _environment(layout)
-    labels = labels_for(lang)
+    labels = labels_for(lang, book.labels)
     images = {book.images[figure.src].path for figure in figures(edition_parts(book, edition_name))}
     stylesheets = _stylesheets(env, layout, _css_context(book, layout, page_count), images)
     single_document = layout.format in PAGED_LAYOUTS  # one HTML document, laid out in pages
     edition = edition_parts(book, edition_name)
     entries = EntryViews(edition, lang, single_document, book.images,
-                         {name for layer in layout.chain for name in layer.templates})
-    parts = part_views(edition, lang, single_document, labels, book.images, entries, layout, fragments)
+                         {name for layer in layout.chain for name in layer.templates}, book.labels)
+    parts = part_views(book, edition, single_document, labels, entries, layout, fragments)
     if any(p.get("book_notes") for p in parts):  # notes: book-end
         last_body = max(i for i, p in enumerate(parts) if p["role"] == "body" or p.get("book_notes"))
         parts.insert(last_body + 1, matter.book_notes_view(parts, labels, single_document))
@@ -246,6 +246,7 @@ def _environment(layout: Layout) -> BookSandbox:
                       trim_blocks=True, lstrip_blocks=True)
     env.filters["css_string"] = checked_filter("css_string",
                                                lambda value: json.dumps(str(value), ensure_ascii=False))
+    env.filters["tie_last_words"] = checked_filter("tie_last_words", matter.tie_last_words)
     return env
 
 
@@ -318,25 +319,29 @@ def _check_documents(documents: tuple[RenderedDocument, ...], layout: Layout, st
         raise BookforgeError(list(dict.fromkeys(problems)))
 
 
-def render_cover(book: Book, edition_name: str, layout: Layout, cover: Mapping[str, Any]) -> Rendition:
+def render_cover(book: Book, edition_name: str, layout: Layout, cover: Mapping[str, Any],
+                 images: Mapping[str, ImageFile] | None = None) -> Rendition:
     """The print cover wrap: the layout's `cover.html` (drawing its front with the base `cover-front.html`), with
     the book's metadata as `book`, the wrap's geometry and colours as `cover`, and only the base layout's
-    stylesheets (fonts and shared typography: the interior's page rules do not apply to a cover)."""
-    with _budget(layout):
-        return _render_cover(book, edition_name, layout, cover)
+    stylesheets (fonts and shared typography: the interior's page rules do not apply to a cover); `images` (by
+    path) are those the cover shows, such as the author's front."""
+    with _budget(layout), typography.book_quotes(book.metadata.language, book.quotes):
+        return _render_cover(book, edition_name, layout, cover, images or {})
 
 
-def _render_cover(book: Book, edition_name: str, layout: Layout, cover: Mapping[str, Any]) -> Rendition:
+def _render_cover(book: Book, edition_name: str, layout: Layout, cover: Mapping[str, Any],
+                  images: Mapping[str, ImageFile]) -> Rendition:
     env = _environment(layout)
-    labels = labels_for(book.metadata.language)
+    labels = labels_for(book.metadata.language, book.labels)
     sheets = _stylesheets(env, layout, _css_context(book, layout, None))
     base_sheets = tuple(sheet for sheet in sheets if sheet[0].startswith(f"styles/0-{layout.chain[-1].name}-"))
-    context = {"book": book_view(book, edition_name), "settings": layout.settings, "labels": labels,
+    context = {"book": book_view(book, edition_name, labels), "settings": layout.settings, "labels": labels,
                "cover": cover, "stylesheets": [path for path, _ in base_sheets]}
     content = _render(env, "cover.html", context, layout)
     title = markup.plain(book.metadata.title, book.metadata.language)
     return _rendition(book, edition_name, layout, (RenderedDocument("cover", "cover.html", title, "cover", "cover",
-                                                                    content),), base_sheets, labels, with_images=False)
+                                                                    content),), base_sheets, labels, with_images=False,
+                      cover_images=images)
 
 
 def _css_context(book: Book, layout: Layout, page_count: int | None) -> dict[str, Any]:
@@ -352,10 +357,10 @@ def _css_context(book: Book, layout: Layout, page_count: int | None) -> dict[str
 def _rendition(book: Book, edition_name: str, layout: Layout, documents: tuple[RenderedDocument, ...],
                stylesheets: tuple[tuple[str, str], ...], labels: dict[str, str],
                rendered: tuple[str, ...] = (), chunks: tuple[PrintChunk, ...] = (),
-               with_images: bool = True) -> Rendition:
+               with_images: bool = True, cover_images: Mapping[str, ImageFile] | None = None) -> Rendition:
     meta, lang = book.metadata, book.metadata.language
     shown = figures(edition_parts(book, edition_name)) if with_images else ()
-    images = {book.images[figure.src].path: book.images[figure.src] for figure in shown}
+    images = {book.images[figure.src].path: book.images[figure.src] for figure in shown} | dict(cover_images or {})
     _check_documents(documents, layout, [path for path, _ in stylesheets], images, cover=not with_images)
     return Rendition(book=book, edition_name=edition_name, edition=book.editions[edition_name], layout=layout,
                      title=markup.plain(meta.title, lang),

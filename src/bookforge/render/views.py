@@ -10,26 +10,28 @@ from typing import Any
 from markupsafe import Markup
 
 from bookforge.layout.chain import Layout
-from bookforge.manuscript.model import ImageFile, Part
+from bookforge.manuscript.labels import fill
+from bookforge.manuscript.model import Book, ImageFile, Part
 from bookforge.render import matter
 from bookforge.render.entries import EntryViews
 from bookforge.stores import tool_fingerprint
 
 
-def part_views(edition: tuple[Part, ...], lang: str, single_document: bool, labels: dict[str, str],
-               images: Mapping[str, ImageFile], entries: EntryViews, layout: Layout,
-               fragments: MutableMapping[str, str] | None) -> list[dict[str, Any]]:
+def part_views(book: Book, edition: tuple[Part, ...], single_document: bool, labels: dict[str, str],
+               entries: EntryViews, layout: Layout, fragments: MutableMapping[str, str] | None) -> list[dict[str, Any]]:
     """Each part's view (its texts turned into HTML), from `fragments` when the part and everything its conversion
     consults are as they were: an edit converts only its own part's Markdown again.
 
-    The key holds bookforge itself (its code converts), the layout's settings, the language and labels, the
-    edition's link targets and images, and the part as loaded (repr: every field of the part and its chapter).
+    The key holds bookforge itself (its code converts), the layout's settings, the language, labels and quotation
+    marks (the book's own too), the edition's link targets and images, and the part as loaded (repr: every field of
+    the part and its chapter).
     """
-    notes = layout.settings["notes"]
+    lang, images, notes = book.metadata.language, book.images, layout.settings["notes"]
     if fragments is None:
         return [part_view(part, lang, single_document, labels, images, entries, notes) for part in edition]
     common = json.dumps([VIEW_FORMAT, tool_fingerprint(), lang, single_document, labels, layout.settings,
-                         sorted(entries.targets.items(), key=repr), sorted(entries.templates), entries.page,
+                         book.quotes, entries.overrides, sorted(entries.targets.items(), key=repr),
+                         sorted(entries.templates), entries.page,
                          {src: [repr(image), hashlib.sha256(image.data).hexdigest()] for src, image in images.items()}],
                         sort_keys=True, default=repr)
     views = []
@@ -95,7 +97,7 @@ def part_view(part: Part, lang: str, single_document: bool, labels: dict[str, st
         "id": part.id, "kind": part.kind, "role": part.role, "template": f"{part.kind}.html",
         "epub_type": epub_type, "aria_role": aria_role,
         "href": f"#{part.id}" if single_document else f"{part.id}.xhtml",
-        "title_text": labels[GENERATED_TITLES[part.kind]].format("").strip() if part.kind in GENERATED_TITLES else "",
+        "title_text": fill(labels[GENERATED_TITLES[part.kind]]) if part.kind in GENERATED_TITLES else "",
         "entries": [], "in_toc": part.in_toc and part.chapter is not None,  # generated pages are not listed
         "division": part.division,
         # Classes besides `part ROLE`: the type of front or back matter, and a chapter's place in a part.

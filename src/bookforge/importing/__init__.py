@@ -1,0 +1,1 @@
+"""`bookforge import`: an existing book (EPUB, Word, Markdown, plain text) -> a book project that builds at once."""
