@@ -67,3 +67,17 @@ def test_an_ebook_made_from_kept_views_is_the_one_made_from_nothing(tmp_path: Pa
     (fresh,) = build(root, ["ebook"], tmp_path / "fresh", force=True)
     assert kept.rebuilt and kept.path.read_bytes() == fresh.path.read_bytes()
     assert epubcheck(kept.path) == []
+
+
+@pytest.mark.parametrize("addition", ['quotes: [», «, ›, ‹]\n', "labels:\n  scene.context: Background\n"])
+def test_the_books_own_quotes_and_labels_convert_every_part_again(tmp_path: Path, addition: str):
+    root = make(tmp_path / "book", words=1200, chapters=2)
+    chapter = root / "manuscript" / "01-chapter.yaml"
+    text = chapter.read_text(encoding="utf-8").replace("title: Chapter 1", "title: '\"Quoted\" she said'", 1)
+    chapter.write_text(text, encoding="utf-8")
+    fragments: dict[str, str] = {}
+    before = _documents(root, "ebook", fragments)
+    book_yaml = root / "manuscript" / "book.yaml"
+    book_yaml.write_text(book_yaml.read_text(encoding="utf-8") + addition, encoding="utf-8")
+    after = _documents(root, "ebook", fragments)
+    assert after != before and after == _documents(root, "ebook", {})
