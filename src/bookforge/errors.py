@@ -110,6 +110,7 @@ CODES: dict[str, str] = {
     "pdf-render": "WeasyPrint could not use part of the layout (bad CSS, a missing image) or refused to fetch it",
     "pdf-variant": "the PDF lacks what its variant (PDF/X, PDF/UA) requires",
     "font-fallback": "a warning: characters missing from the layout's fonts were drawn with this machine's fonts",
+    "missing-glyphs": "a warning: no font of the layout's fallback chain has these characters (they print as boxes)",
     # Building and writing
     "bad-environment": "SOURCE_DATE_EPOCH is set but is not a number of seconds",
     "build-running": "another build is writing to the same output folder: wait for it",

@@ -13,6 +13,7 @@ from bookforge.epub import accessibility as a11y
 from bookforge.epub import cover as epubcover
 from bookforge.epub import kobo as kepub
 from bookforge.epub import pagelist
+from bookforge.layout.direction import text_direction
 from bookforge.render.rendition import Rendition
 
 ROLE_NAMES = {"author": "aut", "editor": "edt", "translator": "trl", "illustrator": "ill", "photographer": "pht",
@@ -89,6 +90,9 @@ def _package(rendition: Rendition, modified: datetime, cover_image: bytes, page_
     book.set_identifier(rendition.edition.identifier)
     book.set_title(rendition.title)
     book.set_language(rendition.language)
+    direction = text_direction(rendition.language)
+    if direction == "rtl":  # the spine's page-progression-direction: pages turn the other way
+        book.set_direction(direction)
     main = _main_creators(rendition.creators)
     for n, (name, role, file_as) in enumerate(rendition.creators):
         if (name, role, file_as) in main:
@@ -139,12 +143,12 @@ def _package(rendition: Rendition, modified: datetime, cover_image: bytes, page_
         book.add_item(item)
         documents.append(item)
     source = rendition.book.editions[rendition.edition.page_list_from].identifier if page_list else None
-    for prop, value in a11y.claims(a11y.survey(trees), source):
+    for prop, value in a11y.claims(a11y.survey(trees), source, missing_glyphs=bool(rendition.fallback.missing)):
         attributes = {"property": prop}
         if prop == "schema:accessibilitySummary" and not rendition.language.lower().startswith("en"):
             attributes["{http://www.w3.org/XML/1998/namespace}lang"] = "en"  # bookforge writes it in English
         book.add_metadata(None, "meta", value, attributes)
-    nav = epub.EpubNav(title=rendition.labels["contents"])
+    nav = epub.EpubNav(title=rendition.labels["contents"], direction=direction if direction == "rtl" else None)
     for path, _ in rendition.stylesheets:
         nav.add_link(href=path, rel="stylesheet", type="text/css")
     book.add_item(nav)

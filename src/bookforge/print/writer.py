@@ -71,7 +71,7 @@ def write_pdf(rendition: Rendition, modified: datetime, bound: bool = True, map_
         data, more = typesetter.write(rendered)
         warnings, pages = warnings + more, len(rendered.pages)
         starts = pagemap.page_starts(rendered.pages, root) if map_pages else ()
-    warnings = [*warnings, *preflight.check_pdf(data, rendition.layout, where)]
+    warnings = [*rendition.fallback.warnings, *warnings, *preflight.check_pdf(data, rendition.layout, where)]
     return PdfResult(data=data, pages=pages, warnings=tuple(warnings), page_starts=starts if map_pages else (),
                      chunks=counts)
 
@@ -219,8 +219,12 @@ def _finisher(settings, variant: str | None, bound: bool, first_recto: bool = Tr
 
 
 def _fallback_fonts(rendered, rendition: Rendition, where: Location) -> list[Diagnostic]:
-    """Text in a font the layout did not ship came from this machine's fonts: another machine prints it otherwise."""
-    declared = {rendition.layout.settings["body_font"], rendition.layout.settings["heading_font"]}
+    """Text in a font the layout did not ship came from this machine's fonts: another machine prints it otherwise.
+    (Characters no font of the fallback chain has were reported already, located in the manuscript.)"""
+    if rendition.fallback.missing:
+        return []
+    declared = {rendition.layout.settings["body_font"], rendition.layout.settings["heading_font"],
+                *rendition.fallback.families}
     foreign = sorted({font.family for font in rendered.fonts.values()} - declared)
     return [Diagnostic("font-fallback", f"some characters are missing from the layout's fonts, so this machine's "
                        f"`{family}` was used for them", where, "choose a font that has every character of the "

@@ -9,6 +9,7 @@ from typing import Any
 from markupsafe import Markup
 from stdnum import isbn
 
+from bookforge.layout.direction import text_direction
 from bookforge.layout.language import labels_for
 from bookforge.manuscript import load
 from bookforge.manuscript.model import Book, Chapter, ImageFile, Part, reading_text
@@ -104,7 +105,7 @@ def book_view(book: Book, edition_name: str, labels: Mapping[str, str] | None = 
         "isbns": isbns,
         "also_by_groups": [{"series": series_name, "books": books} for series_name, books in groups.items()],
         "also_by_title": labels["also_by"].format(first_author),
-        "language": lang,
+        "language": lang, "direction": text_direction(lang),
         "publisher": markup.plain(meta.publisher, lang) if meta.publisher else None,
         "date": meta.date,
         "year": (meta.date or "")[:4],
