@@ -164,31 +164,33 @@ def _cjk_family(language: str) -> _Family | None:
 
 
 def _described(stem: str, files: Mapping[str, tuple[Path, int]]) -> _Family:
-    font = _open(*files["Regular"])
-    names = font["name"]
-    name = str(names.getDebugName(16) or names.getDebugName(1))
+    with _open(*files["Regular"]) as font:
+        name = str(font["name"].getDebugName(16) or font["name"].getDebugName(1))
     return _Family(stem, name, files, _coverage(*files["Regular"]))
 
 
-def _open(path: Path, index: int):
+def _open(path: Path, index: int, lazy: bool = True):
+    """A font of this machine's Noto folders (a TTFont: close it, or use it in a `with`)."""
     from fontTools.ttLib import TTFont
 
     if path.stat().st_size > MAX_SYSTEM_FONT_BYTES:
         raise ValueError(f"{path} is larger than a font bookforge reads")
-    return TTFont(path, fontNumber=index, lazy=True, recalcTimestamp=False)
+    return TTFont(path, fontNumber=index, lazy=lazy, recalcTimestamp=False)
 
 
 @functools.lru_cache(maxsize=256)
 def _coverage(path: Path, index: int) -> frozenset[int]:
     """The code points a font file maps: read once per process (a Noto CJK collection's map takes ~0.06 s)."""
-    return frozenset(_open(path, index).getBestCmap())
+    with _open(path, index) as font:
+        return frozenset(font.getBestCmap())
 
 
 @functools.lru_cache(maxsize=64)
 def _font_data_coverage(data: bytes) -> frozenset[int]:
     from fontTools.ttLib import TTFont
 
-    return frozenset(TTFont(io.BytesIO(data), lazy=True, fontNumber=0).getBestCmap() or {})
+    with TTFont(io.BytesIO(data), lazy=True, fontNumber=0) as font:
+        return frozenset(font.getBestCmap() or {})
 
 
 def _book_face_coverage(layout: Layout) -> frozenset[int]:
@@ -207,15 +209,16 @@ def _subset(path: Path, index: int, chars: frozenset[int]) -> bytes:
                              recalc_timestamp=False, glyph_names=False)
     subsetter = subset.Subsetter(options)
     subsetter.populate(unicodes=sorted(chars))
-    font = _open(path, index)
-    subsetter.subset(font)
-    out = io.BytesIO()
-    font.save(out)
+    with _open(path, index, lazy=False) as font:
+        subsetter.subset(font)
+        out = io.BytesIO()
+        font.save(out)
     return out.getvalue()
 
 
 def _suffix(path: Path, index: int) -> str:
-    return "otf" if _open(path, index).sfntVersion == "OTTO" else "ttf"
+    with _open(path, index) as font:
+        return "otf" if font.sfntVersion == "OTTO" else "ttf"
 
 
 def _script_name(char: str) -> str:
