@@ -155,7 +155,8 @@ def lay_out(rendition: Rendition, typesetter, store: MutableMapping[str, str], w
         store[whole_key] = str(reason)
         return None
     store[plan_key] = Plan(targets=targets, entries=tuple(entries)).model_dump_json()
-    data, pages, warnings, starts = join(layouts, rendition.fonts, typesetter.modified,
+    data, pages, warnings, starts = join(layouts, {path: typesetter.resources[path] for path in rendition.fonts},
+                                         typesetter.modified,
                                          tuple(rendition.book.metadata.subjects or ()),
                                          _stored_subsets(store, fingerprint, used))
     retain(store, used | {plan_key})  # not the chunks of earlier versions of the book, or of earlier passes

@@ -20,6 +20,8 @@ from bookforge.errors import BookforgeError, Diagnostic, Location
 from bookforge.layout.geometry import COVER_BLEED, bleed_points
 from bookforge.print import chunks, pagemap, preflight
 from bookforge.print.notes import notes_apart
+from bookforge.print.truetype import as_truetype
+from bookforge.render.fonts import FAMILY_PREFIX
 from bookforge.render.rendition import Rendition
 
 # Every resource is served from memory under this address; nothing else can be fetched (no files, no network).
@@ -88,7 +90,10 @@ class Typesetter:
         self.weasyprint, self.rendition, self.modified, self.bound, self.where, self.keywords = (
             weasyprint, rendition, modified, bound, where, keywords)
         self.variant = rendition.layout.settings["pdf_variant"] or None
-        resources = {path: css.encode("utf-8") for path, css in rendition.stylesheets} | dict(rendition.fonts)
+        resources = {path: css.encode("utf-8") for path, css in rendition.stylesheets}
+        # PDF/X-1a is PDF 1.4, which holds TrueType font programs but not OpenType ones.
+        x1a = self.variant == "pdf/x-1a"
+        resources |= {path: as_truetype(data) if x1a else data for path, data in rendition.fonts.items()}
         resources |= {path: image.data for path, image in rendition.images.items()}
         if self.variant and self.variant.startswith("pdf/x"):
             resources[OUTPUT_INTENT] = _cmyk_profile(rendition)
@@ -224,7 +229,7 @@ def _fallback_fonts(rendered, rendition: Rendition, where: Location) -> list[Dia
     if rendition.fallback.missing:
         return []
     declared = {rendition.layout.settings["body_font"], rendition.layout.settings["heading_font"],
-                *rendition.fallback.families}
+                *(family.removeprefix(FAMILY_PREFIX) for family in rendition.fallback.families)}
     foreign = sorted({font.family for font in rendered.fonts.values()} - declared)
     return [Diagnostic("font-fallback", f"some characters are missing from the layout's fonts, so this machine's "
                        f"`{family}` was used for them", where, "choose a font that has every character of the "

@@ -36,6 +36,9 @@ FAMILIES_BY_SCRIPT = {"Latn": ("NotoSerif",), "Grek": ("NotoSerif",), "Cyrl": ("
                       "Arab": ("NotoNaskhArabic", "NotoSansArabic"), "Hebr": ("NotoSerifHebrew", "NotoSansHebrew")}
 COMMON_FAMILIES = ("NotoSerif", "NotoSansSymbols", "NotoSansSymbols2", "NotoSansMath")
 """For punctuation, digits and symbols that belong to no one script."""
+FAMILY_PREFIX = "bookforge "
+"""Before a fallback family's name in the stylesheets: WeasyPrint does not hide this machine's fonts of the name a
+@font-face gives, so the subset shipped with the book is named apart from the installed font it was cut from."""
 TYPOGRAPHY = "“”‘’«»„‚‹›–—…\u00a0\u2009\u200a\u202f\u2010\u2011"
 """Characters bookforge's typography puts into the text (quotes, dashes, fine spaces, hyphens)."""
 COMMON_SCRIPTS = frozenset({"Zyyy", "Zinh", "Zzzz"})
@@ -60,6 +63,7 @@ class FontChain:
     files, and what no font has."""
 
     families: tuple[str, ...] = ()
+    """The names the stylesheets give them (FAMILY_PREFIX and the font's own name)."""
     faces: tuple[Face, ...] = ()
     fonts: Mapping[str, bytes] = field(default_factory=dict)
     missing: Mapping[str, str] = field(default_factory=dict)
@@ -95,9 +99,9 @@ def font_chain(book: Book, edition_name: str, layout: Layout, extra_text: str = 
         for style, (path, index) in family.files.items():
             name = f"fonts/{family.key}-{style}.{_suffix(path, index)}"
             fonts[name] = _subset(path, index, book_codes & family.coverage)
-            faces.append(Face(family.name, name, *STYLES[style]))
+            faces.append(Face(FAMILY_PREFIX + family.name, name, *STYLES[style]))
     warnings = tuple(_missing_warning(script, chars, texts) for script, chars in missing.items())
-    return FontChain(tuple(f.name for f in chosen.values()), tuple(faces), fonts,
+    return FontChain(tuple(FAMILY_PREFIX + f.name for f in chosen.values()), tuple(faces), fonts,
                      {script: "".join(chars) for script, chars in missing.items()}, warnings)
 
 
