@@ -14,6 +14,7 @@ from bookforge.epub import cover as epubcover
 from bookforge.epub import kobo as kepub
 from bookforge.epub import pagelist
 from bookforge.layout.direction import text_direction
+from bookforge.render.fonts import subset_font
 from bookforge.render.rendition import Rendition
 
 ROLE_NAMES = {"author": "aut", "editor": "edt", "translator": "trl", "illustrator": "ill", "photographer": "pht",
@@ -122,6 +123,8 @@ def _package(rendition: Rendition, modified: datetime, cover_image: bytes, page_
     for path, css in rendition.stylesheets:
         book.add_item(epub.EpubItem(uid=_uid(path), file_name=path, media_type="text/css", content=css.encode()))
     for path, data in sorted(rendition.fonts.items()):
+        if path not in rendition.fallback.fonts:  # the book face: cut down as the fallback fonts are
+            data = subset_font(data, rendition.fallback.characters)
         suffix = path[path.rfind("."):].lower()
         book.add_item(epub.EpubItem(uid=_uid(path), file_name=path, media_type=FONT_TYPES.get(suffix, "font/otf"),
                                     content=data))

@@ -21,7 +21,6 @@ from bookforge.layout.geometry import COVER_BLEED, bleed_points
 from bookforge.print import chunks, pagemap, preflight
 from bookforge.print.notes import notes_apart
 from bookforge.print.truetype import as_truetype
-from bookforge.render.fonts import FAMILY_PREFIX
 from bookforge.render.rendition import Rendition
 
 # Every resource is served from memory under this address; nothing else can be fetched (no files, no network).
@@ -73,7 +72,8 @@ def write_pdf(rendition: Rendition, modified: datetime, bound: bool = True, map_
         data, more = typesetter.write(rendered)
         warnings, pages = warnings + more, len(rendered.pages)
         starts = pagemap.page_starts(rendered.pages, root) if map_pages else ()
-    warnings = [*rendition.fallback.warnings, *warnings, *preflight.check_pdf(data, rendition.layout, where)]
+    warnings = [*rendition.fallback.warnings, *_not_reported(warnings, rendition),
+                *preflight.check_pdf(data, rendition.layout, where)]
     return PdfResult(data=data, pages=pages, warnings=tuple(warnings), page_starts=starts if map_pages else (),
                      chunks=counts)
 
@@ -229,11 +229,27 @@ def _fallback_fonts(rendered, rendition: Rendition, where: Location) -> list[Dia
     if rendition.fallback.missing:
         return []
     declared = {rendition.layout.settings["body_font"], rendition.layout.settings["heading_font"],
-                *(family.removeprefix(FAMILY_PREFIX) for family in rendition.fallback.families)}
+                *rendition.fallback.families}  # WeasyPrint names a face by its @font-face family
     foreign = sorted({font.family for font in rendered.fonts.values()} - declared)
     return [Diagnostic("font-fallback", f"some characters are missing from the layout's fonts, so this machine's "
                        f"`{family}` was used for them", where, "choose a font that has every character of the "
                        "book, or remove the characters", severity="warning") for family in foreign]
+
+
+NOTDEF_LOG = ".notdef glyph rendered for Unicode string unsupported by fonts: "
+
+
+def _not_reported(warnings: list[Diagnostic], rendition: Rendition) -> list[Diagnostic]:
+    """WeasyPrint's warnings without its one per missing character: the fallback chain's warnings name them, once
+    per script and where they are written."""
+    missing = "".join(rendition.fallback.missing.values())
+
+    def reported(warning: Diagnostic) -> bool:
+        text = warning.message.removeprefix(NOTDEF_LOG)
+        return (warning.code == "pdf-render" and text != warning.message and text.count('"') >= 2
+                and all(char in missing for char in text.split('"')[1]))
+
+    return [warning for warning in warnings if not reported(warning)]
 
 
 def _resource_fetcher(weasyprint, resources: dict[str, bytes]):

@@ -68,6 +68,8 @@ class FontChain:
     fonts: Mapping[str, bytes] = field(default_factory=dict)
     missing: Mapping[str, str] = field(default_factory=dict)
     """Characters no font of the chain has, by the name of their script."""
+    characters: frozenset[int] = frozenset()
+    """The code points of the edition's text (what an ebook's fonts are cut down to)."""
     warnings: tuple[Diagnostic, ...] = ()
 
 
@@ -102,7 +104,7 @@ def font_chain(book: Book, edition_name: str, layout: Layout, extra_text: str = 
             faces.append(Face(FAMILY_PREFIX + family.name, name, *STYLES[style]))
     warnings = tuple(_missing_warning(script, chars, texts) for script, chars in missing.items())
     return FontChain(tuple(FAMILY_PREFIX + f.name for f in chosen.values()), tuple(faces), fonts,
-                     {script: "".join(chars) for script, chars in missing.items()}, warnings)
+                     {script: "".join(chars) for script, chars in missing.items()}, book_codes, warnings)
 
 
 @dataclass(frozen=True)
@@ -206,18 +208,38 @@ def _book_face_coverage(layout: Layout) -> frozenset[int]:
 
 @functools.lru_cache(maxsize=64)
 def _subset(path: Path, index: int, chars: frozenset[int]) -> bytes:
-    """The face cut down to the book's characters, its layout features kept (Arabic joins, CJK punctuation)."""
-    from fontTools import subset
+    """A face of this machine cut down to the book's characters."""
+    import uharfbuzz
 
-    options = subset.Options(layout_features=["*"], name_IDs=["*"], name_languages=["*"], notdef_outline=True,
-                             recalc_timestamp=False, glyph_names=False)
-    subsetter = subset.Subsetter(options)
-    subsetter.populate(unicodes=sorted(chars))
-    with _open(path, index, lazy=False) as font:
-        subsetter.subset(font)
-        out = io.BytesIO()
-        font.save(out)
-    return out.getvalue()
+    if path.stat().st_size > MAX_SYSTEM_FONT_BYTES:
+        raise ValueError(f"{path} is larger than a font bookforge reads")
+    return _cut(uharfbuzz.Face(uharfbuzz.Blob.from_file_path(str(path)), index), chars)
+
+
+@functools.lru_cache(maxsize=16)
+def subset_font(data: bytes, chars: frozenset[int]) -> bytes:
+    """A font file cut down to `chars` (an ebook's book face: e-readers do not subset, and stores charge by size)."""
+    import uharfbuzz
+
+    return _cut(uharfbuzz.Face(uharfbuzz.Blob(data)), chars)
+
+
+def _cut(face, chars: frozenset[int]) -> bytes:
+    """The face with only the glyphs of `chars`, every layout feature kept (Arabic joins, small capitals, old-style
+    figures, CJK punctuation) and every name (the licence, the copyright notice). HarfBuzz's subsetter: 2,000
+    ideographs of Noto Serif CJK in ~0.1 s, where fontTools' takes ~14 s."""
+    import uharfbuzz
+
+    wanted = uharfbuzz.SubsetInput()
+    wanted.unicode_set.update(chars)
+    for everything in (wanted.layout_feature_tag_set, wanted.name_id_set, wanted.name_lang_id_set):
+        everything.clear()
+        everything.invert()
+    wanted.flags = uharfbuzz.SubsetFlags.NOTDEF_OUTLINE
+    subset = uharfbuzz.subset(face, wanted)
+    if subset is None:
+        raise ValueError("HarfBuzz could not subset the font")
+    return bytes(subset.blob.data)
 
 
 def _suffix(path: Path, index: int) -> str:
