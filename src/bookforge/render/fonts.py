@@ -80,8 +80,9 @@ def font_chain(book: Book, edition_name: str, layout: Layout, extra_text: str = 
     used |= set(str(layout.settings.get("ornament") or ""))
     # Characters of one script first: punctuation shared by several (、 in Japanese and Chinese) then goes to a
     # font already chosen for them.
-    needed = sorted((char for char in used if unicodedata.category(char) not in NOT_DRAWN and not char.isspace()
-                     or char in "\u00a0\u202f\u2009\u200a"), key=lambda char: (_is_common(char), char))
+    # Spaces too: a fallback font draws the spaces between the words it draws (Arabic, Hebrew).
+    needed = sorted((char for char in used if unicodedata.category(char) not in NOT_DRAWN),
+                    key=lambda char: (_is_common(char), char))
     covered = _book_face_coverage(layout)
     language = book.metadata.language.lower()
     chosen: dict[str, _Family] = {}
