@@ -204,13 +204,18 @@ def test_pdf_ua_is_tagged_with_a_structure_tree(sample_project, tmp_path):
 
 
 @pytest.mark.slow
-def test_pdf_x1a_refuses_what_pdf_1_4_cannot_hold(sample_project, tmp_path):
+def test_pdf_x1a_builds_with_the_default_layout_its_fonts_made_truetype(sample_project, tmp_path):
     set_layout(sample_project, pdf_variant="pdf/x-1a")
-    with pytest.raises(BookforgeError) as excinfo:
-        build(sample_project, ["paperback"], tmp_path)
-    messages = [str(d) for d in excinfo.value.diagnostics]
-    assert messages and all("PDF/X-1A" in m and "layout.yaml:" in m for m in messages), messages
-    assert any("OpenType" in m for m in messages)
+    (result,) = build(sample_project, ["paperback"], tmp_path)
+    with pikepdf.open(result.path) as pdf:
+        assert pdf.pdf_version <= "1.4"
+        programs = set()
+        for page in pdf.pages:
+            for font in page.Resources.Font.values():
+                descriptor = font.DescendantFonts[0].FontDescriptor
+                programs |= {key for key in ("/FontFile2", "/FontFile3") if key in descriptor}
+                assert str(font.BaseFont).split("+")[-1].startswith("Linux-Libertine-O")
+        assert programs == {"/FontFile2"}
 
 
 def test_proof_shows_spreads_with_page_one_alone(built_sample, tmp_path):

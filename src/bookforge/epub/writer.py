@@ -43,6 +43,8 @@ class _Writer(epub.EpubWriter):
     def _get_nav(self, item):
         """ebooklib's nav, with the landmarks hidden (they are for reading systems) and our own page list."""
         nav = etree.fromstring(super()._get_nav(item))
+        if self.book.direction:  # a right-to-left book's (ebooklib sets it on its documents, not on the nav)
+            nav.set("dir", self.book.direction)
         body = nav.find(f"{{{XHTML}}}body")
         for landmarks in body.iterfind(f"{{{XHTML}}}nav[@{{{EPUB_NS}}}type='landmarks']"):
             landmarks.set("hidden", "hidden")
@@ -151,7 +153,7 @@ def _package(rendition: Rendition, modified: datetime, cover_image: bytes, page_
         if prop == "schema:accessibilitySummary" and not rendition.language.lower().startswith("en"):
             attributes["{http://www.w3.org/XML/1998/namespace}lang"] = "en"  # bookforge writes it in English
         book.add_metadata(None, "meta", value, attributes)
-    nav = epub.EpubNav(title=rendition.labels["contents"], direction=direction if direction == "rtl" else None)
+    nav = epub.EpubNav(title=rendition.labels["contents"])
     for path, _ in rendition.stylesheets:
         nav.add_link(href=path, rel="stylesheet", type="text/css")
     book.add_item(nav)

@@ -21,6 +21,7 @@ from bookforge.layout.geometry import COVER_BLEED, bleed_points
 from bookforge.print import chunks, pagemap, preflight
 from bookforge.print.notes import notes_apart
 from bookforge.print.truetype import as_truetype
+from bookforge.render.fonts import subset_font
 from bookforge.render.rendition import Rendition
 
 # Every resource is served from memory under this address; nothing else can be fetched (no files, no network).
@@ -91,9 +92,11 @@ class Typesetter:
             weasyprint, rendition, modified, bound, where, keywords)
         self.variant = rendition.layout.settings["pdf_variant"] or None
         resources = {path: css.encode("utf-8") for path, css in rendition.stylesheets}
-        # PDF/X-1a is PDF 1.4, which holds TrueType font programs but not OpenType ones.
+        # PDF/X-1a is PDF 1.4, which holds TrueType font programs but not OpenType ones: the glyphs the book can
+        # use are converted (each at its id, as the join of chunks expects), not the font's thousands.
         x1a = self.variant == "pdf/x-1a"
-        resources |= {path: as_truetype(data) if x1a else data for path, data in rendition.fonts.items()}
+        resources |= {path: as_truetype(subset_font(data, rendition.fallback.characters, keep_ids=True)) if x1a
+                      else data for path, data in rendition.fonts.items()}
         resources |= {path: image.data for path, image in rendition.images.items()}
         if self.variant and self.variant.startswith("pdf/x"):
             resources[OUTPUT_INTENT] = _cmyk_profile(rendition)

@@ -218,14 +218,15 @@ def _subset(path: Path, index: int, chars: frozenset[int]) -> bytes:
 
 
 @functools.lru_cache(maxsize=16)
-def subset_font(data: bytes, chars: frozenset[int]) -> bytes:
-    """A font file cut down to `chars` (an ebook's book face: e-readers do not subset, and stores charge by size)."""
+def subset_font(data: bytes, chars: frozenset[int], keep_ids: bool = False) -> bytes:
+    """A font file cut down to `chars` (an ebook's book face: e-readers do not subset, and stores charge by size);
+    `keep_ids` keeps each glyph at its id (a print font whose chunks' subsets are merged: print/fontmerge.py)."""
     import uharfbuzz
 
-    return _cut(uharfbuzz.Face(uharfbuzz.Blob(data)), chars)
+    return _cut(uharfbuzz.Face(uharfbuzz.Blob(data)), chars, keep_ids)
 
 
-def _cut(face, chars: frozenset[int]) -> bytes:
+def _cut(face, chars: frozenset[int], keep_ids: bool = False) -> bytes:
     """The face with only the glyphs of `chars`, every layout feature kept (Arabic joins, small capitals, old-style
     figures, CJK punctuation) and every name (the licence, the copyright notice). HarfBuzz's subsetter: 2,000
     ideographs of Noto Serif CJK in ~0.1 s, where fontTools' takes ~14 s."""
@@ -236,7 +237,7 @@ def _cut(face, chars: frozenset[int]) -> bytes:
     for everything in (wanted.layout_feature_tag_set, wanted.name_id_set, wanted.name_lang_id_set):
         everything.clear()
         everything.invert()
-    wanted.flags = uharfbuzz.SubsetFlags.NOTDEF_OUTLINE
+    wanted.flags = uharfbuzz.SubsetFlags.NOTDEF_OUTLINE | (uharfbuzz.SubsetFlags.RETAIN_GIDS if keep_ids else 0)
     subset = uharfbuzz.subset(face, wanted)
     if subset is None:
         raise ValueError("HarfBuzz could not subset the font")
