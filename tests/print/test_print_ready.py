@@ -31,7 +31,7 @@ def _only_paperback(project: Path) -> None:
 @pytest.fixture(scope="module")
 def long_book(tmp_path_factory):
     """A generated book of ~150+ pages (past KDP's first gutter band) as PDF/X-4 with bleed and drop caps."""
-    project = make(tmp_path_factory.mktemp("long") / "book", 13500, 64)
+    project = make(tmp_path_factory.mktemp("long") / "book", 30000, 64)  # ~200 pages: in the band whatever the face
     _only_paperback(project)
     set_layout(project, bleed="0.125in", pdf_variant="pdf/x-4", chapter_opening="drop-cap")
     with pytest.MonkeyPatch.context() as patch:
