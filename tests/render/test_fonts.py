@@ -88,3 +88,15 @@ def test_a_right_to_left_book_and_its_passages_say_so(tmp_path):
     body = next(d for d in rendition.documents if d.role == "body").content
     assert 'xml:lang="ar" dir="rtl"' in body
     assert '<span lang="he" xml:lang="he" dir="rtl">' in body and '<span lang="en" xml:lang="en">' in body
+
+
+def test_the_warning_names_the_line_in_a_yaml_block_and_in_a_markdown_chapter(tmp_path):
+    root = tiny_project(tmp_path / "book", chapters=["01.md", "02.yaml"])
+    (root / "manuscript" / "01.md").write_text("---\ntitle: One\n---\n\nFirst paragraph.\n\nThen a\n🦄 here.\n",
+                                               encoding="utf-8")
+    (root / "manuscript" / "02.yaml").write_text("title: Two\ntext: |\n  First.\n\n  Then 🦊 here.\n", encoding="utf-8")
+    first = _rendition(root).fallback.warnings[0]
+    assert (first.location.file, first.location.line) == ("manuscript/01.md", 8)
+    (root / "manuscript" / "01.md").write_text("---\ntitle: One\n---\n\nNothing.\n", encoding="utf-8")
+    (warning,) = _rendition(root).fallback.warnings
+    assert (warning.location.file, warning.location.line) == ("manuscript/02.yaml", 5)

@@ -269,8 +269,11 @@ def _at(location: Location | None, text: str, char: str) -> Location | None:
     if location is None:
         return None
     before = text[:text.index(char)]
-    line = location.line + before.count("\n") + (1 if "\n" in text and location.line else 0)
-    return Location(location.file, line)
+    if "\n" not in text:  # on the field's own line: at its column
+        return Location(location.file, location.line, location.column)
+    # A YAML block (`text: |`) starts on the line after its key; a Markdown chapter's text where it is located.
+    block = location.file.endswith((".yaml", ".yml"))
+    return Location(location.file, location.line + block + before.count("\n"))
 
 
 def _texts(book: Book, edition_name: str) -> Iterator[tuple[Location | None, str, str]]:
