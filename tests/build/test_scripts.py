@@ -48,6 +48,21 @@ def test_no_pdf_draws_a_notdef_and_its_text_comes_out_as_written(built, tmp_path
     assert sum(image.histogram()[:128]) > 500
 
 
+CLOSING = set("、。，．：；？！」』）〕】》〉ーっゃゅょぁぃぅぇぉッャュョァィゥェォ,.;:!?»›)]")
+"""What no line may start with (Japanese kinsoku shori; closing marks in every language)."""
+
+
+def test_no_line_starts_with_a_closing_mark_or_a_small_kana(built):
+    language, results = built
+    if language == "ar":
+        pytest.skip("pdftotext gives right-to-left lines in an order that says nothing of where marks were set")
+    text = subprocess.run(["pdftotext", str(results["paperback"].path), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    starts = [line.strip()[0] for line in text.splitlines() if line.strip(". \f")]
+    assert len(starts) > 100
+    assert [start for start in starts if start in CLOSING] == [], language
+
+
 def test_every_ebook_character_is_in_an_embedded_font_and_the_book_passes_epubcheck(built, epubcheck):
     language, results = built
     for name in ("ebook", "kobo"):
