@@ -375,9 +375,10 @@ def _render_cover(book: Book, edition_name: str, layout: Layout, cover: Mapping[
 
 
 def _css_context(book: Book, layout: Layout, page_count: int | None, chain: FontChain) -> dict[str, Any]:
-    """What stylesheets see besides `settings`: the book's title and author (for running heads), the page, and
-    the fallback fonts (render/fonts.py) and the text's direction, whether the book has notes (footnotes float only then: a float makes print lay the book out whole) and entry
-    types of its own (the generic entries' stylesheet is rendered only then)."""
+    """What stylesheets see besides `settings`: the book's title and author (for running heads), the page, the
+    fallback fonts (render/fonts.py), the text's direction, whether the book has notes (footnotes float only then:
+    a float makes print lay the book out whole) and entry types of its own (the generic entries' stylesheet is
+    rendered only then)."""
     meta, lang = book.metadata, book.metadata.language
     return {"book_title": markup.plain(meta.title, lang), "author": markup.plain(meta.creators[0].name, lang),
             "page": page_geometry(layout.settings, page_count), "notes_in_book": matter.has_notes(book),
