@@ -195,7 +195,7 @@ def test_a_book_sent_as_content_hashes_as_it_does_here(catalogue):
     project = load_project(catalogue / "books" / "winter")
     pack = pack_book(project, catalogue / "house")
     paths = [path for path, _ in pack.files]
-    assert "house/ebook/styles/house.css" in paths and "book/assets/fonts/SourceSerifPro-Regular.otf" in paths
+    assert "house/ebook/styles/house.css" in paths and "book/assets/fonts/LinLibertine_R.otf" in paths
     assert not any("build/" in path for path in paths)
     there = load_project(unpack(pack))
     assert [layer.name for layer in there.layouts["ebook"].chain] == ["ebook", "ebook", "base"]

@@ -24,6 +24,7 @@ DEFAULT_ARGS = "build -C project -o out -j 1"
 DIAGNOSTIC_LINE = re.compile(r"^(.*?: )?(error|warning)\[[a-z0-9-]+\]: |^    hint: ")
 # Codes whose defect is no tiny project: where each is tested instead.
 TESTED_ELSEWHERE = {
+    "font-fallback": "tests/test_security_svg.py (a drawing's text in a font the layout does not ship)",
     "file-too-large": "tests/manuscript/test_limits.py (a 50 MB file)",
     "text-too-long": "tests/manuscript/test_limits.py (a 1 MB paragraph)",
     "too-many-entries": "tests/manuscript/test_limits.py (1,000 entries)",

@@ -149,7 +149,7 @@ def test_what_a_book_needs_still_builds_and_passes_epubcheck(tmp_path: Path, epu
     in print, an inline SVG ornament)."""
     root = tiny_project(tmp_path / "project", ebook_layout="house", print_layout="house-print")
     css = (f'.part {{ background: url("data:image/png;base64,{_png_base64()}") repeat-x; }}\n'
-           '@font-face { font-family: House; src: url("../fonts/SourceSerifPro-It.otf"); }\n'
+           '@font-face { font-family: House; src: url("../fonts/LinLibertine_RI.otf"); }\n'
            '@media screen { h1 { font-family: House, serif; } }\n@page { size: 6in 9in; margin: 1in; }\n')
     chapter = ('<section id="{{ part.id }}" class="part" epub:type="chapter" role="doc-chapter" data-house="1" '
                'aria-labelledby="{{ part.id }}-title" style="color: #333">'

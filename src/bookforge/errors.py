@@ -113,6 +113,7 @@ CODES: dict[str, str] = {
     "pdf-variant": "the PDF lacks what its variant (PDF/X, PDF/UA) requires",
     "cover-overflow": "the book's description does not fit on the back cover even in the smallest type: shorten it",
     "font-fallback": "a warning: characters missing from the layout's fonts were drawn with this machine's fonts",
+    "missing-glyphs": "a warning: no font of the layout's fallback chain has these characters (they print as boxes)",
     # Building and writing
     "bad-environment": "SOURCE_DATE_EPOCH is set but is not a number of seconds",
     "build-running": "another build is writing to the same output folder: wait for it",

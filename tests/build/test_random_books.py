@@ -20,7 +20,7 @@ from bookforge.errors import BookforgeError
 from tests.books import tiny_project
 
 pytestmark = [pytest.mark.slow,  # twenty random books built, eight checked by EPUBCheck
-              pytest.mark.expect_warnings("pdf-render", "font-fallback")]  # characters no font has
+              pytest.mark.expect_warnings("missing-glyphs")]  # characters no font has
 
 EXAMPLES = int(os.environ.get("BOOKFORGE_HYPOTHESIS_EXAMPLES", "20"))
 EPUBCHECKED = int(os.environ.get("BOOKFORGE_HYPOTHESIS_EPUBCHECKED", "8"))

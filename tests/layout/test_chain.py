@@ -19,7 +19,7 @@ def test_sample_paperback_chain_and_settings(sample_project):
     assert layout.settings["trim"] == "6x9"
     assert layout.settings["font_size"] == "11pt"  # inherited from base
     assert str(layout.origins["ornament"]) == "layouts/paperback/layout.yaml:6:13"
-    assert set(layout.fonts) == {f"fonts/SourceSerifPro-{s}.otf" for s in ("Regular", "It", "Semibold", "SemiboldIt")}
+    assert set(layout.fonts) == {f"fonts/LinLibertine_{s}.otf" for s in ("R", "RI", "RB", "RBI")}
 
 
 def test_child_overrides_a_block_a_stylesheet_and_a_setting(sample_project):

@@ -188,12 +188,12 @@ def test_every_font_is_embedded_and_one_of_the_shipped_fonts(paperback):
         assert program is not None, f"page {number}: {base_font} is not embedded"
         assert name in shipped, f"page {number}: {base_font} is {name}, not one of the shipped fonts {shipped}"
         assert "dejavu" not in base_font.lower()
-    assert {"SourceSerifPro-Regular", "SourceSerifPro-It"} <= {name for *_, name in used}
+    assert {"LinLibertineO", "LinLibertineOI"} <= {name for *_, name in used}
 
 
 def test_no_face_is_synthesised(paperback):
-    # Source Serif Pro Italic has no U+2010 (WeasyPrint's hyphenation hyphen) nor U+25C6 (the ornament): italic
-    # text that hyphenates gets a slanted Regular glyph, which Pango names `Source-Serif-Pro-Oblique`.
+    # A style of the book face without a character (Source Serif Pro Italic had no U+2010, WeasyPrint's hyphen)
+    # got a slanted Regular glyph, which Pango names `...-Oblique`; the fallback chain now gives it a real italic.
     synthesised = [(number, base) for number, base, *_ in _page_fonts(paperback.path) if "Oblique" in base]
     assert synthesised == []
 
@@ -322,15 +322,29 @@ def test_bad_css_is_reported_as_a_bookforge_warning(sample_project, tmp_path):
     assert "warning[pdf-render]" in messages[0] and "colr" in messages[0]
 
 
-@pytest.mark.expect_warnings("font-fallback")
-def test_a_character_missing_from_the_layouts_fonts_is_a_warning(tmp_path):
-    root = tiny_project(tmp_path / "book", TINY_CHAPTER.replace("José gazes at the stars.", "José builds a snowman ☃."))
+@pytest.mark.expect_warnings("missing-glyphs")
+def test_a_character_no_font_has_is_one_located_warning_per_script(tmp_path):
+    chapter = TINY_CHAPTER.replace("José gazes at the stars.", "José sees 🦄 and 🦊 and 🦄.")
+    root = tiny_project(tmp_path / "book", chapter)
 
     (result,) = build(root, ["paperback"])
 
-    (warning,) = result.warnings
-    assert (warning.code, warning.severity) == ("font-fallback", "warning")
-    assert warning.message.startswith("some characters are missing from the layout's fonts, so this machine's `")
+    (warning,) = result.warnings  # not WeasyPrint's one per character
+    assert (warning.code, warning.severity) == ("missing-glyphs", "warning")
+    assert (warning.location.file, warning.location.line) == ("manuscript/01-chapter.yaml", 5)
+    assert "🦄 (U+1F984) 🦊 (U+1F98A)" in warning.message
+
+
+def test_a_character_the_book_face_lacks_comes_from_a_fallback_font_in_a_real_italic(tmp_path):
+    chapter = TINY_CHAPTER.replace("José gazes at the stars.", "José builds a snowman ☃ and reads *ἐν ἀρχῇ*.")
+    root = tiny_project(tmp_path / "book", chapter)
+
+    (result,) = build(root, ["paperback"])
+
+    assert result.warnings == ()
+    names = {base.split("+")[-1] for _, base, *_ in _page_fonts(result.path)}
+    assert "Noto-Sans-Symbols2" in {name.removeprefix("bookforge-") for name in names}, names
+    assert not any("Oblique" in name for name in names)
 
 
 @pytest.mark.slow

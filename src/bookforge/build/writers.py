@@ -82,7 +82,7 @@ class EbookWriter:
         rendition = render(book, job.name, layout, fragments=job.fragments)
         cover = ebook_cover(book, job.name, layout, job.modified, job.fragments)
         data = write_epub(rendition, job.modified, cover, page_starts=job.page_starts, kobo=self.kobo)
-        return Made(data, rendition, rendered_parts=rendition.rendered_parts)
+        return Made(data, rendition, warnings=rendition.fallback.warnings, rendered_parts=rendition.rendered_parts)
 
 
 class PrintWriter:

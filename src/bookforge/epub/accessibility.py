@@ -13,8 +13,9 @@ NS = {"x": "http://www.w3.org/1999/xhtml", "epub": "http://www.idpf.org/2007/ops
 EPUB_TYPE = "{http://www.idpf.org/2007/ops}type"
 
 
-def claims(content: Content, page_source: str | None) -> list[tuple[str, str]]:
-    """(property, value) for the package metadata; a feature is claimed only when the content has it."""
+def claims(content: Content, page_source: str | None, missing_glyphs: bool = False) -> list[tuple[str, str]]:
+    """(property, value) for the package metadata; a feature is claimed only when the content has it, and
+    conformance only while every character has a glyph (`missing_glyphs`: some print as empty boxes)."""
     modes = ["textual"] + (["visual"] if content.images else [])
     sufficient = ["textual"] if content.every_image_has_alt else []
     if content.images:
@@ -31,17 +32,18 @@ def claims(content: Content, page_source: str | None) -> list[tuple[str, str]]:
     result += [("schema:accessibilityFeature", feature) for feature in features]
     # Text and still images only: nothing flashes, moves or sounds.
     result.append(("schema:accessibilityHazard", "none"))
-    result.append(("schema:accessibilitySummary", summary(content, page_source)))
-    if content.every_image_has_alt and content.headings:
+    result.append(("schema:accessibilitySummary", summary(content, page_source, missing_glyphs)))
+    if content.every_image_has_alt and content.headings and not missing_glyphs:
         result.append(("dcterms:conformsTo", CONFORMS_TO))
     if page_source and content.page_breaks:
         result.append(("pageBreakSource", page_source))
     return result
 
 
-def summary(content: Content, page_source: str | None) -> str:
+def summary(content: Content, page_source: str | None, missing_glyphs: bool = False) -> str:
     parts = ["This publication meets EPUB Accessibility 1.1 at WCAG 2.2 Level AA" if content.every_image_has_alt
-             and content.headings else "This publication does not fully meet EPUB Accessibility 1.1",
+             and content.headings and not missing_glyphs else "This publication does not fully meet EPUB "
+             "Accessibility 1.1" + (" (some characters have no glyph in its fonts)" if missing_glyphs else ""),
              "; it has a linked table of contents, a heading for every chapter and entry, and a logical reading order."]
     if content.images:
         parts.append(f" {'Every image has' if content.every_image_has_alt else 'Not every image has'} a text "

@@ -13,6 +13,8 @@ from bookforge.epub import accessibility as a11y
 from bookforge.epub import cover as epubcover
 from bookforge.epub import kobo as kepub
 from bookforge.epub import pagelist
+from bookforge.layout.direction import text_direction
+from bookforge.render.fonts import subset_font
 from bookforge.render.rendition import Rendition
 
 ROLE_NAMES = {"author": "aut", "editor": "edt", "translator": "trl", "illustrator": "ill", "photographer": "pht",
@@ -41,6 +43,8 @@ class _Writer(epub.EpubWriter):
     def _get_nav(self, item):
         """ebooklib's nav, with the landmarks hidden (they are for reading systems) and our own page list."""
         nav = etree.fromstring(super()._get_nav(item))
+        if self.book.direction:  # a right-to-left book's (ebooklib sets it on its documents, not on the nav)
+            nav.set("dir", self.book.direction)
         body = nav.find(f"{{{XHTML}}}body")
         for landmarks in body.iterfind(f"{{{XHTML}}}nav[@{{{EPUB_NS}}}type='landmarks']"):
             landmarks.set("hidden", "hidden")
@@ -91,6 +95,9 @@ def _package(rendition: Rendition, modified: datetime, cover_image: bytes, page_
     book.set_identifier(rendition.edition.identifier)
     book.set_title(rendition.title)
     book.set_language(rendition.language)
+    direction = text_direction(rendition.language)
+    if direction == "rtl":  # the spine's page-progression-direction: pages turn the other way
+        book.set_direction(direction)
     main = _main_creators(rendition.creators)
     for n, (name, role, file_as) in enumerate(rendition.creators):
         if (name, role, file_as) in main:
@@ -120,6 +127,8 @@ def _package(rendition: Rendition, modified: datetime, cover_image: bytes, page_
     for path, css in rendition.stylesheets:
         book.add_item(epub.EpubItem(uid=_uid(path), file_name=path, media_type="text/css", content=css.encode()))
     for path, data in sorted(rendition.fonts.items()):
+        if path not in rendition.fallback.fonts:  # the book face: cut down as the fallback fonts are
+            data = subset_font(data, rendition.fallback.characters)
         suffix = path[path.rfind("."):].lower()
         book.add_item(epub.EpubItem(uid=_uid(path), file_name=path, media_type=FONT_TYPES.get(suffix, "font/otf"),
                                     content=data))
@@ -141,7 +150,7 @@ def _package(rendition: Rendition, modified: datetime, cover_image: bytes, page_
         book.add_item(item)
         documents.append(item)
     source = rendition.book.editions[rendition.edition.page_list_from].identifier if page_list else None
-    for prop, value in a11y.claims(a11y.survey(trees), source):
+    for prop, value in a11y.claims(a11y.survey(trees), source, missing_glyphs=bool(rendition.fallback.missing)):
         attributes = {"property": prop}
         if prop == "schema:accessibilitySummary" and not rendition.language.lower().startswith("en"):
             attributes["{http://www.w3.org/XML/1998/namespace}lang"] = "en"  # bookforge writes it in English

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 
 from pydantic import ValidationError
 
+from bookforge.layout.direction import text_direction
 from bookforge.print import pagemap
 from bookforge.print.fontmerge import Subsetter, subset_font
 from bookforge.print.join import join
@@ -55,6 +56,8 @@ def can_lay_out(rendition: Rendition) -> bool:
     """Whether nothing in the layout is known to need the whole book in one document."""
     settings = rendition.layout.settings
     if len(rendition.chunks) < 2 or not settings["chunked"] or settings["pdf_variant"] == "pdf/ua-1":
+        return False
+    if text_direction(rendition.language) == "rtl":  # pages progress right to left: the join assumes otherwise
         return False
     return not any(needs_whole_book(css) for _, css in rendition.stylesheets)
 
@@ -152,7 +155,8 @@ def lay_out(rendition: Rendition, typesetter, store: MutableMapping[str, str], w
         store[whole_key] = str(reason)
         return None
     store[plan_key] = Plan(targets=targets, entries=tuple(entries)).model_dump_json()
-    data, pages, warnings, starts = join(layouts, rendition.fonts, typesetter.modified,
+    data, pages, warnings, starts = join(layouts, {path: typesetter.resources[path] for path in rendition.fonts},
+                                         typesetter.modified,
                                          tuple(rendition.book.metadata.subjects or ()),
                                          _stored_subsets(store, fingerprint, used))
     retain(store, used | {plan_key})  # not the chunks of earlier versions of the book, or of earlier passes

@@ -190,24 +190,26 @@ def _same_advances(embedded, source, glyphs: Mapping[int, float]) -> bool:
 
 
 def subset_font(data: bytes, glyphs: list[int]) -> bytes:
-    """The font file cut down to `glyphs`, each at its id (as WeasyPrint subsets)."""
-    from fontTools import subset
-    from fontTools.ttLib import TTFont
+    """The font file cut down to `glyphs`, each at its id (as WeasyPrint subsets), by HarfBuzz's subsetter (the
+    book face's CFF in ~0.01 s, where fontTools' takes ~1.5 s)."""
+    import uharfbuzz
 
+    flags = uharfbuzz.SubsetFlags
+    wanted = uharfbuzz.SubsetInput()
+    wanted.glyph_set.update(glyphs)
     # No closure over the layout tables: the PDF draws the glyphs it names, nothing they could become.
-    options = subset.Options(retain_gids=True, passthrough_tables=True, ignore_missing_glyphs=True, hinting=False,
-                             desubroutinize=True, notdef_outline=False, layout_closure=False)
-    options.drop_tables += DROPPED_TABLES
-    subsetter = subset.Subsetter(options)
-    subsetter.populate(gids=glyphs)
-    font = TTFont(io.BytesIO(data), recalcTimestamp=False, lazy=True)
-    for tag in DROPPED_TABLES:  # before they are read (GSUB and GPOS take most of the time)
-        if tag in font:
-            del font[tag]
-    subsetter.subset(font)
-    out = io.BytesIO()
-    font.save(out)
-    return out.getvalue()
+    wanted.flags = (flags.RETAIN_GIDS | flags.PASSTHROUGH_UNRECOGNIZED | flags.NO_HINTING | flags.DESUBROUTINIZE |
+                    flags.NO_LAYOUT_CLOSURE)
+    wanted.drop_table_tag_set.update(_tag(tag) for tag in DROPPED_TABLES)
+    subset = uharfbuzz.subset(uharfbuzz.Face(uharfbuzz.Blob(data)), wanted)
+    if subset is None:
+        raise ValueError("HarfBuzz could not subset the font")
+    return bytes(subset.blob.data)
+
+
+def _tag(name: str) -> int:
+    """An OpenType table tag as HarfBuzz's sets hold it: four bytes, big-endian."""
+    return int.from_bytes(name.encode("ascii"), "big")
 
 
 def _widths(array) -> dict[int, float]:

@@ -20,6 +20,8 @@ from bookforge.errors import BookforgeError, Diagnostic, Location
 from bookforge.layout.geometry import COVER_BLEED, bleed_points
 from bookforge.print import chunks, labels, pagemap, preflight
 from bookforge.print.notes import notes_apart
+from bookforge.print.truetype import as_truetype
+from bookforge.render.fonts import subset_font
 from bookforge.render.rendition import Rendition
 
 # Every resource is served from memory under this address; nothing else can be fetched (no files, no network).
@@ -71,7 +73,8 @@ def write_pdf(rendition: Rendition, modified: datetime, bound: bool = True, map_
         data, more = typesetter.write(rendered)
         warnings, pages = warnings + more, len(rendered.pages)
         starts = pagemap.page_starts(rendered.pages, root) if map_pages else ()
-    warnings = [*warnings, *preflight.check_pdf(data, rendition.layout, where)]
+    warnings = [*rendition.fallback.warnings, *_not_reported(warnings, rendition),
+                *preflight.check_pdf(data, rendition.layout, where)]
     return PdfResult(data=data, pages=pages, warnings=tuple(warnings), page_starts=starts if map_pages else (),
                      chunks=counts)
 
@@ -88,7 +91,12 @@ class Typesetter:
         self.weasyprint, self.rendition, self.modified, self.bound, self.where, self.keywords = (
             weasyprint, rendition, modified, bound, where, keywords)
         self.variant = rendition.layout.settings["pdf_variant"] or None
-        resources = {path: css.encode("utf-8") for path, css in rendition.stylesheets} | dict(rendition.fonts)
+        resources = {path: css.encode("utf-8") for path, css in rendition.stylesheets}
+        # PDF/X-1a is PDF 1.4, which holds TrueType font programs but not OpenType ones: the glyphs the book can
+        # use are converted (each at its id, as the join of chunks expects), not the font's thousands.
+        x1a = self.variant == "pdf/x-1a"
+        resources |= {path: as_truetype(subset_font(data, rendition.fallback.characters, keep_ids=True)) if x1a
+                      else data for path, data in rendition.fonts.items()}
         resources |= {path: image.data for path, image in rendition.images.items()}
         if self.variant and self.variant.startswith("pdf/x"):
             resources[OUTPUT_INTENT] = _cmyk_profile(rendition)
@@ -222,12 +230,32 @@ def _finisher(settings, variant: str | None, bound: bool, first_recto: bool = Tr
 
 
 def _fallback_fonts(rendered, rendition: Rendition, where: Location) -> list[Diagnostic]:
-    """Text in a font the layout did not ship came from this machine's fonts: another machine prints it otherwise."""
-    declared = {rendition.layout.settings["body_font"], rendition.layout.settings["heading_font"]}
+    """Text in a font the layout did not ship came from this machine's fonts: another machine prints it otherwise.
+    (Characters no font of the fallback chain has were reported already, located in the manuscript.)"""
+    if rendition.fallback.missing:
+        return []
+    declared = {rendition.layout.settings["body_font"], rendition.layout.settings["heading_font"],
+                *rendition.fallback.families}  # WeasyPrint names a face by its @font-face family
     foreign = sorted({font.family for font in rendered.fonts.values()} - declared)
     return [Diagnostic("font-fallback", f"some characters are missing from the layout's fonts, so this machine's "
                        f"`{family}` was used for them", where, "choose a font that has every character of the "
                        "book, or remove the characters", severity="warning") for family in foreign]
+
+
+NOTDEF_LOG = ".notdef glyph rendered for Unicode string unsupported by fonts: "
+
+
+def _not_reported(warnings: list[Diagnostic], rendition: Rendition) -> list[Diagnostic]:
+    """WeasyPrint's warnings without its one per missing character: the fallback chain's warnings name them, once
+    per script and where they are written."""
+    missing = "".join(rendition.fallback.missing.values())
+
+    def reported(warning: Diagnostic) -> bool:
+        text = warning.message.removeprefix(NOTDEF_LOG)
+        return (warning.code == "pdf-render" and text != warning.message and text.count('"') >= 2
+                and all(char in missing for char in text.split('"')[1]))
+
+    return [warning for warning in warnings if not reported(warning)]
 
 
 def _resource_fetcher(weasyprint, resources: dict[str, bytes]):

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 from markdown_it import MarkdownIt
 
+from bookforge.layout.direction import text_direction
 from bookforge.manuscript.prose import SAFE_LINK
 
 _BLOCK_TAGS = re.compile(r"<(/?)(p|ul|ol|li|blockquote|dl|dt|dd|div)\b([^>]*)>")
@@ -197,8 +198,9 @@ def _language(attrs: Mapping[str, object]) -> str:
     language = attrs.get("lang")
     if not language:
         return ""
+    direction = ' dir="rtl"' if text_direction(str(language)) == "rtl" else ""
     language = html.escape(str(language), quote=True)
-    return f' lang="{language}" xml:lang="{language}"'
+    return f' lang="{language}" xml:lang="{language}"{direction}'
 
 
 def _block_open(self, tokens, idx, options, env) -> str:

@@ -11,6 +11,7 @@ from markupsafe import Markup
 from stdnum import isbn
 
 from bookforge.layout import language
+from bookforge.layout.direction import text_direction
 from bookforge.manuscript import load
 from bookforge.manuscript.labels import fill
 from bookforge.manuscript.model import Book, Chapter, ImageFile, Part, reading_text
@@ -127,7 +128,7 @@ def book_view(book: Book, edition_name: str, labels: Mapping[str, str] | None = 
         "isbns": isbns,
         "also_by_groups": [{"series": series_name, "books": books} for series_name, books in groups.items()],
         "also_by_title": fill(labels["also_by"], author=first_author),
-        "language": lang,
+        "language": lang, "direction": text_direction(lang),
         "publisher": markup.plain(meta.publisher, lang) if meta.publisher else None,
         "date": meta.date,
         "date_text": language.date(meta.date, lang) if meta.date else None,

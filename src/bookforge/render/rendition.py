@@ -17,6 +17,7 @@ from bookforge import budget
 from bookforge.errors import BookforgeError, Diagnostic, Location
 from bookforge.formats import PAGED_LAYOUTS
 from bookforge.layout.chain import Layout, LayoutLayer
+from bookforge.layout.direction import text_direction
 from bookforge.layout.geometry import (
     MAX_COVER_INCHES,
     MAX_PAGE_INCHES,
@@ -34,6 +35,7 @@ from bookforge.manuscript.model import (
 from bookforge.render import allowlist, markup, matter, typography
 from bookforge.render.located import render_source, render_template
 from bookforge.render.entries import EntryViews, uses_declared_types
+from bookforge.render.fonts import FontChain, font_chain
 from bookforge.render.matter import book_view
 from bookforge.render.sandbox import BookSandbox, checked_filter, reset_counts
 from bookforge.render.views import part_views
@@ -99,6 +101,8 @@ class Rendition:
     """Ids of the parts rendered by this call; the others came from the fragment cache."""
     chunks: tuple[PrintChunk, ...] = ()
     """A print edition split where parts begin: the front matter, then each later part."""
+    fallback: FontChain = FontChain()
+    """The fonts after the book face (render/fonts.py), what no font has, and the warnings about it."""
 
     @property
     def language(self) -> str:
@@ -124,7 +128,8 @@ def _render_edition(book: Book, edition_name: str, layout: Layout, page_count: i
     env = _environment(layout)
     labels = labels_for(lang, book.labels)
     images = {book.images[figure.src].path for figure in figures(edition_parts(book, edition_name))}
-    stylesheets = _stylesheets(env, layout, _css_context(book, layout, page_count), images)
+    chain = font_chain(book, edition_name, layout, "".join(labels.values()))
+    stylesheets = _stylesheets(env, layout, _css_context(book, layout, page_count, chain), [*images, *chain.fonts])
     single_document = layout.format in PAGED_LAYOUTS  # one HTML document, laid out in pages
     edition = edition_parts(book, edition_name)
     entries = EntryViews(edition, lang, single_document, book.images,
@@ -164,7 +169,7 @@ def _render_edition(book: Book, edition_name: str, layout: Layout, page_count: i
                              contents=tuple((c["href"], c["title_text"]) for c in p.get("contents", ())))
             for p in parts)
         chunks = ()
-    return _rendition(book, edition_name, layout, documents, stylesheets, labels, rendered, chunks)
+    return _rendition(book, edition_name, layout, documents, stylesheets, labels, chain, rendered, chunks)
 
 
 def _chunk_bounds(sizes: list[int], front: int, chunk_size: int) -> list[tuple[int, int]]:
@@ -277,7 +282,7 @@ def page_geometry(settings: Mapping[str, Any], page_count: int | None) -> dict[s
 
 
 def _stylesheets(env: BookSandbox, layout: Layout, context: dict[str, Any],
-                 images: Collection[str] = ()) -> tuple[tuple[str, str], ...]:
+                 files: Collection[str] = ()) -> tuple[tuple[str, str], ...]:
     """Every stylesheet along the chain, base first, each rendered with the layout's settings; each may refer only to
     the book's own fonts, images and stylesheets, and ask for a page printers print (allowlist.py)."""
     css_env = env.overlay(autoescape=False)
@@ -289,7 +294,7 @@ def _stylesheets(env: BookSandbox, layout: Layout, context: dict[str, Any],
             if css.strip():  # a sheet for what this book does not have (entries.css) renders to nothing
                 sheets.append((f"styles/{depth}-{layer.name}-{name}", css))
                 sources.append(where)
-    book = allowlist.Book([*layout.fonts, *images, OUTPUT_INTENT], stylesheets=[path for path, _ in sheets])
+    book = allowlist.Book([*layout.fonts, *files, OUTPUT_INTENT], stylesheets=[path for path, _ in sheets])
     problems = allowlist.check_stylesheets([(path, css, where) for (path, css), where in zip(sheets, sources)], book,
                                            MAX_PAGE_INCHES)
     if problems:
@@ -333,29 +338,32 @@ def _render_cover(book: Book, edition_name: str, layout: Layout, cover: Mapping[
                   images: Mapping[str, ImageFile]) -> Rendition:
     env = _environment(layout)
     labels = labels_for(book.metadata.language, book.labels)
-    sheets = _stylesheets(env, layout, _css_context(book, layout, None))
+    chain = font_chain(book, edition_name, layout, "".join(labels.values()))
+    sheets = _stylesheets(env, layout, _css_context(book, layout, None, chain), chain.fonts)
     base_sheets = tuple(sheet for sheet in sheets if sheet[0].startswith(f"styles/0-{layout.chain[-1].name}-"))
     context = {"book": book_view(book, edition_name, labels), "settings": layout.settings, "labels": labels,
                "cover": cover, "stylesheets": [path for path, _ in base_sheets]}
     content = _render(env, "cover.html", context, layout)
     title = markup.plain(book.metadata.title, book.metadata.language)
     return _rendition(book, edition_name, layout, (RenderedDocument("cover", "cover.html", title, "cover", "cover",
-                                                                    content),), base_sheets, labels, with_images=False,
-                      cover_images=images)
+                                                                    content),), base_sheets, labels, chain,
+                      with_images=False, cover_images=images)
 
 
-def _css_context(book: Book, layout: Layout, page_count: int | None) -> dict[str, Any]:
-    """What stylesheets see besides `settings`: the book's title and author (for running heads), the page, and
-    whether the book has notes (footnotes float only then: a float makes print lay the book out whole) and entry
-    types of its own (the generic entries' stylesheet is rendered only then)."""
+def _css_context(book: Book, layout: Layout, page_count: int | None, chain: FontChain) -> dict[str, Any]:
+    """What stylesheets see besides `settings`: the book's title and author (for running heads), the page, the
+    fallback fonts (render/fonts.py), the text's direction, whether the book has notes (footnotes float only then:
+    a float makes print lay the book out whole) and entry types of its own (the generic entries' stylesheet is
+    rendered only then)."""
     meta, lang = book.metadata, book.metadata.language
     return {"book_title": markup.plain(meta.title, lang), "author": markup.plain(meta.creators[0].name, lang),
             "page": page_geometry(layout.settings, page_count), "notes_in_book": matter.has_notes(book),
-            "declared_entries": uses_declared_types(book.entry_types)}
+            "declared_entries": uses_declared_types(book.entry_types), "fallback_fonts": chain.families,
+            "fallback_faces": chain.faces, "direction": text_direction(lang)}
 
 
 def _rendition(book: Book, edition_name: str, layout: Layout, documents: tuple[RenderedDocument, ...],
-               stylesheets: tuple[tuple[str, str], ...], labels: dict[str, str],
+               stylesheets: tuple[tuple[str, str], ...], labels: dict[str, str], chain: FontChain,
                rendered: tuple[str, ...] = (), chunks: tuple[PrintChunk, ...] = (),
                with_images: bool = True, cover_images: Mapping[str, ImageFile] | None = None) -> Rendition:
     meta, lang = book.metadata, book.metadata.language
@@ -367,5 +375,5 @@ def _rendition(book: Book, edition_name: str, layout: Layout, documents: tuple[R
                      subtitle=markup.plain(meta.subtitle, lang) if meta.subtitle else None,
                      creators=tuple((markup.plain(c.name, lang), c.role, c.file_as) for c in meta.creators),
                      description=markup.plain(meta.description, lang) if meta.description else None,
-                     documents=documents, stylesheets=stylesheets, fonts=layout.fonts, labels=labels,
-                     rendered_parts=rendered, images=images, chunks=chunks)
+                     documents=documents, stylesheets=stylesheets, fonts={**layout.fonts, **chain.fonts},
+                     labels=labels, rendered_parts=rendered, images=images, chunks=chunks, fallback=chain)
