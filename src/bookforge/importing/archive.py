@@ -4,6 +4,7 @@ inflated, XML parsed with no DTD, no entities and no network."""
 from __future__ import annotations
 
 import posixpath
+import pyexpat
 import re
 import zipfile
 from dataclasses import replace
@@ -101,10 +102,10 @@ class Archive:
         return data
 
     def check_xml_members(self) -> None:
-        """Refuse any XML member that declares a DTD subset or entities, before another library parses it."""
-        for name in self.names:
-            if name.endswith((".xml", ".rels", ".opf", ".ncx", ".xhtml", ".html", ".htm")):
-                xml_declarations(self.read(name), f"{self.shown}!{name}")
+        """Refuse any member that declares a DTD subset or entities, before another library parses it: every
+        member, since a Word document's parts are found through its relationships, whatever their names."""
+        for name in sorted(self.names):
+            xml_declarations(self.read(name), f"{self.shown}!{name}")
 
     def close(self) -> None:
         self._zip.close()
@@ -137,15 +138,36 @@ class Folder:
         pass
 
 
+class _Declared(Exception):
+    """Raised from expat's handlers: the document declares what bookforge never expands."""
+
+
 def xml_declarations(data: bytes, shown: str) -> None:
     """A document that declares entities (or an internal DTD subset) is refused: entity expansion is how an XML
-    bomb or an external-entity read works, and no book needs it."""
-    found = _DECLARATION.search(data[:1024 * 1024] if b"<!" in data else b"")
-    if found:
+    bomb or an external-entity read works, and no book needs it. expat reads the declarations as every XML parser
+    does (in any encoding, after any comment, whatever the member is called); when expat cannot read the document
+    (an encoding it lacks, HTML), the raw bytes are searched as well."""
+    parser = pyexpat.ParserCreate()
+
+    def declared(*_: object) -> None:
+        raise _Declared
+
+    parser.StartDoctypeDeclHandler = lambda _name, _system, _public, subset: declared() if subset else None
+    parser.EntityDeclHandler = parser.UnparsedEntityDeclHandler = declared
+    parser.SetParamEntityParsing(pyexpat.XML_PARAM_ENTITY_PARSING_NEVER)
+    try:
+        parser.Parse(data, True)
+        return
+    except _Declared:
+        line = parser.CurrentLineNumber
+    except pyexpat.ExpatError:
+        found = _DECLARATION.search(data) if b"<!" in data else None
+        if found is None:
+            return
         line = data.count(b"\n", 0, found.start()) + 1
-        raise BookforgeError([Diagnostic("xml-entity", "this document declares XML entities or a DTD subset",
-                                         Location(shown, line, 1),
-                                         "save it again without a DOCTYPE subset (bookforge never expands entities)")])
+    raise BookforgeError([Diagnostic("xml-entity", "this document declares XML entities or a DTD subset",
+                                     Location(shown, line, 1),
+                                     "save it again without a DOCTYPE subset (bookforge never expands entities)")])
 
 
 _XML = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, remove_comments=True,

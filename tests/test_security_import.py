@@ -1,0 +1,82 @@
+"""Hostile sources for `bookforge import`, by class: an XML declaration the byte scan could not see (another encoding,
+past the first megabyte, in a member not named .xml), and an output folder that leads elsewhere or holds files."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from bookforge.errors import BookforgeError
+from bookforge.importing.run import import_book
+from tests.importing.test_hostile import LAUGHS, epub, refused
+from tests.importing.test_roundtrip import _docx
+
+
+def _swap_docx(tmp_path: Path, name: str, change) -> Path:
+    """The clean Word document of the round-trip tests with one member changed (or renamed) by `change`."""
+    source = _docx(tmp_path / "clean.docx")
+    hostile = tmp_path / name
+    with zipfile.ZipFile(source) as original, zipfile.ZipFile(hostile, "w") as copy:
+        for item in original.infolist():
+            member, data = change(item.filename, original.read(item))
+            copy.writestr(member, data)
+    return hostile
+
+
+def test_entities_in_a_utf16_document_are_refused(tmp_path):
+    """The byte pattern `<!ENTITY` is not in a UTF-16 document; expat and lxml read UTF-16 all the same."""
+    laughs = LAUGHS.replace(b'<?xml version="1.0"?>', b'<?xml version="1.0" encoding="UTF-16"?>')
+    [problem] = refused(epub(tmp_path / "wide.epub", {"c.xhtml": laughs.decode().encode("utf-16")}), tmp_path)
+    assert problem.startswith("[xml-entity] wide.epub!c.xhtml:2:")
+
+
+def test_entities_after_a_megabyte_of_comment_are_refused(tmp_path):
+    laughs = LAUGHS.replace(b"?>", b"?><!--" + b"x" * (1024 * 1024 + 10) + b"-->", 1)
+    [problem] = refused(epub(tmp_path / "late.epub", {"c.xhtml": laughs}, compression=zipfile.ZIP_STORED), tmp_path)
+    assert problem.startswith("[xml-entity] late.epub!c.xhtml:")
+
+
+def test_entities_in_a_word_part_not_named_xml_are_refused(tmp_path):
+    """mammoth finds the document through `_rels/.rels`, whatever its name: the check reads every member."""
+    def rename(member: str, data: bytes) -> tuple[str, bytes]:
+        if member == "word/document.xml":
+            return "word/document.dat", data.replace(b"?>", b'?><!DOCTYPE w [<!ENTITY x "inside">]>', 1).replace(
+                b"<w:t>", b"<w:t>&x;", 1)
+        return member, data.replace(b"document.xml", b"document.dat")
+    [problem] = refused(_swap_docx(tmp_path, "renamed.docx", rename), tmp_path)
+    assert problem.startswith("[xml-entity] renamed.docx!word/document.dat:")
+
+
+def test_an_output_folder_whose_assets_link_elsewhere_is_refused(tmp_path):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "assets").symlink_to(elsewhere)
+    source = _docx(tmp_path / "book.docx")
+    with pytest.raises(BookforgeError) as caught:
+        import_book(source, out)
+    assert [d.code for d in caught.value.diagnostics] == ["folder-not-empty"]
+    assert not any(elsewhere.iterdir()), "nothing is written through the link"
+
+
+def test_an_output_folder_that_is_a_link_is_refused(tmp_path):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (tmp_path / "out").symlink_to(elsewhere)
+    with pytest.raises(BookforgeError) as caught:
+        import_book(_docx(tmp_path / "book.docx"), tmp_path / "out")
+    assert [d.code for d in caught.value.diagnostics] == ["folder-not-empty"]
+    assert not any(elsewhere.iterdir())
+
+
+def test_files_of_an_existing_project_are_never_overwritten(tmp_path):
+    out = tmp_path / "out"
+    (out / "assets").mkdir(parents=True)
+    (out / ".gitignore").write_text("mine\n")
+    with pytest.raises(BookforgeError) as caught:
+        import_book(_docx(tmp_path / "book.docx"), out)
+    assert [d.code for d in caught.value.diagnostics] == ["folder-not-empty"]
+    assert (out / ".gitignore").read_text() == "mine\n"
