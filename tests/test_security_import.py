@@ -80,3 +80,19 @@ def test_files_of_an_existing_project_are_never_overwritten(tmp_path):
         import_book(_docx(tmp_path / "book.docx"), out)
     assert [d.code for d in caught.value.diagnostics] == ["folder-not-empty"]
     assert (out / ".gitignore").read_text() == "mine\n"
+
+
+def test_images_whose_names_differ_only_in_case_or_take_the_covers_name_stay_apart(tmp_path):
+    """`A.png` and `a.png` are one file on macOS and Windows; `source-cover.png` is where the source's cover goes."""
+    from tests.importing.test_hostile import CHAPTER
+    from tests.importing.test_roundtrip import png
+
+    chapter = CHAPTER.replace(b'<p><img src="big.png" alt="A very large picture"/></p>',
+                              b'<p><img src="A.png" alt="red"/></p><p><img src="a.png" alt="blue"/></p>'
+                              b'<p><img src="source-cover.png" alt="green"/></p>')
+    source = epub(tmp_path / "cases.epub", {"c.xhtml": chapter, "A.png": png(colour="red"),
+                                            "a.png": png(colour="blue"), "source-cover.png": png(colour="green")})
+    result = import_book(source, tmp_path / "out")
+    images = [path.relative_to(tmp_path / "out").as_posix() for path in result.files if path.suffix == ".png"]
+    assert len(images) == 3 and len({name.casefold() for name in images}) == 3, images
+    assert "assets/images/source-cover.png" not in images, images

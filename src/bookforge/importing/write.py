@@ -11,6 +11,7 @@ import yaml
 
 from bookforge.errors import BookforgeError, Diagnostic, Location
 from bookforge.files import Refused, write_inside
+from bookforge.importing.images import SOURCE_COVER
 from bookforge.importing.model import ImportedBook, ImportedChapter, notice
 from bookforge.manuscript.contents import BODY_MATTER, MATTER
 from bookforge.manuscript.model import CREATOR_ROLES
@@ -47,7 +48,7 @@ def write_project(book: ImportedBook, folder: Path, source_name: str, *,
     cover = book.metadata.get("cover_image")
     if cover:
         suffix = Path(cover[0]).suffix.lower() or ".img"
-        target = folder / "assets" / "images" / f"source-cover{suffix}"
+        target = folder / "assets" / "images" / f"{SOURCE_COVER}{suffix}"
         files[target] = cover[1]
         notices.append(notice(f"the source's cover was kept as {target.relative_to(folder)}: bookforge draws each "
                               "edition's cover from the metadata and the layout", source_name))
