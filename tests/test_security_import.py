@@ -96,3 +96,23 @@ def test_images_whose_names_differ_only_in_case_or_take_the_covers_name_stay_apa
     images = [path.relative_to(tmp_path / "out").as_posix() for path in result.files if path.suffix == ".png"]
     assert len(images) == 3 and len({name.casefold() for name in images}) == 3, images
     assert "assets/images/source-cover.png" not in images, images
+
+
+@pytest.mark.parametrize("twin", ["word/./document.xml", "word//document.xml"])
+def test_two_members_of_one_name_are_refused(tmp_path, twin):
+    """mammoth opens `word/document.xml` by its exact name, while the checks looked at one member per normalised
+    name: a hostile member checked under a harmless twin's name would reach mammoth unchecked."""
+    def doubled(member: str, data: bytes) -> tuple[str, bytes]:
+        if member == "word/document.xml":
+            return member, data.replace(b"?>", b'?><!DOCTYPE w [<!ENTITY x "inside">]>', 1)
+        return member, data
+    source = _swap_docx(tmp_path, "twins.docx", doubled)
+    with zipfile.ZipFile(source, "a") as archive:
+        archive.writestr(twin, _clean_document(tmp_path))
+    [problem] = refused(source, tmp_path)
+    assert problem.startswith(f"[archive-path] twins.docx!{twin}: another member has this name"), problem
+
+
+def _clean_document(tmp_path: Path) -> bytes:
+    with zipfile.ZipFile(_docx(tmp_path / "twin-source.docx")) as original:
+        return original.read("word/document.xml")

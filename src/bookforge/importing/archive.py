@@ -54,12 +54,14 @@ class Archive:
 
     @staticmethod
     def _checked(members: list[zipfile.ZipInfo], shown: str) -> dict[str, zipfile.ZipInfo]:
-        """The members by name, once each has been checked: a name inside the archive, sizes within limits."""
+        """The members by name, once each has been checked: a name inside the archive that no other member has (the
+        same after `./` or `//`: each reader may take a different one), sizes within limits."""
         if len(members) > MAX_ENTRIES:
             raise refused(shown, Diagnostic("archive-bomb", f"the archive holds {len(members):,} files; at most "
                                             f"{MAX_ENTRIES:,} are read"))
         total = 0
         names: dict[str, zipfile.ZipInfo] = {}
+        seen: set[str] = set()
         for member in members:
             name = member.filename
             where = f"{shown}!{name}"
@@ -69,6 +71,11 @@ class Archive:
                 raise refused(where, Diagnostic("archive-path", "this member's name leads outside the archive",
                                                 hint="a member is named by a path inside the archive, never `..` or "
                                                 "an absolute path"))
+            if clean in seen:
+                raise refused(where, Diagnostic("archive-path", "another member has this name (written another way)",
+                                                hint="a program reading the archive by "
+                                                "name could take either: export the book again"))
+            seen.add(clean)
             ratio = member.file_size // max(member.compress_size, 1)
             if member.file_size > MAX_ENTRY_BYTES:
                 raise refused(where, Diagnostic("archive-bomb", f"this member inflates to {member.file_size:,} "
