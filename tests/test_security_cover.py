@@ -4,8 +4,6 @@ file it hides."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pikepdf
 import pytest
 

@@ -116,3 +116,13 @@ def test_two_members_of_one_name_are_refused(tmp_path, twin):
 def _clean_document(tmp_path: Path) -> bytes:
     with zipfile.ZipFile(_docx(tmp_path / "twin-source.docx")) as original:
         return original.read("word/document.xml")
+
+
+def test_a_word_document_nested_too_deep_is_refused_before_mammoth_recurses_into_it(tmp_path):
+    def deep(member: str, data: bytes) -> tuple[str, bytes]:
+        if member == "word/document.xml":
+            data = data.replace(b"<w:body>", b"<w:body>" + b"<w:sdt><w:sdtContent>" * 5000
+                                + b"</w:sdtContent></w:sdt>" * 5000, 1)
+        return member, data
+    [problem] = refused(_swap_docx(tmp_path, "deep.docx", deep), tmp_path)
+    assert problem.startswith("[import-source] deep.docx!word/document.xml:") and "more than 256 deep" in problem

@@ -23,6 +23,9 @@ MAX_ENTRY_BYTES = 64 * 1024 * 1024
 MAX_TOTAL_BYTES = 400 * 1024 * 1024
 MAX_RATIO = 200
 """Inflated size over compressed size for a member over 1 MB; text compresses ~4x, a zip bomb ~1000x."""
+MAX_DEPTH = 256
+"""Elements inside elements, as libxml2 allows without its huge-tree option; a reader that recurses (mammoth) would
+otherwise fail with Python's recursion limit."""
 _DECLARATION = re.compile(rb"<!(ENTITY|DOCTYPE[^>]*\[)", re.IGNORECASE)
 
 
@@ -149,9 +152,13 @@ class _Declared(Exception):
     """Raised from expat's handlers: the document declares what bookforge never expands."""
 
 
+class _TooDeep(Exception):
+    """Raised from expat's handlers: deeper than MAX_DEPTH (mammoth and the converter recurse into elements)."""
+
+
 def xml_declarations(data: bytes, shown: str) -> None:
     """A document that declares entities (or an internal DTD subset) is refused: entity expansion is how an XML
-    bomb or an external-entity read works, and no book needs it. expat reads the declarations as every XML parser
+    bomb or an external-entity read works, and no book needs it; so is one nested deeper than MAX_DEPTH. expat reads the declarations as every XML parser
     does (in any encoding, after any comment, whatever the member is called); when expat cannot read the document
     (an encoding it lacks, HTML), the raw bytes are searched as well."""
     parser = pyexpat.ParserCreate()
@@ -162,9 +169,26 @@ def xml_declarations(data: bytes, shown: str) -> None:
     parser.StartDoctypeDeclHandler = lambda _name, _system, _public, subset: declared() if subset else None
     parser.EntityDeclHandler = parser.UnparsedEntityDeclHandler = declared
     parser.SetParamEntityParsing(pyexpat.XML_PARAM_ENTITY_PARSING_NEVER)
+    depth = 0
+
+    def opened(*_: object) -> None:
+        nonlocal depth
+        depth += 1
+        if depth > MAX_DEPTH:
+            raise _TooDeep
+
+    def closed(_: str) -> None:
+        nonlocal depth
+        depth -= 1
+
+    parser.StartElementHandler, parser.EndElementHandler = opened, closed
     try:
         parser.Parse(data, True)
         return
+    except _TooDeep:
+        raise BookforgeError([Diagnostic("import-source", f"this document nests elements more than {MAX_DEPTH} deep",
+                                         Location(shown, parser.CurrentLineNumber, parser.CurrentColumnNumber + 1),
+                                         "no book nests that deep: export it again")]) from None
     except _Declared:
         line = parser.CurrentLineNumber
     except pyexpat.ExpatError:
@@ -206,7 +230,7 @@ def parse_markup(data: bytes, shown: str) -> etree._Element:
             return root
     except etree.XMLSyntaxError as exc:
         if "depth" in exc.msg:  # HTML's parser would cut the deep part off without a word
-            raise BookforgeError([Diagnostic("import-source", "this document nests elements more than 256 deep",
+            raise BookforgeError([Diagnostic("import-source", f"this document nests elements more than {MAX_DEPTH} deep",
                                              Location(shown, exc.lineno or 0, exc.offset or 0))]) from None
     return html.fromstring(data, parser=_HTML)
 

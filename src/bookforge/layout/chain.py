@@ -358,7 +358,7 @@ def _unreadable_font(data: bytes) -> str | None:
             font.ensureDecompiled()
             if not font.getBestCmap():
                 return "it maps no character to a glyph"
-    except Exception as exc:  # fontTools raises what its parsers meet (struct.error, AssertionError, TTLibError...)
+    except Exception as exc:  # noqa: BLE001 -- fontTools raises what its parsers meet (struct.error, TTLibError...)
         return f"{type(exc).__name__}: {str(exc)[:120]}".rstrip(": ")
     return None
 

@@ -123,7 +123,7 @@ def _active_content(pdf) -> str | None:
         if isinstance(item, pikepdf.Stream):
             item = item.stream_dict
         if isinstance(item, pikepdf.Dictionary):
-            found = next((key for key in item.keys() if key in ACTIVE_KEYS), None)
+            found = next((key for key in item if key in ACTIVE_KEYS), None)
             if found is not None:
                 return ACTIVE_KEYS[found]
             pending.extend(item.values())
