@@ -126,3 +126,20 @@ def test_a_word_document_nested_too_deep_is_refused_before_mammoth_recurses_into
         return member, data
     [problem] = refused(_swap_docx(tmp_path, "deep.docx", deep), tmp_path)
     assert problem.startswith("[import-source] deep.docx!word/document.xml:") and "more than 256 deep" in problem
+
+
+@pytest.mark.parametrize("linked", ["manuscript", "manuscript/01-memorable-scenes.yaml"])
+def test_text_imported_as_entries_is_written_through_no_link(tmp_path, linked):
+    """The typed-entries path (`import` of text in the sample's layout) writes by the same rule: a dangling link
+    where a chapter file goes, or a linked manuscript folder, is refused and nothing is written elsewhere."""
+    from tests.importing.test_convert import SEED
+
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    out = tmp_path / "out"
+    (out / linked).parent.mkdir(parents=True, exist_ok=True)
+    (out / linked).symlink_to(elsewhere if linked == "manuscript" else elsewhere / "planted.yaml")
+    with pytest.raises(BookforgeError) as caught:
+        import_book(SEED, out)
+    assert {d.code for d in caught.value.diagnostics} == {"folder-not-empty"}
+    assert not any(elsewhere.iterdir()), "nothing is written through the link"

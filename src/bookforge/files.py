@@ -95,7 +95,7 @@ def _open_beneath(root: Path, path: Path) -> int:
 def write_inside(root: Path, relative: str | PurePath, data: bytes, *, replace: bool = False) -> None:
     """Write `root/relative`, making its folders, following no symbolic link on the way (`root` itself included, so
     an output folder linked elsewhere is refused) and, unless `replace`, over no existing file: Refused(OUTSIDE) for a
-    link, Refused(NOT_A_FILE, "exists") for a file already there, Refused(UNREADABLE) for anything else."""
+    link, Refused(NOT_A_FILE, "already there") for a file already there, Refused(UNREADABLE) for anything else."""
     parts = PurePath(relative).parts
     if not parts or PurePath(relative).is_absolute() or ".." in parts:
         raise Refused(OUTSIDE)
@@ -127,7 +127,7 @@ def write_inside(root: Path, relative: str | PurePath, data: bytes, *, replace: 
         finally:
             os.close(out)
     except FileExistsError:
-        raise Refused(NOT_A_FILE, "exists") from None
+        raise Refused(NOT_A_FILE, "already there") from None
     except OSError as exc:
         if exc.errno in (errno.ELOOP, errno.ENOTDIR):
             raise Refused(OUTSIDE, "a symbolic link") from None
@@ -192,6 +192,14 @@ def refusal(exc: Refused, shown: str, where: Location | None, cap: int, hint: st
         return Diagnostic("file-too-large", f"`{shown}` is larger than {_size(cap)} ({exc.detail or _size(exc.size)})",
                           where, hint)
     return Diagnostic("file-unreadable", f"`{shown}` cannot be read: {exc.detail}", where, hint)
+
+
+def write_refusal(path: Path, why: str) -> Diagnostic:
+    """A file bookforge would write (an imported project's) that is `why` (a symbolic link, already there)."""
+    return Diagnostic("folder-not-empty", f"`{path}` is {why}: bookforge imports only into a new folder, writes "
+                      "through no symbolic link and overwrites nothing", Location(str(path)),
+                      "import into a new folder (--force replaces only the files bookforge itself wrote, never "
+                      "through a link)")
 
 
 def _size(count: int) -> str:

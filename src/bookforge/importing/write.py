@@ -10,7 +10,7 @@ from pathlib import Path
 import yaml
 
 from bookforge.errors import BookforgeError, Diagnostic, Location
-from bookforge.files import Refused, write_inside
+from bookforge.files import Refused, write_inside, write_refusal
 from bookforge.importing.images import SOURCE_COVER
 from bookforge.importing.model import ImportedBook, ImportedChapter, notice
 from bookforge.manuscript.contents import BODY_MATTER, MATTER
@@ -84,21 +84,14 @@ def _check_targets(folder: Path, targets: list[Path], force: bool) -> None:
                            for n in range(1, len(target.relative_to(folder).parts) + 1))]
         linked = next((step for step in steps if step.is_symlink()), None)
         if linked is not None or (not force and target.exists() and not target.is_dir()):
-            raise _not_empty(folder, linked or target, "a symbolic link" if linked else "already there")
+            raise BookforgeError([write_refusal(linked or target, "a symbolic link" if linked else "already there")])
 
 
 def _write(folder: Path, path: Path, data: bytes, replace: bool) -> None:
     try:
         write_inside(folder, path.relative_to(folder), data, replace=replace)
     except Refused as exc:
-        raise _not_empty(folder, path, exc.detail or exc.kind) from None
-
-
-def _not_empty(folder: Path, path: Path, why: str) -> BookforgeError:
-    return BookforgeError([Diagnostic("folder-not-empty", f"`{path}` is {why}: bookforge imports only into a new "
-                                      "folder, writes through no symbolic link and overwrites nothing",
-                                      Location(str(path)), "import into a new folder (--force replaces only the "
-                                      "files bookforge itself wrote, never through a link)")])
+        raise BookforgeError([write_refusal(path, exc.detail or exc.kind)]) from None
 
 
 def chapter_markdown(chapter: ImportedChapter) -> str:
