@@ -143,3 +143,11 @@ def test_text_imported_as_entries_is_written_through_no_link(tmp_path, linked):
         import_book(SEED, out)
     assert {d.code for d in caught.value.diagnostics} == {"folder-not-empty"}
     assert not any(elsewhere.iterdir()), "nothing is written through the link"
+
+
+def test_many_small_members_that_inflate_far_are_refused_as_a_whole(tmp_path):
+    """Each member at 1 MB escapes the per-member ratio (it starts above 1 MB); 300 of them are a 300 MB bomb in a
+    few hundred KB."""
+    source = epub(tmp_path / "swarm.epub", {f"fill/{n}.bin": b"\0" * (1024 * 1024) for n in range(300)})
+    [problem] = refused(source, tmp_path)
+    assert problem.startswith("[archive-bomb] swarm.epub: the archive inflates") and "a compression bomb" in problem

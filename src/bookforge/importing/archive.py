@@ -22,7 +22,8 @@ MAX_ENTRY_BYTES = 64 * 1024 * 1024
 """One member once inflated: an image is checked against the book's own limit (10 MB) later."""
 MAX_TOTAL_BYTES = 400 * 1024 * 1024
 MAX_RATIO = 200
-"""Inflated size over compressed size for a member over 1 MB; text compresses ~4x, a zip bomb ~1000x."""
+"""Inflated size over compressed size for a member over 1 MB, and for the whole archive (many members each under
+1 MB); text compresses ~4x, a zip bomb ~1000x."""
 MAX_DEPTH = 256
 """Elements inside elements, as libxml2 allows without its huge-tree option; a reader that recurses (mammoth) would
 otherwise fail with Python's recursion limit."""
@@ -62,7 +63,7 @@ class Archive:
         if len(members) > MAX_ENTRIES:
             raise refused(shown, Diagnostic("archive-bomb", f"the archive holds {len(members):,} files; at most "
                                             f"{MAX_ENTRIES:,} are read"))
-        total = 0
+        total = packed = 0
         names: dict[str, zipfile.ZipInfo] = {}
         seen: set[str] = set()
         for member in members:
@@ -91,6 +92,11 @@ class Archive:
                 raise refused(where, Diagnostic("archive-bomb", "the archive inflates to more than "
                                                 f"{MAX_TOTAL_BYTES:,} bytes"))
             names[clean] = member
+            packed += member.compress_size
+        if total > 1024 * 1024 and total // max(packed, 1) > MAX_RATIO:
+            raise refused(shown, Diagnostic("archive-bomb", f"the archive inflates {total // max(packed, 1):,} times "
+                                            f"as a whole (at most {MAX_RATIO}): a compression bomb of many small "
+                                            "members"))
         return names
 
     def __contains__(self, name: str) -> bool:
