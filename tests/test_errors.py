@@ -63,7 +63,8 @@ TESTED_ELSEWHERE = {
     "import-simplified": "tests/importing/test_convert.py (what the manuscript cannot say, reported at its place)",
     "cover-overflow": "tests/print/test_covers.py (a description too long for the back cover at any size)",
     "cover-image": "tests/print/test_author_cover.py (cover art too small for the stores or the press)",
-    "cover-wrap": "tests/print/test_author_cover.py (a finished wrap of the wrong width, a wrap that is no PDF)",
+    "cover-wrap": "tests/print/test_author_cover.py (a finished wrap of the wrong width, a wrap that is no PDF); "
+                  "tests/test_security_cover.py (a wrap carrying scripts or actions)",
 }
 
 

@@ -1,4 +1,5 @@
-"""The one rule for every file read on a project's behalf: inside its root, a regular file, capped before reading."""
+"""The one rule for every file read on a project's behalf: inside its root, a regular file, capped before reading;
+and for every file written into a folder a stranger may have prepared: inside it, through no link, never over a file."""
 
 from __future__ import annotations
 
@@ -110,6 +111,48 @@ def _open_beneath(root: Path, path: Path) -> int:
         os.close(fd)
 
 
+def write_inside(root: Path, relative: str | PurePath, data: bytes, *, replace: bool = False) -> None:
+    """Write `root/relative`, making its folders, following no symbolic link on the way (`root` itself included, so
+    an output folder linked elsewhere is refused) and, unless `replace`, over no existing file: Refused(OUTSIDE) for a
+    link, Refused(NOT_A_FILE, "already there") for a file already there, Refused(UNREADABLE) for anything else."""
+    parts = PurePath(relative).parts
+    if not parts or PurePath(relative).is_absolute() or ".." in parts:
+        raise Refused(OUTSIDE)
+    root.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        if root.is_symlink():
+            raise OSError(errno.ELOOP, "a symbolic link")
+        root.mkdir(exist_ok=True)
+        fd = os.open(root, _DIRECTORY)
+        try:
+            for part in parts[:-1]:
+                try:
+                    os.mkdir(part, dir_fd=fd)
+                except FileExistsError:
+                    pass
+                child = os.open(part, _DIRECTORY, dir_fd=fd)
+                os.close(fd)
+                fd = child
+            flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | (0 if replace else os.O_EXCL) | (_FLAGS & ~os.O_RDONLY)
+            out = os.open(parts[-1], flags, 0o666, dir_fd=fd)
+        finally:
+            os.close(fd)
+        try:
+            if not stat.S_ISREG(os.fstat(out).st_mode):
+                raise Refused(NOT_A_FILE, _kind_of(os.fstat(out).st_mode))
+            view = memoryview(data)
+            while view:
+                view = view[os.write(out, view):]
+        finally:
+            os.close(out)
+    except FileExistsError:
+        raise Refused(NOT_A_FILE, "already there") from None
+    except OSError as exc:
+        if exc.errno in (errno.ELOOP, errno.ENOTDIR):
+            raise Refused(OUTSIDE, "a symbolic link") from None
+        raise Refused(UNREADABLE, exc.strerror or str(exc)) from None
+
+
 def _read_at_most(fd: int, limit: int) -> bytes:
     chunks, size = [], 0
     while size < limit:
@@ -168,6 +211,14 @@ def refusal(exc: Refused, shown: str, where: Location | None, cap: int, hint: st
         return Diagnostic("file-too-large", f"`{shown}` is larger than {_size(cap)} ({exc.detail or _size(exc.size)})",
                           where, hint)
     return Diagnostic("file-unreadable", f"`{shown}` cannot be read: {exc.detail}", where, hint)
+
+
+def write_refusal(path: Path, why: str) -> Diagnostic:
+    """A file bookforge would write (an imported project's) that is `why` (a symbolic link, already there)."""
+    return Diagnostic("folder-not-empty", f"`{path}` is {why}: bookforge imports only into a new folder, writes "
+                      "through no symbolic link and overwrites nothing", Location(str(path)),
+                      "import into a new folder (--force replaces only the files bookforge itself wrote, never "
+                      "through a link)")
 
 
 def _size(count: int) -> str:

@@ -4,6 +4,7 @@ inflated, XML parsed with no DTD, no entities and no network."""
 from __future__ import annotations
 
 import posixpath
+import pyexpat
 import re
 import zipfile
 from dataclasses import replace
@@ -21,7 +22,11 @@ MAX_ENTRY_BYTES = 64 * 1024 * 1024
 """One member once inflated: an image is checked against the book's own limit (10 MB) later."""
 MAX_TOTAL_BYTES = 400 * 1024 * 1024
 MAX_RATIO = 200
-"""Inflated size over compressed size for a member over 1 MB; text compresses ~4x, a zip bomb ~1000x."""
+"""Inflated size over compressed size for a member over 1 MB, and for the whole archive (many members each under
+1 MB); text compresses ~4x, a zip bomb ~1000x."""
+MAX_DEPTH = 256
+"""Elements inside elements, as libxml2 allows without its huge-tree option; a reader that recurses (mammoth) would
+otherwise fail with Python's recursion limit."""
 _DECLARATION = re.compile(rb"<!(ENTITY|DOCTYPE[^>]*\[)", re.IGNORECASE)
 
 
@@ -53,12 +58,14 @@ class Archive:
 
     @staticmethod
     def _checked(members: list[zipfile.ZipInfo], shown: str) -> dict[str, zipfile.ZipInfo]:
-        """The members by name, once each has been checked: a name inside the archive, sizes within limits."""
+        """The members by name, once each has been checked: a name inside the archive that no other member has (the
+        same after `./` or `//`: each reader may take a different one), sizes within limits."""
         if len(members) > MAX_ENTRIES:
             raise refused(shown, Diagnostic("archive-bomb", f"the archive holds {len(members):,} files; at most "
                                             f"{MAX_ENTRIES:,} are read"))
-        total = 0
+        total = packed = 0
         names: dict[str, zipfile.ZipInfo] = {}
+        seen: set[str] = set()
         for member in members:
             name = member.filename
             where = f"{shown}!{name}"
@@ -68,6 +75,11 @@ class Archive:
                 raise refused(where, Diagnostic("archive-path", "this member's name leads outside the archive",
                                                 hint="a member is named by a path inside the archive, never `..` or "
                                                 "an absolute path"))
+            if clean in seen:
+                raise refused(where, Diagnostic("archive-path", "another member has this name (written another way)",
+                                                hint="a program reading the archive by "
+                                                "name could take either: export the book again"))
+            seen.add(clean)
             ratio = member.file_size // max(member.compress_size, 1)
             if member.file_size > MAX_ENTRY_BYTES:
                 raise refused(where, Diagnostic("archive-bomb", f"this member inflates to {member.file_size:,} "
@@ -80,6 +92,11 @@ class Archive:
                 raise refused(where, Diagnostic("archive-bomb", "the archive inflates to more than "
                                                 f"{MAX_TOTAL_BYTES:,} bytes"))
             names[clean] = member
+            packed += member.compress_size
+        if total > 1024 * 1024 and total // max(packed, 1) > MAX_RATIO:
+            raise refused(shown, Diagnostic("archive-bomb", f"the archive inflates {total // max(packed, 1):,} times "
+                                            f"as a whole (at most {MAX_RATIO}): a compression bomb of many small "
+                                            "members"))
         return names
 
     def __contains__(self, name: str) -> bool:
@@ -101,10 +118,10 @@ class Archive:
         return data
 
     def check_xml_members(self) -> None:
-        """Refuse any XML member that declares a DTD subset or entities, before another library parses it."""
-        for name in self.names:
-            if name.endswith((".xml", ".rels", ".opf", ".ncx", ".xhtml", ".html", ".htm")):
-                xml_declarations(self.read(name), f"{self.shown}!{name}")
+        """Refuse any member that declares a DTD subset or entities, before another library parses it: every
+        member, since a Word document's parts are found through its relationships, whatever their names."""
+        for name in sorted(self.names):
+            xml_declarations(self.read(name), f"{self.shown}!{name}")
 
     def close(self) -> None:
         self._zip.close()
@@ -131,21 +148,67 @@ class Folder:
             raise BookforgeError([refusal(exc, f"{self.shown}/{name}", None, MAX_ENTRY_BYTES)]) from None
 
     def check_xml_members(self) -> None:
-        Archive.check_xml_members(self)  # type: ignore[arg-type]
+        """The XML files only: a folder is an unpacked EPUB, whose documents are checked again as they are parsed
+        (no mammoth reads a folder), so its pictures need not be read twice."""
+        for name in sorted(self.names):
+            if name.endswith((".xml", ".opf", ".ncx", ".xhtml", ".html", ".htm")):
+                xml_declarations(self.read(name), f"{self.shown}/{name}")
 
     def close(self) -> None:
         pass
 
 
+class _Declared(Exception):
+    """Raised from expat's handlers: the document declares what bookforge never expands."""
+
+
+class _TooDeep(Exception):
+    """Raised from expat's handlers: deeper than MAX_DEPTH (mammoth and the converter recurse into elements)."""
+
+
 def xml_declarations(data: bytes, shown: str) -> None:
     """A document that declares entities (or an internal DTD subset) is refused: entity expansion is how an XML
-    bomb or an external-entity read works, and no book needs it."""
-    found = _DECLARATION.search(data[:1024 * 1024] if b"<!" in data else b"")
-    if found:
+    bomb or an external-entity read works, and no book needs it; so is one nested deeper than MAX_DEPTH. expat reads the declarations as every XML parser
+    does (in any encoding, after any comment, whatever the member is called); when expat cannot read the document
+    (an encoding it lacks, HTML), the raw bytes are searched as well."""
+    parser = pyexpat.ParserCreate()
+
+    def declared(*_: object) -> None:
+        raise _Declared
+
+    parser.StartDoctypeDeclHandler = lambda _name, _system, _public, subset: declared() if subset else None
+    parser.EntityDeclHandler = parser.UnparsedEntityDeclHandler = declared
+    parser.SetParamEntityParsing(pyexpat.XML_PARAM_ENTITY_PARSING_NEVER)
+    depth = 0
+
+    def opened(*_: object) -> None:
+        nonlocal depth
+        depth += 1
+        if depth > MAX_DEPTH:
+            raise _TooDeep
+
+    def closed(_: str) -> None:
+        nonlocal depth
+        depth -= 1
+
+    parser.StartElementHandler, parser.EndElementHandler = opened, closed
+    try:
+        parser.Parse(data, True)
+        return
+    except _TooDeep:
+        raise BookforgeError([Diagnostic("import-source", f"this document nests elements more than {MAX_DEPTH} deep",
+                                         Location(shown, parser.CurrentLineNumber, parser.CurrentColumnNumber + 1),
+                                         "no book nests that deep: export it again")]) from None
+    except _Declared:
+        line = parser.CurrentLineNumber
+    except pyexpat.ExpatError:
+        found = _DECLARATION.search(data) if b"<!" in data else None
+        if found is None:
+            return
         line = data.count(b"\n", 0, found.start()) + 1
-        raise BookforgeError([Diagnostic("xml-entity", "this document declares XML entities or a DTD subset",
-                                         Location(shown, line, 1),
-                                         "save it again without a DOCTYPE subset (bookforge never expands entities)")])
+    raise BookforgeError([Diagnostic("xml-entity", "this document declares XML entities or a DTD subset",
+                                     Location(shown, line, 1),
+                                     "save it again without a DOCTYPE subset (bookforge never expands entities)")])
 
 
 _XML = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, remove_comments=True,
@@ -177,7 +240,7 @@ def parse_markup(data: bytes, shown: str) -> etree._Element:
             return root
     except etree.XMLSyntaxError as exc:
         if "depth" in exc.msg:  # HTML's parser would cut the deep part off without a word
-            raise BookforgeError([Diagnostic("import-source", "this document nests elements more than 256 deep",
+            raise BookforgeError([Diagnostic("import-source", f"this document nests elements more than {MAX_DEPTH} deep",
                                              Location(shown, exc.lineno or 0, exc.offset or 0))]) from None
     return html.fromstring(data, parser=_HTML)
 

@@ -53,6 +53,7 @@ def read_docx(path: Path, shown: str, chapter_style: str | None = None) -> Sourc
     style_map = STYLE_MAP + (f"p[style-name='{chapter_style}'] => h1:fresh\n" if chapter_style else "")
     with path.open("rb") as stream:
         result = mammoth.convert_to_html(stream, style_map=style_map, ignore_empty_paragraphs=False,
+                                         external_file_access=False,  # a linked image never reads this machine
                                          convert_image=mammoth.images.img_element(keep_image))
     notices = [notice(_said(message.message), shown, hint="name it with --chapter-style if it starts chapters")
                if "style" in message.message else notice(f"Word: {message.message}", shown)

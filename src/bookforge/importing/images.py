@@ -28,6 +28,9 @@ from bookforge.manuscript.images import (
     _identify,
 )
 
+SOURCE_COVER = "source-cover"
+"""The stem of the source's own cover under assets/images/ (write.py): no image of the text takes it."""
+
 if TYPE_CHECKING:
     from bookforge.importing.markdown_out import Prose
 
@@ -92,7 +95,8 @@ class ImageStore:
         name = "embedded" if src.startswith("data:") else PurePosixPath(src.split("?")[0]).stem
         stem = re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-.") or "image"
         path = f"images/{stem}{suffix}"
-        if path in RESERVED_IMAGES or (path in self.images and self.images[path].data != data):
+        taken = {known.casefold() for known, image in self.images.items() if image.data != data}
+        if path in RESERVED_IMAGES or stem.casefold() == SOURCE_COVER or path.casefold() in taken:
             path = f"images/{stem}-{hashlib.sha256(data).hexdigest()[:8]}{suffix}"
         image, problem = _checked_image(data, path, Location(place[0], place[1], 1 if place[1] else 0), suffix)
         if problem is not None and problem.code == "not-an-image":  # an SVG with scripts or links: never let in

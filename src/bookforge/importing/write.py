@@ -10,10 +10,12 @@ from pathlib import Path
 import yaml
 
 from bookforge.errors import BookforgeError, Diagnostic, Location
+from bookforge.files import Refused, write_inside, write_refusal
+from bookforge.importing.images import SOURCE_COVER
 from bookforge.importing.model import ImportedBook, ImportedChapter, notice
 from bookforge.manuscript.contents import BODY_MATTER, MATTER
 from bookforge.manuscript.model import CREATOR_ROLES
-from bookforge.manuscript.schema import BOOK_SCHEMA, CHAPTER_SCHEMA, SCHEMA_REF, write_schemas
+from bookforge.manuscript.schema import BOOK_SCHEMA, CHAPTER_SCHEMA, SCHEMA_REF, schemas
 from bookforge.manuscript.typeload import project_types
 from bookforge.manuscript.types import TYPES_FILE
 
@@ -46,7 +48,7 @@ def write_project(book: ImportedBook, folder: Path, source_name: str, *,
     cover = book.metadata.get("cover_image")
     if cover:
         suffix = Path(cover[0]).suffix.lower() or ".img"
-        target = folder / "assets" / "images" / f"source-cover{suffix}"
+        target = folder / "assets" / "images" / f"{SOURCE_COVER}{suffix}"
         files[target] = cover[1]
         notices.append(notice(f"the source's cover was kept as {target.relative_to(folder)}: bookforge draws each "
                               "edition's cover from the metadata and the layout", source_name))
@@ -60,12 +62,36 @@ def write_project(book: ImportedBook, folder: Path, source_name: str, *,
                                        + yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=110)
                                        ).encode("utf-8")
     files[folder / ".gitignore"] = b"/build/\n"
+    schema_folder = manuscript / "schema"
+    _check_targets(folder, [*files, *(schema_folder / name for name in schemas()), folder / "layouts",
+                            folder / "assets"], force)
     for path, content in files.items():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(content)
+        _write(folder, path, content, force)
     for name in ("layouts", "assets"):
         (folder / name).mkdir(exist_ok=True)
-    return [*files, *write_schemas(manuscript / "schema", project_types(folder))], notices
+    written = [*files]
+    for name, text in schemas(project_types(folder)).items():
+        _write(folder, schema_folder / name, text.encode("utf-8"), True)
+        written.append(schema_folder / name)
+    return written, notices
+
+
+def _check_targets(folder: Path, targets: list[Path], force: bool) -> None:
+    """Before anything is written: no target, nor a folder on the way to it, is a symbolic link (an output folder
+    prepared to lead elsewhere), and, without --force, no file exists (a project's files are never overwritten)."""
+    for target in targets:
+        steps = [folder, *(folder / Path(*target.relative_to(folder).parts[:n])
+                           for n in range(1, len(target.relative_to(folder).parts) + 1))]
+        linked = next((step for step in steps if step.is_symlink()), None)
+        if linked is not None or (not force and target.exists() and not target.is_dir()):
+            raise BookforgeError([write_refusal(linked or target, "a symbolic link" if linked else "already there")])
+
+
+def _write(folder: Path, path: Path, data: bytes, replace: bool) -> None:
+    try:
+        write_inside(folder, path.relative_to(folder), data, replace=replace)
+    except Refused as exc:
+        raise BookforgeError([write_refusal(path, exc.detail or exc.kind)]) from None
 
 
 def chapter_markdown(chapter: ImportedChapter) -> str:

@@ -87,8 +87,46 @@ def _wrap(root: Path, src: str, where: Location, problems: list[Diagnostic]) -> 
                                            "page (back, spine and front side by side)", where))
                 return None
             left, bottom, right, top = (float(v) for v in pdf.pages[0].bleedbox)
+            active = _active_content(pdf)
     except pikepdf.PdfError as exc:
         problems.append(Diagnostic("cover-wrap", f"`{src}` is not a PDF that can be read: {exc}", where,
                                    "export the cover wrap from your design program as PDF"))
         return None
+    if active is not None:
+        problems.append(Diagnostic("cover-wrap", f"`{src}` carries {active}; a print cover is artwork only", where,
+                                   "export the wrap again as PDF/X (which allows no scripts, actions, forms or "
+                                   "attachments)"))
+        return None
     return CoverWrap(src=src, data=data, width=abs(right - left) / 72, height=abs(top - bottom) / 72, location=where)
+
+
+ACTIVE_KEYS = {"/OpenAction": "an action run on opening", "/AA": "actions run on events", "/A": "an action (a link "
+               "or a button)", "/JS": "JavaScript", "/JavaScript": "JavaScript", "/EmbeddedFiles": "attached files",
+               "/EF": "an attached file", "/AcroForm": "a form", "/XFA": "a form", "/RichMedia": "rich media"}
+"""The keys through which a PDF does something rather than shows something. The wrap goes to the printer (and to
+whoever opens the cover) byte for byte, so a project from a stranger must not be able to carry them."""
+
+
+def _active_content(pdf) -> str | None:
+    """What active content the PDF holds anywhere (every object, direct or indirect, streams' dictionaries too), in
+    words; None when there is none. Each object is visited once, so a loop or a shared object costs nothing more."""
+    import pikepdf
+
+    seen: set[tuple[int, int]] = set()
+    pending: list = [pdf.trailer, *pdf.objects]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, pikepdf.Object) and item.is_indirect:
+            if item.objgen in seen:
+                continue
+            seen.add(item.objgen)
+        if isinstance(item, pikepdf.Stream):
+            item = item.stream_dict
+        if isinstance(item, pikepdf.Dictionary):
+            found = next((key for key in item if key in ACTIVE_KEYS), None)
+            if found is not None:
+                return ACTIVE_KEYS[found]
+            pending.extend(item.values())
+        elif isinstance(item, pikepdf.Array):
+            pending.extend(item)
+    return None

@@ -15,6 +15,7 @@ from pathlib import Path
 import yaml
 
 from bookforge.errors import BookforgeError, Diagnostic, Location
+from bookforge.files import Refused, write_inside, write_refusal
 from bookforge.manuscript.schema import BOOK_SCHEMA, CHAPTER_SCHEMA, SCHEMA_REF
 
 JUNK_LINES = {"download app", "advertisement", "share", "read more"}
@@ -173,8 +174,11 @@ def import_text_file(source: Path, manuscript: Path, *, force: bool = False) -> 
     book_file = manuscript / "book.yaml"
     if not book_file.exists():
         planned[book_file] = starter_book_yaml(imported, [p.name for p in planned])
-    for path, text in planned.items():
-        path.write_text(text, encoding="utf-8")
+    for path, text in planned.items():  # through no link, as every imported file (bookforge.files)
+        try:
+            write_inside(manuscript.parent, path.relative_to(manuscript.parent), text.encode("utf-8"), replace=force)
+        except Refused as exc:
+            raise BookforgeError([write_refusal(path, exc.detail or exc.kind)]) from None
     return list(planned)
 
 
