@@ -37,6 +37,8 @@ class Profile:
 
 
 def normalised_words(text: str) -> list[str]:
+    # French spacing (typography.py) puts no-break spaces inside « » and before ; : ! ? of French passages.
+    text = re.sub("[\u00a0\u202f]+(?=[;:!?»])|(?<=«)[\u00a0\u202f]+", "", text)
     text = unicodedata.normalize("NFKC", text).translate(TYPOGRAPHY)
     return [word.strip("'\"") for word in text.split() if re.search(r"\w", word)]
 
