@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from bookforge.errors import BookforgeError, Diagnostic, by_location, did_you_mean
@@ -56,7 +56,9 @@ def load_project(root: Path) -> Project:
     problems.extend(found)
     if problems or book is None:
         raise BookforgeError(sorted(dict.fromkeys(problems), key=by_location))
-    return Project(root=root, book=book, layouts=layouts, page_list_sources=sources)
+    chains = {name: tuple(layer.name for layer in layout.chain) for name, layout in layouts.items()}
+    return Project(root=root, book=replace(book, edition_layouts=chains), layouts=layouts,
+                   page_list_sources=sources)
 
 
 def edition_layout(root: Path, name: str, edition: Edition) -> Layout:

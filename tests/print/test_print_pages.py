@@ -166,6 +166,30 @@ def test_a_real_copyright_page_fits_on_its_page_near_the_top(tmp_path, layout):
     assert height - max(tops) < 2.2 * 72  # the first line within about two inches of the page's top
 
 
+@pytest.mark.slow
+def test_the_isbn_lines_name_each_edition_by_its_title_or_its_kind_in_the_books_language(tmp_path):
+    root = tiny_project(tmp_path / "book")
+    book = root / "manuscript" / "book.yaml"
+    data = yaml.safe_load(book.read_text())
+    data["metadata"]["language"] = "fr"
+    data["contents"].insert(1, "copyright-page")
+    data["editions"]["kobo"] = {"format": "kepub", "layout": "ebook", "identifier": "urn:isbn:9780000000057"}
+    data["editions"]["gros"] = {"format": "pdf", "layout": "large-print", "identifier": "urn:isbn:9780000000033",
+                                "edition_title": "Édition en *gros* caractères"}
+    # The project's own layout, which extends bookforge's `pocket`: a pocket edition too.
+    data["editions"]["poche"] = {"format": "pdf", "layout": "maison", "identifier": "urn:isbn:9780000000040"}
+    (root / "layouts" / "maison").mkdir(parents=True)
+    (root / "layouts" / "maison" / "layout.yaml").write_text("extends: pocket\n")
+    book.write_text(yaml.safe_dump(data, allow_unicode=True))
+    (result,) = build(root, ["paperback"])
+    text = " ".join(" ".join(page.extract_text().split()) for page in pypdf.PdfReader(result.path).pages)
+    for number, kind in (("978-0-00-000001-9", "livre numérique"), ("978-0-00-000005-7", "livre numérique Kobo"),
+                         ("978-0-00-000002-6", "broché"), ("978-0-00-000003-3", "Édition en gros caractères"),
+                         ("978-0-00-000004-0", "format poche")):
+        assert f"ISBN {number} ({kind})" in text
+    assert not re.search(r"\((ebook|kobo|paperback|gros|poche|maison)\)", text)
+
+
 def test_the_last_two_words_of_a_title_are_tied():
     assert tie_last_words("The Adventures of Sherlock Holmes") == "The Adventures of Sherlock\u00a0Holmes"
     assert tie_last_words("A Tale of <em>Two Cities</em>") == "A Tale of <em>Two\u00a0Cities</em>"

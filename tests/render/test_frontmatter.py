@@ -144,7 +144,7 @@ def test_the_copyright_page_prints_each_edition_s_isbn_and_not_the_blurb(epub):
     text = "\n".join(t.strip() for t in xhtml(epub, "copyright-page.xhtml").find(".//x:body", NS).itertext()
                      if t.strip())
 
-    assert "ISBN 978-0-00-000001-9 (ebook)\nISBN 978-0-00-000005-7 (kobo)\nISBN 978-0-00-000002-6 (paperback)" in text
+    assert "ISBN 978-0-00-000001-9 (ebook)\nISBN 978-0-00-000005-7 (Kobo ebook)\nISBN 978-0-00-000002-6 (paperback)" in text
     assert "Identifier" not in text and "waits for the east wind" not in text
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from bookforge.render import typography
-from bookforge.render.markup import inline, prose
+from bookforge.render.markup import inline, plain, prose
 
 NNBSP, NBSP = "\u202f", "\u00a0"
 
@@ -78,3 +78,12 @@ def test_french_fields_of_entries_get_their_spaces_too():
     assert entries.inline("Oui; non", "fr") == f"Oui{NNBSP}; non"
     assert entries.prose("Vraiment?", "fr") == f"<p>Vraiment{NNBSP}?</p>"
     assert entries.inline("Oui; non", "en") == "Oui; non"
+
+
+@pytest.mark.parametrize("mark", typography.STAND_INS)
+def test_private_use_characters_the_author_types_stay_and_are_never_quote_marks(mark):
+    # The stand-ins smartquotes leaves are private-use characters, which an author may type for a font's own glyphs.
+    text = f'Il écrit {mark} puis "ceci"{mark} et *{mark}«\u00a0là\u00a0»*.'
+    expected = f"Il écrit {mark} puis «{NNBSP}ceci{NNBSP}»{mark} et <em>{mark}«{NNBSP}là{NNBSP}»</em>."
+    assert prose(text, "fr") == f"<p>{expected}</p>"
+    assert plain(f"{mark}Titre{mark}", "fr") == f"{mark}Titre{mark}"

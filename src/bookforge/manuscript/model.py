@@ -341,6 +341,9 @@ class Book:
     """book.yaml's `labels:`, checked: what the book says instead of bookforge's words."""
     quotes: tuple[str, str, str, str] | None = None
     """book.yaml's `quotes:`: the marks of text in the book's language, when not CLDR's."""
+    edition_layouts: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """The names of each edition's layout chain (its layout first, `base` last), by edition name, set with the
+    layouts (project.py): the copyright page names an edition by the kind of layout it extends."""
 
     @property
     def chapters(self) -> tuple[Chapter, ...]:

@@ -16,12 +16,14 @@ from bookforge.render import blocks, typography
 @functools.lru_cache(maxsize=16)
 def _parser(language: str) -> MarkdownIt:
     # smartquotes pairs the straight quotes and leaves stand-ins (typography.STAND_INS) that typography.apply turns
-    # into the marks of the language of the text they are in, which a passage can change.
+    # into the marks of the language of the text they are in, which a passage can change; stand-ins the author
+    # typed are kept apart from them before.
     md = MarkdownIt("commonmark", {"html": False, "typographer": True, "xhtmlOut": True,
                                    "quotes": typography.STAND_INS})
     # Code blocks and raw HTML have no place in a book's text: they stay literal.
     configure(md)
     md.enable(["replacements", "smartquotes"])
+    md.core.ruler.before("smartquotes", "bookforge_typed_stand_ins", typography.keep_typed_stand_ins)
     md.core.ruler.after("smartquotes", "bookforge_typography", functools.partial(typography.apply, language=language))
     blocks.add_render_rules(md)
     return md

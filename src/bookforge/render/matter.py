@@ -89,6 +89,23 @@ def default_title(kind: str, labels: Mapping[str, str]) -> str:
     return labels.get(kind.replace("-", "_"), kind)
 
 
+PRINT_KINDS = {"print": "edition_paperback", "large-print": "edition_large_print", "pocket": "edition_pocket"}
+"""The label of the kind of print edition each of bookforge's own print layouts makes."""
+
+
+def _kind(book: Book, name: str, labels: Mapping[str, str]) -> str:
+    """What the copyright page calls edition `name` beside its ISBN: its `edition_title`, else its kind in the book's
+    language (ebook, Kobo ebook, and for print the kind made by the bookforge layout its layout is or extends, or
+    "print edition"), never the edition's name in book.yaml."""
+    edition = book.editions[name]
+    if edition.edition_title:
+        return markup.plain(edition.edition_title, book.metadata.language)
+    if edition.format != "pdf":
+        return labels["edition_kobo" if edition.format == "kepub" else "edition_ebook"]
+    chain = [layer.rsplit("/", 1)[-1] for layer in book.edition_layouts.get(name, (edition.layout,))]
+    return labels[next((PRINT_KINDS[layer] for layer in chain if layer in PRINT_KINDS), "edition_print")]
+
+
 def book_view(book: Book, edition_name: str, labels: Mapping[str, str] | None = None) -> dict[str, Any]:
     """The book's metadata as templates see it: inline Markdown rendered, typography applied; the creators as a
     publisher shows them (authors on the cover, "Illustrated by ..." on the title page); each edition's ISBN."""
@@ -107,12 +124,9 @@ def book_view(book: Book, edition_name: str, labels: Mapping[str, str] | None = 
         number = language.number(meta.series.number, lang) if meta.series.number else None
         line = fill(labels["series_number"], series=name, number=number) if number else name
         series = {"name": name, "number": meta.series.number, "line": line}
-    isbns = []
-    for name, other in book.editions.items():
-        if other.identifier.lower().startswith("urn:isbn:"):
-            what = name.replace("-", " ")  # the edition as the book names it: `ebook`, `paperback`, `large print`
-            isbns.append({"number": isbn.format(other.identifier[len("urn:isbn:"):]), "edition": what,
-                          "current": name == edition_name})
+    isbns = [{"number": isbn.format(other.identifier[len("urn:isbn:"):]), "edition": _kind(book, name, labels),
+              "current": name == edition_name}
+             for name, other in book.editions.items() if other.identifier.lower().startswith("urn:isbn:")]
     first_author = markup.plain(main[0].name, lang)
     groups: dict[str | None, list] = {}
     for other in meta.also_by:

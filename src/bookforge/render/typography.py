@@ -15,6 +15,7 @@ from bookforge.layout import language as languages
 STAND_INS = ("\ue000", "\ue001", "\ue002", "\ue003")
 """What smartquotes puts for an opening, closing, inner opening and inner closing mark (private-use characters)."""
 _OPEN, _CLOSE, _INNER_OPEN, _INNER_CLOSE = STAND_INS
+_TYPED_STAND_INS = re.compile(f"([{''.join(STAND_INS)}]+)")
 
 # What an opening quote mark follows: white space (no-break and word joiner included), a dash, an opening bracket
 # or another opening mark.
@@ -56,6 +57,23 @@ class _Open:
     inner: bool
     closing: str
     """The mark that closes it."""
+
+
+def keep_typed_stand_ins(state) -> None:
+    """The core rule before smartquotes: characters of STAND_INS that the author typed (private-use characters,
+    which a font may draw as its own glyphs) moved out of the text into `text_special` tokens, which smartquotes and
+    `apply` pass over and markdown-it joins back into the text after them: never taken for quote marks."""
+    for block in state.tokens:
+        if block.type == "inline" and block.children:
+            block.children = [part for token in block.children for part in _typed_stand_ins_apart(token)]
+
+
+def _typed_stand_ins_apart(token) -> list:
+    if token.type != "text" or not _TYPED_STAND_INS.search(token.content):
+        return [token]
+    pieces = _TYPED_STAND_INS.split(token.content)  # odd indexes: runs of stand-ins
+    return [token.copy(content=piece, type="text_special" if index % 2 else "text")
+            for index, piece in enumerate(pieces) if piece]
 
 
 def apply(state, language: str) -> None:
