@@ -17,13 +17,14 @@ from bookforge.covers import ebook_cover, print_cover
 from bookforge.epub.writer import write_epub
 from bookforge.errors import BookforgeError
 from bookforge.formats import FORMATS
-from bookforge.layout.geometry import estimate_pages, gutter_for
+from bookforge.layout.geometry import GUTTER_BANDS, estimate_pages, gutter_for
 from bookforge.manuscript.model import Book, edition_parts, reading_text
-from bookforge.print.chunks import ChunkCounts
+from bookforge.print.chunks import ChunkCounts, TooManyPages
 from bookforge.print.writer import PdfResult, write_pdf
 from bookforge.project import Project
 from bookforge.render.places import PageStart
 from bookforge.render.rendition import CHUNK_SIZE, Rendition, render
+from bookforge.workers import Workers
 
 
 @dataclass(frozen=True)
@@ -100,27 +101,38 @@ class PrintWriter:
         """Lay out; when the gutter is `auto` and the page count lands in another band, lay out again.
 
         The last build's page count, or else an estimate from the text, picks the band for the first layout, which
-        is then usually the only one. Returns the PDF, the rendition it was made from, and the parts rendered.
+        is then usually the only one. A layout in chunks stops as soon as it passes its band's last page, and starts
+        again in the band its text predicts (so no process lays chunks out ahead in the wrong band for long).
+        Returns the PDF, the rendition it was made from, and the parts rendered.
         """
         book, name, layout = job.project.book, job.name, job.project.layouts[job.name]
         counted = job.page_hint or estimated_pages(book, name, layout.settings)
+        auto = layout.settings["margins"]["inside"] == "auto"
 
-        def pdf(page_count: int) -> tuple[PdfResult, Rendition]:
+        def pdf(page_count: int, last_try: bool, pool: Workers) -> tuple[PdfResult, Rendition]:
             rendition = render(book, name, layout, page_count=page_count, fragments=job.fragments,
                                chunk_size=job.chunk_size)
             return write_pdf(rendition, job.modified, map_pages=job.map_pages, chunk_store=job.chunks,
-                             chunk_workers=job.workers, cancel=job.cancel), rendition
+                             chunk_workers=job.workers, cancel=job.cancel, chunk_executor=pool,
+                             page_limit=None if last_try or not auto else _band_end(page_count)), rendition
 
-        result, rendition = pdf(counted)
-        rendered = rendition.rendered_parts
-        if layout.settings["margins"]["inside"] != "auto":
-            return result, rendition, rendered
-        for _ in range(3):  # a wider gutter adds pages, which can move the count into the next band once more
-            if gutter_for(result.pages) == gutter_for(counted):
-                break
-            counted = result.pages
-            result, rendition = pdf(counted)
-        return result, rendition, rendered
+        # The processes that lay chunks out ahead (started only if there are enough chunks) serve every attempt.
+        with Workers(max(1, job.workers - 1), fork=True) as pool:
+            for attempt in range(4):  # a wider gutter adds pages, which can move the count into the next band
+                try:
+                    result, rendition = pdf(counted, attempt == 3, pool)
+                except TooManyPages as over:
+                    counted = max(over.pages, round(over.pages / max(over.share, 0.01)))
+                    continue
+                if not auto or gutter_for(result.pages) == gutter_for(counted):
+                    break
+                counted = result.pages
+        return result, rendition, rendition.rendered_parts
+
+
+def _band_end(pages: int) -> int | None:
+    """The last page count of the gutter band `pages` is in (None: the widest band, which has no end)."""
+    return next((end for end, _ in GUTTER_BANDS if pages <= end and end != GUTTER_BANDS[-1][0]), None)
 
 
 def estimated_pages(book: Book, name: str, settings) -> int:

@@ -1,0 +1,320 @@
+"""Chunks laid out on several cores before their turn, from a guess of where they start (chunks.py lays out).
+
+A chunk's layout depends on where the chunk before it ended, so the book is taken in order; but while one core
+lays out the next chunk in order, the others lay out the chunks after it from a guess: the last build's plan moved
+by what moved (after an edit), else each chunk's page count estimated from its last build's (after a change of
+style) or from its letters (a cold build), at the rate of the chunks laid out so far. A guess is kept when it
+proves right, which takes less than the same start: a chapter that sets the running heads on its first page and
+restarts the folios (or shows none before the next chapter) is the same after any prelude on the same side
+(`Reads`). A guess that misses still tells the chunk's page count, so the chunks after it start exactly. Each core
+has one layout under way, the most useful one known when it took it: a wrong guess costs a core that would
+otherwise wait, never the chunk in order, and no more guesses are laid out than there are cores.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_COMPLETED, BrokenExecutor, Executor, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+
+from bookforge.layout.geometry import estimate_pages
+from bookforge.print.records import ChunkLayout, Entry
+from bookforge.workers import Workers
+
+LOOKAHEAD = 2
+"""Chunks guessed ahead of the next in order, per process: further guesses rest on too many estimates."""
+TAG = re.compile(r"<[^>]+>")
+
+
+@dataclass(frozen=True)
+class Reads:
+    """What of its starting state a chunk's layout reads, besides the side it starts after (chunks._reads)."""
+
+    counter: bool
+    """A page shows the page counter before the chunk resets it: else any starting counter gives the same pages
+    (and the same counters, moved alike: `rebased`)."""
+    resets: bool
+    """A page of the chunk resets the page counter: where it ends does not move with where it starts."""
+    strings_set: frozenset[str]
+    """Named strings the chunk sets before any page shows their starting value: those values are not read."""
+    blank: bool
+    """Its first page is a blank one (the chunk opens on a right-hand page after one)."""
+
+    def allows(self, guess: Entry | None, exact: Entry | None) -> bool:
+        """Whether the chunk laid out from `guess` is the one laid out from `exact` (its counters `rebased`)."""
+        if guess is None or exact is None:
+            return guess == exact
+        if guess.side != exact.side or (self.counter and guess.counter != exact.counter):
+            return False
+        guessed, known = dict(guess.strings), dict(exact.strings)
+        return all(guessed.get(name) == known.get(name) for name in (guessed.keys() | known.keys()) - self.strings_set)
+
+    def rebased(self, layout: ChunkLayout, guess: Entry | None, exact: Entry | None) -> ChunkLayout:
+        """`layout`, laid out from `guess`, with the page counters it has from `exact` (which `allows` it)."""
+        shift = exact.counter - guess.counter if guess is not None and exact is not None else 0
+        if not shift:
+            return layout
+        counters, moved = [], True
+        for counter in layout.counters:
+            moved = moved and not counter.reset
+            counters.append(counter.model_copy(update={"value": counter.value + shift}) if moved else counter)
+        exit = layout.exit if self.resets else layout.exit.model_copy(update={"counter": layout.exit.counter + shift})
+        return layout.model_copy(update={"counters": tuple(counters), "exit": exit})
+
+
+@dataclass
+class Tried:
+    """A chunk laid out from a guess."""
+
+    guess: Entry | None
+    layout: ChunkLayout
+    reads: Reads
+    guessed: bool = True
+    """Laid out before the chunk before it was: ahead of its turn."""
+
+
+@dataclass
+class Book:
+    """The chunks to lay out, as chunks.lay_out sees them for one pass."""
+
+    count: int
+    key_of: Callable[[int, Entry | None], tuple[str, str]]
+    """(store key, HTML) of chunk i laid out from an entry."""
+    stored: Callable[[str], ChunkLayout | None]
+    typeset: Callable[..., tuple[ChunkLayout, Reads]]
+    """chunks._typeset, in this process or another: (HTML, has prelude, proxies, typesetter)."""
+    proxies: Callable[[int], set[str]]
+    texts: Sequence[int]
+    """Letters of text in each chunk, for estimates."""
+    estimate: Callable[[int], float]
+    """Pages a chunk of so many letters is estimated to fill, before any chunk is laid out."""
+    plan: list[Entry | None]
+    """Where each chunk started in the last build (None: unknown)."""
+
+
+@dataclass
+class Outcome:
+    layouts: list[ChunkLayout]
+    laid_out: set[int] = field(default_factory=set)
+    ahead: set[int] = field(default_factory=set)
+    """Chunks laid out before their turn, from a guess that proved right."""
+    missed: int = 0
+    """Layouts made (or started) from a guess that proved wrong: work thrown away."""
+
+
+def letters(html: str) -> int:
+    return len(TAG.sub("", html))
+
+
+def page_estimate(settings, text: int, paragraphs: int, parts: int) -> float:
+    """Pages of so many letters in so many paragraphs and parts: the book's estimate less its fixed pages."""
+    return estimate_pages(settings, text, paragraphs, 0, parts) - estimate_pages(settings, 0, 0, 0, 0)
+
+
+class Ahead:
+    """Lays the chunks of one pass out in order, the next ones ahead in `workers` - 1 other processes (`executor`, or
+    a pool of its own) and a thread of this one.
+
+    The walk hears of each layout as soon as it is done (this process's own run in a thread for that) and gives the
+    freed process the most useful layout then known: the next chunk in order, else the first guess not laid out.
+    """
+
+    MINIMUM = 3  # fewer chunks to lay out are not worth starting processes for
+
+    def __init__(self, typesetter, workers: int, executor: Executor | None = None,
+                 check: Callable[[], None] = lambda: None):
+        self.typesetter, self.workers, self.executor, self.check = typesetter, workers, executor, check
+        self.processes = max(1, workers - 1)  # besides this one
+        self.own_pool: Workers | None = None
+        self.pool: Executor | None = None  # once there are enough chunks to lay out: `executor`, or own_pool
+        self.here: ThreadPoolExecutor | None = None
+        self.book: Book | None = None
+        self.tried: dict[int, list[Tried]] = {}
+        self.running: dict[Future, tuple[int | None, Entry | None, str, bool]] = {}  # index, guess, key, here
+        self.keys_tried: set[str] = set()
+        self.guessed: dict[str, bool] = {}  # by key, the layouts under way: made before their turn
+        self.made = 0  # layouts made in this pass, here and elsewhere
+
+    def __enter__(self) -> Ahead:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for future in self.running:
+            future.cancel()
+        if self.here is not None:
+            self.here.shutdown(wait=True, cancel_futures=True)  # the layout under way ends (it cannot be stopped)
+        if self.own_pool is not None:
+            self.own_pool.close()
+
+    # -- the walk in order -----------------------------------------------------------------------------------------
+
+    def walk(self, book: Book, on_chunk: Callable[[int, str, ChunkLayout, bool], None]) -> Outcome:
+        """Every chunk of `book` in order, each from where the one before it ended; `on_chunk(index, key, layout,
+        new)` is told of each (`new`: not from the store) as soon as it is known."""
+        self.book, self.tried, self.keys_tried, self.made = book, {}, set(), 0
+        # Layouts still under way from the last pass (other proxies) are not taken in, but keep their lanes busy.
+        self.running = {future: (None, *rest) for future, (_, *rest) in self.running.items()}
+        outcome = Outcome(layouts=[])
+        entry: Entry | None = None
+        for index in range(book.count):
+            self.check()
+            key, content = book.key_of(index, entry)
+            layout = book.stored(key)
+            new = layout is None
+            if new:
+                layout = self._take(index, entry, content, outcome)
+                outcome.laid_out.add(index)
+            outcome.layouts.append(layout)
+            on_chunk(index, key, layout, new)
+            entry = layout.exit
+        outcome.missed = self.made + sum(i is not None for i, _, _, _ in self.running.values()) - len(outcome.laid_out)
+        return outcome
+
+    def _take(self, index: int, entry: Entry | None, content: str, outcome: Outcome) -> ChunkLayout:
+        """Chunk `index` laid out from `entry`: from a guess that proved right, or laid out now."""
+        while True:
+            tried = self._tried(index, entry)
+            if tried is not None:
+                if tried[1]:
+                    outcome.ahead.add(index)
+                return tried[0]
+            if not self._parallel(index, entry):
+                self.made += 1
+                return self.book.typeset(content, entry is not None, self.book.proxies(index), self.typesetter)[0]
+            self._schedule(index, entry)
+            self._collect()
+            self.check()
+
+    def _tried(self, index: int, entry: Entry | None) -> tuple[ChunkLayout, bool] | None:
+        """The chunk laid out from a start that proves right for `entry`, and whether that was a guess."""
+        for tried in self.tried.get(index, ()):
+            if tried.reads.allows(tried.guess, entry):
+                return tried.reads.rebased(tried.layout, tried.guess, entry), tried.guessed
+        return None
+
+    def _taken(self, index: int, guess: Entry | None) -> bool:
+        """Whether a layout under way will probably do for chunk `index` from `guess` (Reads says for sure once it
+        is done)."""
+        return any(i == index and (g.side == guess.side if g is not None and guess is not None else g == guess)
+                   for i, g, _, _ in self.running.values())
+
+    # -- the processes --------------------------------------------------------------------------------------------
+
+    def _parallel(self, index: int, entry: Entry | None) -> bool:
+        """Whether to use other processes: asked for, and enough chunks ahead not laid out."""
+        if self.workers < 2:
+            return False
+        if self.pool is not None:
+            return True
+        missing, guess = 0, entry
+        for i in range(index, min(self.book.count, index + 2 * self.MINIMUM)):
+            if i > index:
+                guess = self._guess_after(i - 1, guess)
+            missing += self.book.stored(self.book.key_of(i, guess)[0]) is None
+            if missing >= self.MINIMUM:
+                if self.executor is None:
+                    self.executor = self.own_pool = Workers(self.processes, fork=True)
+                self.pool = self.executor
+                # The processes start now, before this process has a thread of its own (they may fork then).
+                self.pool.submit(int)
+                self.here = ThreadPoolExecutor(1, thread_name_prefix="bookforge-chunk")
+                return True
+        return False
+
+    def _schedule(self, index: int, entry: Entry | None) -> None:
+        """Give each idle lane the next chunk not laid out nor under way: chunk `index` from `entry`, else the
+        chunks after it from the best guesses known. This process's lane takes the first (nothing to send back)."""
+        guess, guessed = entry, False
+        for ahead in range(index, min(self.book.count, index + 1 + LOOKAHEAD * self.workers)):
+            here_free = not any(here for _, _, _, here in self.running.values())
+            elsewhere_free = sum(not here for _, _, _, here in self.running.values()) < self.processes
+            if not (here_free or elsewhere_free):
+                return
+            if ahead > index:
+                guess, guessed = self._guess_after(ahead - 1, guess), True
+            if self._tried(ahead, guess) is not None or self._taken(ahead, guess):
+                continue
+            key, content = self.book.key_of(ahead, guess)
+            if key in self.keys_tried or self.book.stored(key) is not None:
+                continue
+            lane = self.here if here_free else self.pool
+            try:
+                future = lane.submit(self.book.typeset, content, guess is not None, self.book.proxies(ahead),
+                                     self.typesetter)
+            except BrokenExecutor:  # a worker died earlier: the build goes on in this process
+                self.workers = 1
+                return
+            self.running[future] = (ahead, guess, key, lane is self.here)
+            self.keys_tried.add(key)
+            self.guessed[key] = guessed
+
+    def _collect(self) -> None:
+        """Wait for a layout under way, and take in those done."""
+        if not self.running:
+            return
+        done, _ = wait(self.running, return_when=FIRST_COMPLETED)
+        for future in done:
+            index, guess, key, _ = self.running.pop(future)
+            if future.cancelled():
+                continue
+            try:
+                layout, reads = future.result()
+            except BrokenExecutor:  # a worker died (out of memory, killed): this process lays the chunk out
+                self.workers = 1
+                continue
+            if index is not None:
+                self.tried.setdefault(index, []).append(Tried(guess, layout, reads, self.guessed.pop(key, True)))
+                self.made += 1
+
+    # -- guesses ---------------------------------------------------------------------------------------------------
+
+    def _guess_after(self, index: int, entry: Entry | None) -> Entry:
+        """Where chunk `index` + 1 starts if chunk `index` starts from `entry`: from a layout of it (moved if it was
+        laid out from elsewhere), else from the last build's plan (moved alike) while the chunks keep their page
+        counts, else from an estimate of its page count."""
+        tried = self.tried.get(index, [])
+        found = self._tried(index, entry)
+        if found is not None:
+            return found[0].exit
+        if tried:
+            attempt = tried[-1]
+            return _moved(attempt.layout.exit, attempt.guess, entry, not attempt.reads.resets)
+        plan, scale = self.book.plan, self._scale()
+        planned = index + 1 < len(plan) and plan[index + 1] is not None
+        if planned and (scale is None or abs(scale - 1) < 0.005):
+            return _moved(plan[index + 1], plan[index], entry, True)
+        pages = max(1, round(self._base(index) * scale if scale is not None else self.book.estimate(index)))
+        blank = entry is not None and entry.side == "right"
+        counter = (entry.counter if entry is not None else 0) + blank + pages
+        strings = plan[index + 1].strings if planned else entry.strings if entry is not None else ()
+        return Entry(side="right" if pages % 2 else "left", counter=counter, strings=strings)
+
+    def _base(self, index: int) -> float:
+        """What chunk `index`'s page count is proportional to: its pages in the last build, else its letters."""
+        plan = self.book.plan
+        if index + 1 < len(plan) and plan[index] is not None and plan[index + 1] is not None:
+            return max(1, plan[index + 1].counter - plan[index].counter - (plan[index].side == "right"))
+        return self.book.texts[index]
+
+    def _scale(self) -> float | None:
+        """Pages per unit of `_base`, from the chunks laid out so far (but the front matter, the last chunk, and a
+        chunk that resets the page counter); None before any."""
+        pages = base = 0.0
+        for i, tried in self.tried.items():
+            if 0 < i < self.book.count - 1 and tried and not tried[-1].reads.resets:
+                pages += len(tried[-1].layout.counters) - tried[-1].reads.blank
+                base += self._base(i)
+        return pages / base if base else None
+
+
+def _moved(exit: Entry, start: Entry | None, now: Entry | None, counts: bool) -> Entry:
+    """`exit` of a chunk that started at `start`, had it started at `now`: chapters open on right-hand pages, so
+    what moves is the first right-hand page after the start (nothing, if the chunk resets the page counter)."""
+    if start is None or now is None or not counts:
+        return exit
+
+    def first_right(entry: Entry) -> int:
+        return entry.counter + (2 if entry.side == "right" else 1)
+
+    return exit.model_copy(update={"counter": exit.counter + first_right(now) - first_right(start)})
