@@ -194,7 +194,7 @@ def test_a_build_that_ends_normally_leaves_no_process(project):
 def test_a_build_that_fails_leaves_no_process(project):
     code, output, most = _run(project, "error", ["paperback"])
     assert code == 1 and "a problem halfway through the layout" in output
-    assert most >= 2
+    assert most >= 1  # the process laying chunks out ahead (the build's own process lays out too)
 
 
 def test_a_build_interrupted_with_ctrl_c_leaves_no_process(project):

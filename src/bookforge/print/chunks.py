@@ -110,7 +110,7 @@ def lay_out(rendition: Rendition, typesetter, store: MutableMapping[str, str], w
     targets, entries = _plan(store, plan_key, len(chunks))
     texts = [ahead.letters(chunk.own_html) for chunk in chunks]
     settings = rendition.layout.settings
-    used, laid_out, early, missed = set(), set(), set(), 0  # the last pass's keys; the chunks laid out (ahead of their turn)
+    used, laid_out, early, missed = set(), set(), set(), 0  # the last pass's keys; chunks laid out (early: ahead)
 
     def key_of(content: str) -> str:
         return "chunk-" + hashlib.sha256(f"{fingerprint}\0{content}".encode()).hexdigest()
