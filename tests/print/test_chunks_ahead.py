@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from bookforge.build.writers import band_of
 from bookforge.errors import Location
 from bookforge.manuscript.load import load_book
 from bookforge.print import chunks
@@ -79,6 +80,21 @@ def test_a_chunk_laid_out_from_a_guess_that_differs_in_what_it_does_not_show_is_
 def test_a_layout_past_its_gutter_band_stops_there(rendition):
     """The build picks the gutter from an estimate of the page count; once the chunks pass the band's last page,
     laying out more in that band is work thrown away."""
-    with pytest.raises(chunks.TooManyPages) as stopped:
-        write_pdf(rendition, MODIFIED, chunk_store={}, chunk_workers=1, page_limit=12)
-    assert 12 < stopped.value.pages < 30 and 0 < stopped.value.share < 0.5
+    with pytest.raises(chunks.OutOfBand) as stopped:
+        write_pdf(rendition, MODIFIED, chunk_store={}, chunk_workers=1, page_band=(1, 12))
+    assert 12 < stopped.value.pages < 30 and stopped.value.predicted >= stopped.value.pages
+
+
+def test_a_layout_whose_text_predicts_another_band_stops_early(rendition):
+    """A quarter of the text laid out predicts the page count: a band it will not end in is not laid out further."""
+    whole = write_pdf(rendition, MODIFIED, chunk_store={}, chunk_workers=1).pages
+    with pytest.raises(chunks.OutOfBand) as stopped:
+        write_pdf(rendition, MODIFIED, chunk_store={}, chunk_workers=1, page_band=(whole + 20, whole + 100))
+    assert stopped.value.pages < whole * 0.6 and abs(stopped.value.predicted - whole) <= 0.15 * whole
+    band = (round(whole * 0.85), round(whole * 1.15))
+    assert write_pdf(rendition, MODIFIED, chunk_store={}, chunk_workers=1, page_band=band).pages == whole
+
+
+def test_the_gutter_bands_page_counts():
+    assert band_of(1) == band_of(150) == (1, 150)
+    assert band_of(151) == (151, 300) and band_of(828) == band_of(5000) == (701, None)

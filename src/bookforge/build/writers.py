@@ -19,7 +19,7 @@ from bookforge.errors import BookforgeError
 from bookforge.formats import FORMATS
 from bookforge.layout.geometry import GUTTER_BANDS, estimate_pages, gutter_for
 from bookforge.manuscript.model import Book, edition_parts, reading_text
-from bookforge.print.chunks import ChunkCounts, TooManyPages
+from bookforge.print.chunks import ChunkCounts, OutOfBand
 from bookforge.print.writer import PdfResult, write_pdf
 from bookforge.project import Project
 from bookforge.render.places import PageStart
@@ -101,8 +101,8 @@ class PrintWriter:
         """Lay out; when the gutter is `auto` and the page count lands in another band, lay out again.
 
         The last build's page count, or else an estimate from the text, picks the band for the first layout, which
-        is then usually the only one. A layout in chunks stops as soon as it passes its band's last page, and starts
-        again in the band its text predicts (so no process lays chunks out ahead in the wrong band for long).
+        is then usually the only one. A layout in chunks stops as soon as its page count passes the band's end, or a
+        quarter of its text predicts a count out of the band, and starts again in the band predicted.
         Returns the PDF, the rendition it was made from, and the parts rendered.
         """
         book, name, layout = job.project.book, job.name, job.project.layouts[job.name]
@@ -114,15 +114,15 @@ class PrintWriter:
                                chunk_size=job.chunk_size)
             return write_pdf(rendition, job.modified, map_pages=job.map_pages, chunk_store=job.chunks,
                              chunk_workers=job.workers, cancel=job.cancel, chunk_executor=pool,
-                             page_limit=None if last_try or not auto else _band_end(page_count)), rendition
+                             page_band=None if last_try or not auto else band_of(page_count)), rendition
 
         # The processes that lay chunks out ahead (started only if there are enough chunks) serve every attempt.
         with Workers(max(1, job.workers - 1), fork=True) as pool:
             for attempt in range(4):  # a wider gutter adds pages, which can move the count into the next band
                 try:
                     result, rendition = pdf(counted, attempt == 3, pool)
-                except TooManyPages as over:
-                    counted = max(over.pages, round(over.pages / max(over.share, 0.01)))
+                except OutOfBand as wrong:
+                    counted = wrong.predicted
                     continue
                 if not auto or gutter_for(result.pages) == gutter_for(counted):
                     break
@@ -130,9 +130,14 @@ class PrintWriter:
         return result, rendition, rendition.rendered_parts
 
 
-def _band_end(pages: int) -> int | None:
-    """The last page count of the gutter band `pages` is in (None: the widest band, which has no end)."""
-    return next((end for end, _ in GUTTER_BANDS if pages <= end and end != GUTTER_BANDS[-1][0]), None)
+def band_of(pages: int) -> tuple[int, int | None]:
+    """The first and last page counts of the gutter band `pages` is in (None: the widest band has no end)."""
+    first = 1
+    for end, _ in GUTTER_BANDS[:-1]:
+        if pages <= end:
+            return first, end
+        first = end + 1
+    return first, None
 
 
 def estimated_pages(book: Book, name: str, settings) -> int:

@@ -1,18 +1,23 @@
-"""Chunks laid out on several cores before their turn, from a guess of where they start (chunks.py lays out).
+"""Chunks laid out on several cores before their turn, from where they will start (chunks.py lays out).
 
-A chunk's layout depends on where the chunk before it ended, so the book is taken in order; but while one core
-lays out the next chunk in order, the others lay out the chunks after it from a guess: the last build's plan moved
-by what moved (after an edit), else each chunk's page count estimated from its last build's (after a change of
-style) or from its letters (a cold build), at the rate of the chunks laid out so far. A guess is kept when it
-proves right, which takes less than the same start: a chapter that sets the running heads on its first page and
-restarts the folios (or shows none before the next chapter) is the same after any prelude on the same side
-(`Reads`). A guess that misses still tells the chunk's page count, so the chunks after it start exactly. Each core
-has one layout under way, the most useful one known when it took it: a wrong guess costs a core that would
-otherwise wait, never the chunk in order, and no more guesses are laid out than there are cores.
+A chunk's layout depends on where the chunk before it ended, so the book is taken in order; but a layout knows
+where its chunk ends once its pages are made, ~60% of the way through (the rest is writing the PDF), and tells it
+then (`tell`): the next chunk starts on another core from there while this one is written. Each core (a thread of
+the build's own process, and `workers` - 1 processes) takes, when free, the most useful layout then known: the next
+chunk in order, else the first chunk after it whose start is known (told, laid out, or the last build's plan while
+the chunks keep their page counts); only when the chunk before it has no layout under way does it start from an
+estimate (the chunk's page count from its last build's or its letters, at the rate of the chunks laid out). A
+layout from a start that proves wrong is kept if the chunk reads nothing it got wrong (`Reads`: a chapter that sets
+its running heads on its first page and restarts or hides the folio is the same after any start on the same side);
+else it still tells the chunk's page count, so the next start is exact. So no more layouts are under way than there
+are cores, and almost none is thrown away: `--jobs 2` does the work of `--jobs 1`, on two cores.
 """
 
 from __future__ import annotations
 
+import multiprocessing
+import multiprocessing.queues
+import queue
 import re
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, BrokenExecutor, Executor, Future, ThreadPoolExecutor, wait
@@ -25,6 +30,22 @@ from bookforge.workers import Workers
 LOOKAHEAD = 2
 """Chunks guessed ahead of the next in order, per process: further guesses rest on too many estimates."""
 TAG = re.compile(r"<[^>]+>")
+POLL_SECONDS = 0.02
+_told: multiprocessing.queues.Queue | None = None
+"""Where a layout under way tells where it ends, once its pages are made and before they are written (~40% of its
+time): the next chunk can start from there. Made before the processes fork, so that they have it too."""
+
+
+def tell(key: str | None, exit: Entry, reads: Reads) -> None:
+    """Tell the walk where the layout under way as `key` ends (chunks._typeset calls it)."""
+    if key is not None and _told is not None:
+        _told.put((key, exit, reads))
+
+
+def _telling() -> None:
+    global _told
+    if _told is None:
+        _told = multiprocessing.get_context("fork").Queue()
 
 
 @dataclass(frozen=True)
@@ -59,8 +80,13 @@ class Reads:
         for counter in layout.counters:
             moved = moved and not counter.reset
             counters.append(counter.model_copy(update={"value": counter.value + shift}) if moved else counter)
-        exit = layout.exit if self.resets else layout.exit.model_copy(update={"counter": layout.exit.counter + shift})
-        return layout.model_copy(update={"counters": tuple(counters), "exit": exit})
+        return layout.model_copy(update={"counters": tuple(counters), "exit": self.exit(layout.exit, guess, exact)})
+
+    def exit(self, exit: Entry, guess: Entry | None, exact: Entry | None) -> Entry:
+        """Where the chunk laid out from `guess` ends (`exit`) had it started at `exact` (which `allows` it)."""
+        if self.resets or guess is None or exact is None or guess.counter == exact.counter:
+            return exit
+        return exit.model_copy(update={"counter": exit.counter + exact.counter - guess.counter})
 
 
 @dataclass
@@ -134,6 +160,7 @@ class Ahead:
         self.running: dict[Future, tuple[int | None, Entry | None, str, bool]] = {}  # index, guess, key, here
         self.keys_tried: set[str] = set()
         self.guessed: dict[str, bool] = {}  # by key, the layouts under way: made before their turn
+        self.told: dict[str, tuple[Entry, Reads]] = {}  # by key, where layouts under way end
         self.made = 0  # layouts made in this pass, here and elsewhere
 
     def __enter__(self) -> Ahead:
@@ -217,6 +244,7 @@ class Ahead:
                     self.executor = self.own_pool = Workers(self.processes, fork=True)
                 self.pool = self.executor
                 # The processes start now, before this process has a thread of its own (they may fork then).
+                _telling()
                 self.pool.submit(int)
                 self.here = ThreadPoolExecutor(1, thread_name_prefix="bookforge-chunk")
                 return True
@@ -232,7 +260,11 @@ class Ahead:
             if not (here_free or elsewhere_free):
                 return
             if ahead > index:
-                guess, guessed = self._guess_after(ahead - 1, guess), True
+                guess, sure = self._start_after(ahead - 1, guess)
+                if not sure and self._taken(ahead - 1, guess_before):
+                    return  # the layout of the chunk before tells where it ends within ~60% of its time: wait
+                guessed = True
+            guess_before = guess
             if self._tried(ahead, guess) is not None or self._taken(ahead, guess):
                 continue
             key, content = self.book.key_of(ahead, guess)
@@ -241,7 +273,7 @@ class Ahead:
             lane = self.here if here_free else self.pool
             try:
                 future = lane.submit(self.book.typeset, content, guess is not None, self.book.proxies(ahead),
-                                     self.typesetter)
+                                     self.typesetter, key)
             except BrokenExecutor:  # a worker died earlier: the build goes on in this process
                 self.workers = 1
                 return
@@ -250,45 +282,75 @@ class Ahead:
             self.guessed[key] = guessed
 
     def _collect(self) -> None:
-        """Wait for a layout under way, and take in those done."""
-        if not self.running:
-            return
-        done, _ = wait(self.running, return_when=FIRST_COMPLETED)
-        for future in done:
-            index, guess, key, _ = self.running.pop(future)
-            if future.cancelled():
-                continue
+        """Wait for a layout under way to be done or to tell where it ends, and take in what is known."""
+        while self.running:
+            done, _ = wait(self.running, timeout=POLL_SECONDS if _told is not None else None,
+                           return_when=FIRST_COMPLETED)
+            told = self._listen()
+            for future in done:
+                index, guess, key, _ = self.running.pop(future)
+                self.told.pop(key, None)
+                if future.cancelled():
+                    continue
+                try:
+                    layout, reads = future.result()
+                except BrokenExecutor:  # a worker died (out of memory, killed): this process lays the chunk out
+                    self.workers = 1
+                    continue
+                if index is not None:
+                    self.tried.setdefault(index, []).append(Tried(guess, layout, reads, self.guessed.pop(key, True)))
+                    self.made += 1
+            if done or told:
+                return
+
+    def _listen(self) -> bool:
+        """Take in where the layouts under way end, as they tell it; whether any did."""
+        under_way = {key for _, _, key, _ in self.running.values()}
+        told = False
+        while _told is not None:
             try:
-                layout, reads = future.result()
-            except BrokenExecutor:  # a worker died (out of memory, killed): this process lays the chunk out
-                self.workers = 1
-                continue
-            if index is not None:
-                self.tried.setdefault(index, []).append(Tried(guess, layout, reads, self.guessed.pop(key, True)))
-                self.made += 1
+                key, exit, reads = _told.get_nowait()
+            except queue.Empty:
+                return told
+            if key in under_way:
+                self.told[key] = (exit, reads)
+                told = True
+        return told
 
     # -- guesses ---------------------------------------------------------------------------------------------------
 
     def _guess_after(self, index: int, entry: Entry | None) -> Entry:
-        """Where chunk `index` + 1 starts if chunk `index` starts from `entry`: from a layout of it (moved if it was
-        laid out from elsewhere), else from the last build's plan (moved alike) while the chunks keep their page
-        counts, else from an estimate of its page count."""
+        return self._start_after(index, entry)[0]
+
+    def _start_after(self, index: int, entry: Entry | None) -> tuple[Entry, bool]:
+        """Where chunk `index` + 1 starts if chunk `index` starts from `entry`, and whether that is more than an
+        estimate: from a layout of it, done or telling where it ends (moved if it was laid out from elsewhere), else
+        from the last build's plan (moved alike) while the chunks keep their page counts, else from an estimate of
+        its page count."""
         tried = self.tried.get(index, [])
         found = self._tried(index, entry)
         if found is not None:
-            return found[0].exit
+            return found[0].exit, True
+        telling = [(guess, *self.told[key]) for i, guess, key, _ in self.running.values()
+                   if i == index and key in self.told]
+        for guess, exit, reads in telling:
+            if reads.allows(guess, entry):
+                return reads.exit(exit, guess, entry), True
         if tried:
             attempt = tried[-1]
-            return _moved(attempt.layout.exit, attempt.guess, entry, not attempt.reads.resets)
+            return _moved(attempt.layout.exit, attempt.guess, entry, not attempt.reads.resets), True
+        if telling:
+            guess, exit, reads = telling[-1]
+            return _moved(exit, guess, entry, not reads.resets), True
         plan, scale = self.book.plan, self._scale()
         planned = index + 1 < len(plan) and plan[index + 1] is not None
         if planned and (scale is None or abs(scale - 1) < 0.005):
-            return _moved(plan[index + 1], plan[index], entry, True)
+            return _moved(plan[index + 1], plan[index], entry, True), True
         pages = max(1, round(self._base(index) * scale if scale is not None else self.book.estimate(index)))
         blank = entry is not None and entry.side == "right"
         counter = (entry.counter if entry is not None else 0) + blank + pages
         strings = plan[index + 1].strings if planned else entry.strings if entry is not None else ()
-        return Entry(side="right" if pages % 2 else "left", counter=counter, strings=strings)
+        return Entry(side="right" if pages % 2 else "left", counter=counter, strings=strings), False
 
     def _base(self, index: int) -> float:
         """What chunk `index`'s page count is proportional to: its pages in the last build, else its letters."""

@@ -70,27 +70,37 @@ class ChunkCounts:
     """Layouts made from guesses that proved wrong (thrown away): the cost of laying out ahead."""
 
 
-class TooManyPages(Exception):
-    """More pages than `page_limit` (the gutter band the layout was made for): the layout stopped there."""
+class OutOfBand(Exception):
+    """The page count passed, or is on its way out of, `page_band` (the gutter band the layout was made for): the
+    layout stopped there. `predicted`: the page count its text predicts."""
 
-    def __init__(self, pages: int, share: float):
-        super().__init__(f"{pages} pages with {share:.0%} of the text laid out")
-        self.pages, self.share = pages, share
+    def __init__(self, pages: int, predicted: int):
+        super().__init__(f"{pages} pages laid out, {predicted} predicted")
+        self.pages, self.predicted = pages, predicted
 
     def __reduce__(self):
-        return type(self), (self.pages, self.share)
+        return type(self), (self.pages, self.predicted)
+
+
+PREDICTED_AFTER = 0.25
+"""The share of the text (after the front matter) laid out before the page count it predicts can stop a layout."""
+MARGIN = 0.1
+"""How far out of its band a predicted page count must be to stop a layout, as a share of the band's ends, times
+the share of the text still to lay out."""
 
 
 def lay_out(rendition: Rendition, typesetter, store: MutableMapping[str, str], workers: int = 1,
-            cancel: threading.Event | None = None, executor: Executor | None = None, page_limit: int | None = None):
+            cancel: threading.Event | None = None, executor: Executor | None = None,
+            page_band: tuple[int, int | None] | None = None):
     """(PDF bytes, pages, warnings, page starts, ChunkCounts) of the edition laid out in chunks, or None if it
     cannot be.
 
     `typesetter` is writer.Typesetter; `store` keeps each chunk's layout by a hash of all it is made from. With
     `workers` > 1, chunks whose layout is missing are laid out in that many processes (`executor`, a
     concurrent.futures one such as `distributed.Client.get_executor()`, else a pool of its own), the next ones
-    ahead of their turn from a guess (ahead.py). `cancel` set stops it between chunks (Cancelled). Past
-    `page_limit` pages it stops with TooManyPages.
+    ahead of their turn from a guess (ahead.py). `cancel` set stops it between chunks (Cancelled). With a
+    `page_band` (first and last page count, None: no end), it stops with OutOfBand as soon as the page count passes
+    the band's end, or, with PREDICTED_AFTER of the text laid out, is on its way out of the band.
     """
     chunks = rendition.chunks
     owner = {ident: i for i, chunk in enumerate(chunks) for ident in ID.findall(chunk.own_html)}
@@ -131,15 +141,15 @@ def lay_out(rendition: Rendition, typesetter, store: MutableMapping[str, str], w
                                                                chunks[index].own_html.count("<p"),
                                                                len(chunks[index].parts)),
                     plan=entries)
-                used, pages = set(), [0]
+                used, pages = set(), []
 
                 def keep(index: int, key: str, layout: ChunkLayout, new: bool) -> None:
                     if new:
                         store[key] = layout.model_dump_json()
                     used.add(key)
-                    pages[0] += len(layout.counters)
-                    if page_limit is not None and pages[0] > page_limit:
-                        raise TooManyPages(pages[0], sum(texts[:index + 1]) / max(1, sum(texts)))
+                    pages.append(len(layout.counters))
+                    if page_band is not None:
+                        _check_band(page_band, pages, texts)
 
                 outcome = laying_out.walk(book, keep)
                 layouts = outcome.layouts
@@ -167,6 +177,19 @@ def lay_out(rendition: Rendition, typesetter, store: MutableMapping[str, str], w
                                          _stored_subsets(store, fingerprint, used))
     retain(store, used | {plan_key})  # not the chunks of earlier versions of the book, or of earlier passes
     return data, pages, warnings, starts, ChunkCounts(len(laid_out), len(chunks), len(early), missed)
+
+
+def _check_band(band: tuple[int, int | None], pages: list[int], texts: list[int]) -> None:
+    """OutOfBand if the chunks laid out so far (`pages` each) passed the band's end, or predict a page count out of
+    it: the front matter's pages and the others' at the rate so far."""
+    first, last = band
+    share = sum(texts[1:len(pages)]) / max(1, sum(texts[1:]))
+    predicted = round(pages[0] + sum(pages[1:]) / share) if share else sum(pages)
+    if last is not None and sum(pages) > last:
+        raise OutOfBand(sum(pages), max(predicted, sum(pages)))
+    margin = MARGIN * (1 - share)
+    if share >= PREDICTED_AFTER and not (first * (1 - margin) <= predicted <= (last or predicted) * (1 + margin)):
+        raise OutOfBand(sum(pages), predicted)
 
 
 def _stored_subsets(store: MutableMapping[str, str], fingerprint: str, used: set[str]) -> Subsetter:
@@ -233,8 +256,10 @@ def _counter_css(value: int) -> str:
             "counter-set: none !important;")
 
 
-def _typeset(content: str, has_prelude: bool, proxies: set[str], typesetter) -> tuple[ChunkLayout, ahead.Reads]:
-    """The chunk laid out, and what of its starting state (in `content`'s prelude) the layout read."""
+def _typeset(content: str, has_prelude: bool, proxies: set[str], typesetter,
+             key: str | None = None) -> tuple[ChunkLayout, ahead.Reads]:
+    """The chunk laid out, and what of its starting state (in `content`'s prelude) the layout read; where it ends is
+    told (ahead.tell, as `key`) as soon as its pages are made, before they are written."""
     rendered, root, warnings = typesetter.lay_out(content)
     pages = rendered.pages
     first = 1 if has_prelude else 0
@@ -255,6 +280,10 @@ def _typeset(content: str, has_prelude: bool, proxies: set[str], typesetter) -> 
             for name, text in box.string_set if box.string_set and box.string_set != "none" else ():
                 strings[name] = text
     kept = pages[first:last]
+    exit = Entry(side=pages[last - 1]._page_box.page_type.side, counter=counters[-1].value,
+                 strings=tuple(sorted(strings.items())))
+    reads = _reads(kept, tuple(counters[first:]))
+    ahead.tell(key, exit, reads)
     # The proxies' pages stay in the chunk's PDF, for WeasyPrint keeps only the links whose target it has; the
     # join leaves them out.
     document = rendered.copy(pages[first:])
@@ -267,11 +296,8 @@ def _typeset(content: str, has_prelude: bool, proxies: set[str], typesetter) -> 
     layout = ChunkLayout(
         pdf=data, sha256=hashlib.sha256(data).hexdigest(), counters=tuple(counters[first:]), anchors=anchors,
         bookmarks=tuple((level, state == "closed") for page in kept for level, _, _, state in page.bookmarks),
-        starts=tuple((int(start.label), start) for start in starts),
-        exit=Entry(side=pages[last - 1]._page_box.page_type.side, counter=counters[-1].value,
-                   strings=tuple(sorted(strings.items()))),
-        warnings=tuple(warnings + more))
-    return layout, _reads(kept, layout.counters)
+        starts=tuple((int(start.label), start) for start in starts), exit=exit, warnings=tuple(warnings + more))
+    return layout, reads
 
 
 def _reads(kept: list, counters: tuple[pagemap.PageCounter, ...]) -> ahead.Reads:
