@@ -40,6 +40,8 @@ class Workers:
 
     def __init__(self, processes: int, fork: bool = False):
         self.processes, self.fork = processes, fork
+        self.forked = False
+        """Its processes were forked (so they hold what this process held when they started)."""
         self._pool: ProcessPoolExecutor | None = None
         self._futures: list[Future] = []
 
@@ -59,6 +61,7 @@ class Workers:
             # process without may fork, with `fork`: its workers start at once, WeasyPrint imported, instead of
             # ~1.5 s later.
             method = "fork" if self.fork and _forkable() else "spawn"
+            self.forked = method == "fork"
             self._pool = ProcessPoolExecutor(self.processes, mp_context=multiprocessing.get_context(method),
                                              initializer=_started, initargs=(os.getpid(),))
         future = self._pool.submit(fn, *args, **kwargs)

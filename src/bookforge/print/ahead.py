@@ -42,6 +42,26 @@ def tell(key: str | None, exit: Entry, reads: Reads) -> None:
         _told.put((key, exit, reads))
 
 
+_SHARED: dict[int, object] = {}
+"""Typesetters of layouts under way, by id: processes forked after one was put here have it (see `_Shared`)."""
+
+
+class _Shared:
+    """A typesetter that processes forked after it was shared already hold: sent as its id (rather than ~4 MB of
+    fonts and HTML to unpickle for each chunk)."""
+
+    def __init__(self, typesetter):
+        self.ident = id(typesetter)
+        _SHARED[self.ident] = typesetter
+
+    def __reduce__(self):
+        return _shared, (self.ident,)
+
+
+def _shared(ident: int):
+    return _SHARED[ident]
+
+
 def _telling() -> None:
     global _told
     if _told is None:
@@ -155,6 +175,7 @@ class Ahead:
         self.own_pool: Workers | None = None
         self.pool: Executor | None = None  # once there are enough chunks to lay out: `executor`, or own_pool
         self.here: ThreadPoolExecutor | None = None
+        self.sent = typesetter  # what is sent to the processes for the typesetter
         self.book: Book | None = None
         self.tried: dict[int, list[Tried]] = {}
         self.running: dict[Future, tuple[int | None, Entry | None, str, bool]] = {}  # index, guess, key, here
@@ -167,6 +188,7 @@ class Ahead:
         return self
 
     def __exit__(self, *exc) -> None:
+        _SHARED.pop(id(self.typesetter), None)
         for future in self.running:
             future.cancel()
         if self.here is not None:
@@ -243,9 +265,14 @@ class Ahead:
                 if self.executor is None:
                     self.executor = self.own_pool = Workers(self.processes, fork=True)
                 self.pool = self.executor
-                # The processes start now, before this process has a thread of its own (they may fork then).
+                # The processes start now, before this process has a thread of its own (they may fork then,
+                # holding the typesetter and where to tell).
                 _telling()
+                starting = isinstance(self.pool, Workers) and not self.pool.started
+                shared = _Shared(self.typesetter)
                 self.pool.submit(int)
+                if starting and self.pool.forked:
+                    self.sent = shared
                 self.here = ThreadPoolExecutor(1, thread_name_prefix="bookforge-chunk")
                 return True
         return False
@@ -253,18 +280,18 @@ class Ahead:
     def _schedule(self, index: int, entry: Entry | None) -> None:
         """Give each idle lane the next chunk not laid out nor under way: chunk `index` from `entry`, else the
         chunks after it from the best guesses known. This process's lane takes the first (nothing to send back)."""
-        guess, guessed = entry, False
+        guess, guessed = entry, False  # where chunk `ahead` starts
         for ahead in range(index, min(self.book.count, index + 1 + LOOKAHEAD * self.workers)):
             here_free = not any(here for _, _, _, here in self.running.values())
             elsewhere_free = sum(not here for _, _, _, here in self.running.values()) < self.processes
             if not (here_free or elsewhere_free):
                 return
             if ahead > index:
-                guess, sure = self._start_after(ahead - 1, guess)
-                if not sure and self._taken(ahead - 1, guess_before):
+                before = guess
+                guess, sure = self._start_after(ahead - 1, before)
+                if not sure and self._taken(ahead - 1, before):
                     return  # the layout of the chunk before tells where it ends within ~60% of its time: wait
                 guessed = True
-            guess_before = guess
             if self._tried(ahead, guess) is not None or self._taken(ahead, guess):
                 continue
             key, content = self.book.key_of(ahead, guess)
@@ -273,7 +300,7 @@ class Ahead:
             lane = self.here if here_free else self.pool
             try:
                 future = lane.submit(self.book.typeset, content, guess is not None, self.book.proxies(ahead),
-                                     self.typesetter, key)
+                                     self.typesetter if lane is self.here else self.sent, key)
             except BrokenExecutor:  # a worker died earlier: the build goes on in this process
                 self.workers = 1
                 return
@@ -345,7 +372,8 @@ class Ahead:
         plan, scale = self.book.plan, self._scale()
         planned = index + 1 < len(plan) and plan[index + 1] is not None
         if planned and (scale is None or abs(scale - 1) < 0.005):
-            return _moved(plan[index + 1], plan[index], entry, True), True
+            # Sure once a chunk laid out kept its page count from the plan (a change of style may change them all).
+            return _moved(plan[index + 1], plan[index], entry, True), scale is not None
         pages = max(1, round(self._base(index) * scale if scale is not None else self.book.estimate(index)))
         blank = entry is not None and entry.side == "right"
         counter = (entry.counter if entry is not None else 0) + blank + pages
