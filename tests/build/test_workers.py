@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 import bookforge.workers
+from bookforge import budget
 from bookforge.build.orchestrate import build
 from bookforge.workers import Workers
 from tests.books import REPO, SOURCE_DATE_EPOCH
@@ -241,3 +242,21 @@ def test_workers_that_finished_are_closed_as_usual():
         assert [future.result() for future in futures] == [0, 0]
         processes = list(workers._pool._processes.values())
     assert all(not process.is_alive() and process.exitcode == 0 for process in processes)
+
+
+def _budgeted_sum(n: int) -> int:
+    with budget.limited(5):
+        return sum(range(n + 1))
+
+
+def test_workers_may_fork_beside_the_budgets_watchdog_and_keep_budgets_of_their_own():
+    """Forked workers start at once (the chunks laid out ahead); the budget's watchdog, which forks safely, does not
+    prevent it, and a forked worker runs budgets of its own."""
+    with budget.limited(10):  # the watchdog thread runs from now on
+        pass
+    with Workers(1, fork=True) as workers:
+        assert workers.submit(_budgeted_sum, 3).result() == 6
+        assert workers.forked
+    with Workers(1) as workers:  # the editions' workers: spawned, as before
+        assert workers.submit(_budgeted_sum, 3).result() == 6
+        assert not workers.forked
