@@ -18,18 +18,15 @@ from __future__ import annotations
 import multiprocessing
 import multiprocessing.queues
 import queue
-import re
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, BrokenExecutor, Executor, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 
-from bookforge.layout.geometry import estimate_pages
 from bookforge.print.records import ChunkLayout, Entry
 from bookforge.workers import Workers
 
 LOOKAHEAD = 2
 """Chunks guessed ahead of the next in order, per process: further guesses rest on too many estimates."""
-TAG = re.compile(r"<[^>]+>")
 POLL_SECONDS = 0.02
 _told: multiprocessing.queues.Queue | None = None
 """Where a layout under way tells where it ends, once its pages are made and before they are written (~40% of its
@@ -147,15 +144,6 @@ class Outcome:
     """Chunks laid out before their turn, from a guess that proved right."""
     missed: int = 0
     """Layouts made (or started) from a guess that proved wrong: work thrown away."""
-
-
-def letters(html: str) -> int:
-    return len(TAG.sub("", html))
-
-
-def page_estimate(settings, text: int, paragraphs: int, parts: int) -> float:
-    """Pages of so many letters in so many paragraphs and parts: the book's estimate less its fixed pages."""
-    return estimate_pages(settings, text, paragraphs, 0, parts) - estimate_pages(settings, 0, 0, 0, 0)
 
 
 class Ahead:

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 
 from pydantic import ValidationError
 
+from bookforge.layout.geometry import estimate_pages
 from bookforge.print import ahead, pagemap
 from bookforge.print.fontmerge import Subsetter, subset_font
 from bookforge.print.join import join
@@ -45,6 +46,7 @@ MAX_PASSES = 4
 PROXY_PAGE = "bookforge-proxy-{}"
 LINK = re.compile(r'href="#([^"]+)"')
 ID = re.compile(r'\sid="([^"]+)"')
+TAG = re.compile(r"<[^>]+>")
 
 
 class CannotChunk(Exception):
@@ -118,7 +120,7 @@ def lay_out(rendition: Rendition, typesetter, store: MutableMapping[str, str], w
     if whole_key in store:
         return None
     targets, entries = _plan(store, plan_key, len(chunks))
-    texts = [ahead.letters(chunk.own_html) for chunk in chunks]
+    texts = [len(TAG.sub("", chunk.own_html)) for chunk in chunks]  # letters, for estimates
     settings = rendition.layout.settings
     used, laid_out, early, missed = set(), set(), set(), 0  # the last pass's keys; chunks laid out (early: ahead)
 
@@ -137,9 +139,8 @@ def lay_out(rendition: Rendition, typesetter, store: MutableMapping[str, str], w
                 book = ahead.Book(
                     count=len(chunks), key_of=document, stored=lambda key: _stored(store, key),
                     typeset=_typeset, proxies=lambda index: set(proxies[index]), texts=texts,
-                    estimate=lambda index: ahead.page_estimate(settings, texts[index],
-                                                               chunks[index].own_html.count("<p"),
-                                                               len(chunks[index].parts)),
+                    estimate=lambda index: _page_estimate(settings, texts[index], chunks[index].own_html.count("<p"),
+                                                          len(chunks[index].parts)),
                     plan=entries)
                 used, pages = set(), []
 
@@ -177,6 +178,11 @@ def lay_out(rendition: Rendition, typesetter, store: MutableMapping[str, str], w
                                          _stored_subsets(store, fingerprint, used))
     retain(store, used | {plan_key})  # not the chunks of earlier versions of the book, or of earlier passes
     return data, pages, warnings, starts, ChunkCounts(len(laid_out), len(chunks), len(early), missed)
+
+
+def _page_estimate(settings, text: int, paragraphs: int, parts: int) -> float:
+    """Pages of so many letters in so many paragraphs and parts: the book's estimate less its fixed pages."""
+    return estimate_pages(settings, text, paragraphs, 0, parts) - estimate_pages(settings, 0, 0, 0, 0)
 
 
 def _check_band(band: tuple[int, int | None], pages: list[int], texts: list[int]) -> None:
