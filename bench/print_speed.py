@@ -4,8 +4,7 @@
                                           [--skip-anchors]
 
 Every build is `bookforge build EDITION` in a subprocess (start-up included). Per book (the generated 85,000-word
-book's paperback, the corpus's story collection's paperback and its dictionary's large print, whose page estimate
-picks another gutter band than its real page count):
+book's paperback, the corpus's story collection's paperback and its dictionary's large print):
   a. cold (`--force`), `--jobs 2` against `--jobs 1`, run interleaved        (goals: <= 0.6; never > 1.0)
   b. after a change of style (the font size), from the cold build's cache   (goal: never > 1.0)
 On the generated book, the anchors (goal 4 and the README's comparison):
@@ -41,8 +40,9 @@ from bench_build import markdown_of, report, run  # noqa: E402
 from make_manuscript import make  # noqa: E402
 
 BOOKFORGE = str(BIN / "bookforge")
-# The edition measured in each book: the corpus dictionary's large print is the one whose page estimate (408)
-# picks another gutter band than its real page count.
+# The edition measured in each book. The line printed for each says whether the page estimate picked the gutter band
+# of the real page count (on 2026-12-01 all three did: the corpus dictionary's large print, 408 estimated and 463
+# laid out, came closest to a band's end; a miss is tested in tests/print/test_chunks_ahead.py).
 BOOKS = {"generated": "paperback", "sherlock-holmes": "paperback", "devils-dictionary": "large-print"}
 # The same 6 x 9 page as bookforge's paperback, for Pandoc's HTML: folios, running heads, chapters on rectos.
 PANDOC_CSS = """
