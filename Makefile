@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: build test test-fast golden setup system-deps clean
+.PHONY: build test test-fast golden bench setup system-deps clean
 
 build: setup
 	$(BIN)/bookforge build
@@ -18,6 +18,11 @@ test-fast: setup
 # After a deliberate template change: rewrite tests/golden/ from the rendering, then review `git diff tests/golden`.
 golden: setup
 	$(BIN)/python -m pytest -q tests/render/test_golden.py --update-golden
+
+# Print speed as ratios in one run (--jobs 2 / --jobs 1 per book, against Pandoc -> WeasyPrint and Typst): ~15 min.
+bench: setup
+	$(BIN)/pip install --quiet -e '.[bench]'
+	$(BIN)/python bench/print_speed.py
 
 setup: system-deps $(VENV)/.installed node_modules/.installed
 

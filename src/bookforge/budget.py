@@ -37,6 +37,19 @@ class _Watch:
 _lock = threading.Condition()
 _watches: dict[int, _Watch] = {}
 _watchdog: threading.Thread | None = None
+WATCHDOG = "bookforge-budget"
+"""The watchdog thread's name: a process may fork with it running (workers.py), for it forks between its turns."""
+
+
+def _forked() -> None:
+    """In a forked child: no watchdog (it is started again when needed), no budgets (they were the parent's)."""
+    global _lock, _watchdog
+    _lock, _watchdog = threading.Condition(), None
+    _watches.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(before=lambda: _lock.acquire(), after_in_parent=lambda: _lock.release(), after_in_child=_forked)
 
 
 def resident_memory() -> int | None:
@@ -103,7 +116,7 @@ def _finish(thread_id: int, watch: _Watch, outer: _Watch | None) -> str:
 def _start_watchdog() -> None:
     global _watchdog
     if _watchdog is None or not _watchdog.is_alive():
-        _watchdog = threading.Thread(target=_watch_loop, name="bookforge-budget", daemon=True)
+        _watchdog = threading.Thread(target=_watch_loop, name=WATCHDOG, daemon=True)
         _watchdog.start()
 
 

@@ -154,7 +154,7 @@ def test_editing_one_scene_lays_out_its_chunk_only_and_gives_a_cold_builds_bytes
     (edited,) = build(project, ["paperback"], chunk_size=SMALL)
     assert edited.chunks == ChunkCounts(1, chunks)
     assert json.loads((project / "build" / "report.json").read_text())["editions"][0]["chunks"] == \
-        {"laid_out": 1, "total": chunks, "ahead": 0}
+        {"laid_out": 1, "total": chunks, "ahead": 0, "missed": 0}
     modified = _mod_date(edited.path)
     assert modified > cold_date
     if dates[1] is not None:
@@ -324,15 +324,17 @@ def test_a_layout_can_ask_to_be_laid_out_whole(generated, tmp_path):
 
 
 def test_after_a_change_of_style_the_chunks_are_laid_out_in_parallel(generated, tmp_path):
-    """Each chunk starts where it did in the last build, so all of them are laid out at once, in two processes;
-    the PDF is the one a serial build from nothing makes."""
+    """Each chunk starts where it did in the last build, so while one process lays out the next chunk in order, the
+    other lays out the one after it, from the plan, and none is thrown away; the PDF is the one a serial build from
+    nothing makes."""
     project = tmp_path / "book"
     shutil.copytree(generated, project)
     (first,) = build(project, ["paperback"], chunk_size=SMALL)
     set_layout(project, accent_colour="#8a3b12")  # the ornaments' colour: every chunk's CSS, no page moves
     (restyled,) = build(project, ["paperback"], jobs=2, chunk_size=SMALL)
     total = first.chunks.total
-    assert restyled.chunks == ChunkCounts(total, total, ahead=total)
+    assert restyled.chunks.laid_out == total and restyled.chunks.ahead >= total // 3
+    assert restyled.chunks.missed == 0
     (serial,) = build(project, ["paperback"], tmp_path / "serial", jobs=1, chunk_size=SMALL)
     assert serial.chunks == ChunkCounts(total, total, ahead=0)
     assert restyled.path.read_bytes() == serial.path.read_bytes()
@@ -362,7 +364,7 @@ def test_an_edit_that_moves_the_chapters_after_it_lays_them_out_ahead(generated,
         pytest.fail("no edit moved the chapters after it")
     parallel = lay_out(dict(before), 2)
     assert parallel.chunks.laid_out == serial.chunks.laid_out
-    assert parallel.chunks.ahead >= serial.chunks.laid_out - 2
+    assert parallel.chunks.ahead >= serial.chunks.laid_out // 3
     assert parallel.data == serial.data
 
 

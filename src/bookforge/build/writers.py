@@ -17,11 +17,12 @@ from bookforge.covers import ebook_cover, print_cover
 from bookforge.epub.writer import write_epub
 from bookforge.errors import BookforgeError
 from bookforge.formats import FORMATS
-from bookforge.layout.geometry import estimate_pages, gutter_for
+from bookforge.layout.geometry import GUTTER_BANDS, estimate_pages, gutter_for
 from bookforge.manuscript.model import Book, edition_parts, reading_text
 from bookforge.project import Project
 from bookforge.render.places import PageStart
 from bookforge.render.rendition import CHUNK_SIZE, Rendition, render
+from bookforge.workers import Workers
 
 if TYPE_CHECKING:  # an ebook's build never imports the print writer (nor WeasyPrint)
     from bookforge.print.chunks import ChunkCounts
@@ -102,29 +103,46 @@ class PrintWriter:
         """Lay out; when the gutter is `auto` and the page count lands in another band, lay out again.
 
         The last build's page count, or else an estimate from the text, picks the band for the first layout, which
-        is then usually the only one. Returns the PDF, the rendition it was made from, and the parts rendered.
+        is then usually the only one. A layout in chunks stops as soon as its page count passes the band's end, or a
+        quarter of its text predicts a count out of the band, and starts again in the band predicted.
+        Returns the PDF, the rendition it was made from, and the parts rendered.
         """
+        from bookforge.print.chunks import OutOfBand
         from bookforge.print.writer import write_pdf
 
         book, name, layout = job.project.book, job.name, job.project.layouts[job.name]
         counted = job.page_hint or estimated_pages(book, name, layout.settings)
+        auto = layout.settings["margins"]["inside"] == "auto"
 
-        def pdf(page_count: int) -> tuple[PdfResult, Rendition]:
+        def pdf(page_count: int, last_try: bool, pool: Workers) -> tuple[PdfResult, Rendition]:
             rendition = render(book, name, layout, page_count=page_count, fragments=job.fragments,
                                chunk_size=job.chunk_size)
             return write_pdf(rendition, job.modified, map_pages=job.map_pages, chunk_store=job.chunks,
-                             chunk_workers=job.workers, cancel=job.cancel), rendition
+                             chunk_workers=job.workers, cancel=job.cancel, chunk_executor=pool,
+                             page_band=None if last_try or not auto else band_of(page_count)), rendition
 
-        result, rendition = pdf(counted)
-        rendered = rendition.rendered_parts
-        if layout.settings["margins"]["inside"] != "auto":
-            return result, rendition, rendered
-        for _ in range(3):  # a wider gutter adds pages, which can move the count into the next band once more
-            if gutter_for(result.pages) == gutter_for(counted):
-                break
-            counted = result.pages
-            result, rendition = pdf(counted)
-        return result, rendition, rendered
+        # The processes that lay chunks out ahead (started only if there are enough chunks) serve every attempt.
+        with Workers(max(1, job.workers - 1), fork=True) as pool:
+            for attempt in range(4):  # a wider gutter adds pages, which can move the count into the next band
+                try:
+                    result, rendition = pdf(counted, attempt == 3, pool)
+                except OutOfBand as wrong:
+                    counted = wrong.predicted
+                    continue
+                if not auto or gutter_for(result.pages) == gutter_for(counted):
+                    break
+                counted = result.pages
+        return result, rendition, rendition.rendered_parts
+
+
+def band_of(pages: int) -> tuple[int, int | None]:
+    """The first and last page counts of the gutter band `pages` is in (None: the widest band has no end)."""
+    first = 1
+    for end, _ in GUTTER_BANDS[:-1]:
+        if pages <= end:
+            return first, end
+        first = end + 1
+    return first, None
 
 
 def estimated_pages(book: Book, name: str, settings) -> int:

@@ -27,25 +27,27 @@ import json
 import re
 import threading
 from collections.abc import MutableMapping
-from concurrent.futures import BrokenExecutor, Future
+from concurrent.futures import Executor
 from dataclasses import dataclass
 
 from pydantic import ValidationError
 
 from bookforge.layout.direction import text_direction
-from bookforge.print import pagemap
+from bookforge.layout.geometry import estimate_pages
+from bookforge.print import ahead, pagemap
 from bookforge.print.fontmerge import Subsetter, subset_font
 from bookforge.print.join import join
 from bookforge.print.records import ChunkLayout, Entry, FontProgram, Plan
 from bookforge.print.wholecss import needs_whole_book
 from bookforge.render.rendition import PrintChunk, Rendition
 from bookforge.stores import retain, tool_fingerprint
-from bookforge.workers import Workers, check
+from bookforge.workers import check
 
 MAX_PASSES = 4
 PROXY_PAGE = "bookforge-proxy-{}"
 LINK = re.compile(r'href="#([^"]+)"')
 ID = re.compile(r'\sid="([^"]+)"')
+TAG = re.compile(r"<[^>]+>")
 
 
 class CannotChunk(Exception):
@@ -68,18 +70,42 @@ class ChunkCounts:
     """Chunks laid out by this build; the others were the last build's."""
     total: int
     ahead: int = 0
-    """Of those laid out, how many other processes laid out ahead of their turn (see `_Ahead`)."""
+    """Of those laid out, how many were laid out ahead of their turn from a guess that proved right (ahead.py)."""
+    missed: int = 0
+    """Layouts made from guesses that proved wrong (thrown away): the cost of laying out ahead."""
+
+
+class OutOfBand(Exception):
+    """The page count passed, or is on its way out of, `page_band` (the gutter band the layout was made for): the
+    layout stopped there. `predicted`: the page count its text predicts."""
+
+    def __init__(self, pages: int, predicted: int):
+        super().__init__(f"{pages} pages laid out, {predicted} predicted")
+        self.pages, self.predicted = pages, predicted
+
+    def __reduce__(self):
+        return type(self), (self.pages, self.predicted)
+
+
+PREDICTED_AFTER = 0.25
+"""The share of the text (after the front matter) laid out before the page count it predicts can stop a layout."""
+MARGIN = 0.1
+"""How far out of its band a predicted page count must be to stop a layout, as a share of the band's ends, times
+the share of the text still to lay out."""
 
 
 def lay_out(rendition: Rendition, typesetter, store: MutableMapping[str, str], workers: int = 1,
-            cancel: threading.Event | None = None):
+            cancel: threading.Event | None = None, executor: Executor | None = None,
+            page_band: tuple[int, int | None] | None = None):
     """(PDF bytes, pages, warnings, page starts, ChunkCounts) of the edition laid out in chunks, or None if it
     cannot be.
 
     `typesetter` is writer.Typesetter; `store` keeps each chunk's layout by a hash of all it is made from. With
-    `workers` > 1, chunks whose layout is missing are laid out ahead in that many processes, each from where it
-    started in the last build (right after a change of style), or, once a chunk ends elsewhere than it did, from
-    there shifted alike (right after an edit that added a page). `cancel` set stops it between chunks (Cancelled).
+    `workers` > 1, chunks whose layout is missing are laid out in that many processes (`executor`, a
+    concurrent.futures one such as `distributed.Client.get_executor()`, else a pool of its own), the next ones
+    ahead of their turn from a guess (ahead.py). `cancel` set stops it between chunks (Cancelled). With a
+    `page_band` (first and last page count, None: no end), it stops with OutOfBand as soon as the page count passes
+    the band's end, or, with PREDICTED_AFTER of the text laid out, is on its way out of the band.
     """
     chunks = rendition.chunks
     owner = {ident: i for i, chunk in enumerate(chunks) for ident in ID.findall(chunk.own_html)}
@@ -97,49 +123,44 @@ def lay_out(rendition: Rendition, typesetter, store: MutableMapping[str, str], w
     if whole_key in store:
         return None
     targets, entries = _plan(store, plan_key, len(chunks))
-    used, laid_out, ahead_count = set(), set(), 0  # the last pass's keys; indexes of the chunks laid out
+    texts = [len(TAG.sub("", chunk.own_html)) for chunk in chunks]  # letters, for estimates
+    settings = rendition.layout.settings
+    used, laid_out, early, missed = set(), set(), set(), 0  # the last pass's keys; chunks laid out (early: ahead)
 
     def key_of(content: str) -> str:
         return "chunk-" + hashlib.sha256(f"{fingerprint}\0{content}".encode()).hexdigest()
 
     try:
-        with _Ahead(undated, workers) as ahead:
-
-            def guess_from(start: int) -> None:
-                """Lay out ahead the chunks from `start` on that are not in the store, where `entries` has them."""
-                guesses = []
-                for index in range(start, len(chunks)):
-                    if index and entries[index] is None:  # no idea where it starts: no guess
-                        continue
-                    proxies = {target: targets.get(target, 1) for target in references[index]}
-                    content = _document(chunks[index], entries[index], proxies)
-                    guesses.append((key_of(content), content, entries[index] is not None, set(proxies)))
-                ahead.lay_out([guess for guess in guesses if guess[0] not in store])
-
+        with ahead.Ahead(undated, workers, executor, check=lambda: check(cancel)) as laying_out:
             for _ in range(MAX_PASSES):
-                guess_from(0)
-                layouts, entry, used = [], None, set()
-                for index, (chunk, wanted) in enumerate(zip(chunks, references)):
-                    check(cancel)
-                    proxies = {target: targets.get(target, 1) for target in wanted}
-                    content = _document(chunk, entry, proxies)
-                    key = key_of(content)
-                    layout = _stored(store, key)
-                    if layout is None:
-                        layout = ahead.take(key)
-                        ahead_count += layout is not None
-                        layout = layout or _typeset(content, entry is not None, set(proxies), undated)
+                proxies = [{target: targets.get(target, 1) for target in wanted} for wanted in references]
+
+                def document(index: int, entry: Entry | None) -> tuple[str, str]:
+                    content = _document(chunks[index], entry, proxies[index])
+                    return key_of(content), content
+
+                book = ahead.Book(
+                    count=len(chunks), key_of=document, stored=lambda key: _stored(store, key),
+                    typeset=_typeset, proxies=lambda index: set(proxies[index]), texts=texts,
+                    estimate=lambda index: _page_estimate(settings, texts[index], chunks[index].own_html.count("<p"),
+                                                          len(chunks[index].parts)),
+                    plan=entries)
+                used, pages = set(), []
+
+                def keep(index: int, key: str, layout: ChunkLayout, new: bool) -> None:
+                    if new:
                         store[key] = layout.model_dump_json()
-                        laid_out.add(index)
                     used.add(key)
-                    layouts.append(layout)
-                    entries[index], entry = entry, layout.exit
-                    following = index + 1
-                    if workers > 1 and following < len(chunks) and entries[following] not in (None, entry):
-                        # This chunk ended elsewhere than last time (an edit moved its last page): the ones after
-                        # it start shifted alike. Guess again.
-                        entries[following:] = _shifted(entries[following:], entry)
-                        guess_from(following)
+                    pages.append(len(layout.counters))
+                    if page_band is not None:
+                        _check_band(page_band, pages, texts)
+
+                outcome = laying_out.walk(book, keep)
+                layouts = outcome.layouts
+                laid_out |= outcome.laid_out
+                early |= outcome.ahead
+                missed += outcome.missed
+                entries = [None] + [layout.exit for layout in layouts[:-1]]
                 found = {ident: layouts[i].counters[page].value
                          for i, layout in enumerate(layouts) for ident, page in layout.anchors.items()}
                 needed = {target: found.get(target) for wanted in references for target in wanted}
@@ -160,7 +181,25 @@ def lay_out(rendition: Rendition, typesetter, store: MutableMapping[str, str], w
                                          tuple(rendition.book.metadata.subjects or ()),
                                          _stored_subsets(store, fingerprint, used))
     retain(store, used | {plan_key})  # not the chunks of earlier versions of the book, or of earlier passes
-    return data, pages, warnings, starts, ChunkCounts(len(laid_out), len(chunks), ahead_count)
+    return data, pages, warnings, starts, ChunkCounts(len(laid_out), len(chunks), len(early), missed)
+
+
+def _page_estimate(settings, text: int, paragraphs: int, parts: int) -> float:
+    """Pages of so many letters in so many paragraphs and parts: the book's estimate less its fixed pages."""
+    return estimate_pages(settings, text, paragraphs, 0, parts) - estimate_pages(settings, 0, 0, 0, 0)
+
+
+def _check_band(band: tuple[int, int | None], pages: list[int], texts: list[int]) -> None:
+    """OutOfBand if the chunks laid out so far (`pages` each) passed the band's end, or predict a page count out of
+    it: the front matter's pages and the others' at the rate so far."""
+    first, last = band
+    share = sum(texts[1:len(pages)]) / max(1, sum(texts[1:]))
+    predicted = round(pages[0] + sum(pages[1:]) / share) if share else sum(pages)
+    if last is not None and sum(pages) > last:
+        raise OutOfBand(sum(pages), max(predicted, sum(pages)))
+    margin = MARGIN * (1 - share)
+    if share >= PREDICTED_AFTER and not (first * (1 - margin) <= predicted <= (last or predicted) * (1 + margin)):
+        raise OutOfBand(sum(pages), predicted)
 
 
 def _stored_subsets(store: MutableMapping[str, str], fingerprint: str, used: set[str]) -> Subsetter:
@@ -180,19 +219,6 @@ def _stored_subsets(store: MutableMapping[str, str], fingerprint: str, used: set
     return subset
 
 
-def _shifted(planned: list[Entry | None], start: Entry) -> list[Entry | None]:
-    """Where the chunks start if the first now starts at `start` and the others as far after as they were: a
-    guess. Chapters open on right-hand pages, so what moves is the first right-hand page after the start."""
-
-    def first_right(entry: Entry) -> int:
-        return entry.counter + (2 if entry.side == "right" else 1)
-
-    if planned[0] is None:
-        return planned
-    shift = first_right(start) - first_right(planned[0])
-    return [start] + [e.model_copy(update={"counter": e.counter + shift}) if e else None for e in planned[1:]]
-
-
 def _plan(store: MutableMapping[str, str], key: str, count: int) -> tuple[dict[str, int], list[Entry | None]]:
     """The last build's link targets' page counters and chunks' starting states, or nothing if it does not fit."""
     try:
@@ -202,45 +228,6 @@ def _plan(store: MutableMapping[str, str], key: str, count: int) -> tuple[dict[s
     if len(plan.entries) == count and plan.entries[0] is None:
         return dict(plan.targets), list(plan.entries)
     return dict(plan.targets), [None] * count
-
-
-class _Ahead:
-    """Chunks laid out in other processes before their turn, from a guess of where they start.
-
-    A chunk's layout depends on where the one before it ended, so the build takes the chunks in order; a guess
-    that proves right saves that wait, a wrong one is dropped (the build then lays the chunk out itself). On
-    leaving, the guesses not taken are cancelled or ended, not waited for, and the processes are gone.
-    """
-
-    MINIMUM = 3  # fewer missing chunks are not worth starting processes for (~1.5 s: WeasyPrint's import)
-
-    def __init__(self, typesetter, workers: int):
-        self.typesetter, self.workers = typesetter, workers
-        self.pool = Workers(workers)
-        self.futures: dict[str, Future] = {}
-
-    def __enter__(self) -> _Ahead:
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.pool.close()
-
-    def lay_out(self, guesses: list[tuple[str, str, bool, set[str]]]) -> None:
-        guesses = [guess for guess in guesses if guess[0] not in self.futures]
-        if self.workers < 2 or (not self.pool.started and len(guesses) < self.MINIMUM):
-            return
-        try:
-            for key, content, has_prelude, proxies in guesses:
-                self.futures[key] = self.pool.submit(_typeset, content, has_prelude, proxies, self.typesetter)
-        except BrokenExecutor:  # a worker died earlier: the build goes on without laying out ahead
-            self.workers = 1
-
-    def take(self, key: str) -> ChunkLayout | None:
-        future = self.futures.pop(key, None)
-        try:
-            return future.result() if future is not None else None
-        except BrokenExecutor:  # a worker died (out of memory, killed): the build lays the chunk out itself
-            return None
 
 
 def _stored(store: MutableMapping[str, str], key: str) -> ChunkLayout | None:
@@ -279,7 +266,10 @@ def _counter_css(value: int) -> str:
             "counter-set: none !important;")
 
 
-def _typeset(content: str, has_prelude: bool, proxies: set[str], typesetter) -> ChunkLayout:
+def _typeset(content: str, has_prelude: bool, proxies: set[str], typesetter,
+             key: str | None = None) -> tuple[ChunkLayout, ahead.Reads]:
+    """The chunk laid out, and what of its starting state (in `content`'s prelude) the layout read; where it ends is
+    told (ahead.tell, as `key`) as soon as its pages are made, before they are written."""
     rendered, root, warnings = typesetter.lay_out(content)
     pages = rendered.pages
     first = 1 if has_prelude else 0
@@ -300,6 +290,10 @@ def _typeset(content: str, has_prelude: bool, proxies: set[str], typesetter) -> 
             for name, text in box.string_set if box.string_set and box.string_set != "none" else ():
                 strings[name] = text
     kept = pages[first:last]
+    exit = Entry(side=pages[last - 1]._page_box.page_type.side, counter=counters[-1].value,
+                 strings=tuple(sorted(strings.items())))
+    reads = _reads(kept, tuple(counters[first:]))
+    ahead.tell(key, exit, reads)
     # The proxies' pages stay in the chunk's PDF, for WeasyPrint keeps only the links whose target it has; the
     # join leaves them out.
     document = rendered.copy(pages[first:])
@@ -309,13 +303,33 @@ def _typeset(content: str, has_prelude: bool, proxies: set[str], typesetter) -> 
     for i, page in enumerate(kept):
         for ident in page.anchors:
             anchors.setdefault(ident, i)
-    return ChunkLayout(
+    layout = ChunkLayout(
         pdf=data, sha256=hashlib.sha256(data).hexdigest(), counters=tuple(counters[first:]), anchors=anchors,
         bookmarks=tuple((level, state == "closed") for page in kept for level, _, _, state in page.bookmarks),
-        starts=tuple((int(start.label), start) for start in starts),
-        exit=Entry(side=pages[last - 1]._page_box.page_type.side, counter=counters[-1].value,
-                   strings=tuple(sorted(strings.items()))),
-        warnings=tuple(warnings + more))
+        starts=tuple((int(start.label), start) for start in starts), exit=exit, warnings=tuple(warnings + more))
+    return layout, reads
+
+
+def _reads(kept: list, counters: tuple[pagemap.PageCounter, ...]) -> ahead.Reads:
+    """What of the starting state (the prelude's counter and named strings) the chunk's pages show."""
+    from weasyprint.formatting_structure import boxes
+
+    reset = next((i for i, counter in enumerate(counters) if counter.reset), None)
+    settled: set[str] = set()
+    unsettled: set[str] = set()
+    for page in kept:
+        here = {name for box in page._page_box.descendants() if box.string_set and box.string_set != "none"
+                for name, _ in box.string_set}
+        for box in page._page_box.children:
+            if isinstance(box, boxes.MarginBox) and isinstance(box.style["content"], tuple):
+                # A name shown before the chunk sets it (or with `start`, on the page that sets it) shows the
+                # starting value.
+                unsettled |= {argument[0] for kind, argument in box.style["content"] if kind == "string()" and
+                              argument[0] not in settled and (argument[0] not in here or argument[-1] == "start")}
+        settled |= here - unsettled
+    return ahead.Reads(counter=any(c.printed is not None for c in counters[:reset]), resets=reset is not None,
+                       strings_set=frozenset(settled),
+                       blank=kept[0]._page_box.page_type.blank)
 
 
 def _has_content(page) -> bool:

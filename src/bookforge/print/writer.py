@@ -11,6 +11,7 @@ import mimetypes
 import os
 import threading
 from collections.abc import Iterator, MutableMapping
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -51,19 +52,21 @@ class PdfResult:
 
 def write_pdf(rendition: Rendition, modified: datetime, bound: bool = True, map_pages: bool = False,
               chunk_store: MutableMapping[str, str] | None = None, chunk_workers: int = 1,
-              cancel: threading.Event | None = None) -> PdfResult:
+              cancel: threading.Event | None = None, chunk_executor: Executor | None = None,
+              page_band: tuple[int, int | None] | None = None) -> PdfResult:
     """Lay out and write the PDF; fails with located problems where the edition's PDF variant would be broken.
 
     `bound` pages (an interior) have no bleed on their inside edge; a cover (`bound=False`) bleeds on all four.
     With a `chunk_store`, an interior is laid out in chunks kept there between builds (chunks.py), when its layout
-    allows (in `chunk_workers` processes; `cancel` set stops it between chunks); else as one document.
+    allows (in `chunk_workers` processes, of `chunk_executor` if given; `cancel` set stops it between chunks; out of
+    `page_band` it stops with chunks.OutOfBand); else as one document.
     """
     (document,) = rendition.documents
     where = Location(f"{rendition.layout.chain[0].folder} (edition `{rendition.edition_name}`"
                      f"{'' if bound else ', cover'})")
     _raise_errors(preflight.check_html(rendition, where))
     typesetter = Typesetter(rendition, modified, bound, where)
-    joined = (chunks.lay_out(rendition, typesetter, chunk_store, chunk_workers, cancel)
+    joined = (chunks.lay_out(rendition, typesetter, chunk_store, chunk_workers, cancel, chunk_executor, page_band)
               if bound and chunk_store is not None and chunks.can_lay_out(rendition) else None)
     counts = None
     if joined is not None:
