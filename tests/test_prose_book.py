@@ -191,9 +191,11 @@ def test_the_ebook_carries_every_page_start_of_the_paperback(built):
     nav = zipfile.ZipFile(results["ebook"].path).read("EPUB/nav.xhtml").decode()
     labels = re.findall(r'#page-[^"]+">([^<]+)</a>', nav)
 
-    # Every page of the paperback on which text starts (the blank versos have none).
-    assert labels == ["i", "ii", "iii", "iv", "v", "vii", "ix", "xi", "xiii", "1", "3", "5", "6", "7", "9", "10", "11",
-                      "13", "15", "16", "17", "19", "21", "23", "25"]
+    # Every page of the paperback on which text starts (the blank versos have none), by its printed label.
+    paperback = pypdf.PdfReader(results["paperback"].path)
+    printed = [label for label, page in zip(paperback.page_labels, paperback.pages) if page.extract_text().strip()]
+    assert len(labels) >= 20
+    assert labels == printed
 
 
 @pytest.mark.parametrize("edition", ["endnotes", "chapter-notes"])
