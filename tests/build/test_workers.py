@@ -33,7 +33,7 @@ GONE_SECONDS = 15  # for the processes of an ended build to be gone (multiproces
 # Runs a build as `bookforge build` does (cli.main) or through build() in a thread that another cancels. In the
 # cancelled build, it counts the processes it started, once build() has returned, while it still runs.
 DRIVER = r'''
-import functools, json, os, sys, threading, time
+import functools, json, multiprocessing, os, sys, threading, time
 from pathlib import Path
 
 import bookforge.build.orchestrate as orchestrate
@@ -91,6 +91,12 @@ if __name__ == "__main__":  # not in the workers, which import this file ("spawn
         def failing(store, key):
             calls.append(key)
             if len(calls) == 3:
+                # Once the process laying chunks out ahead runs (it starts when a chunk is handed to it), and long
+                # enough for the test to see it: the problem must come while a worker is alive.
+                deadline = time.monotonic() + 10
+                while multiprocessing.parent_process() is None and not descendants() and time.monotonic() < deadline:
+                    time.sleep(0.05)
+                time.sleep(0.5)
                 raise BookforgeError([Diagnostic("test-problem", "a problem halfway through the layout")])
             return stored(store, key)
 
