@@ -30,7 +30,7 @@ class BookforgeGroup(click.Group):
         try:
             return super().invoke(ctx)
         except BookforgeError as exc:
-            _report(exc.diagnostics)
+            print_problems(exc.diagnostics)
             # Under --strict the warnings are what failed the build: they count as its problems.
             problems = sum(1 for d in exc.diagnostics if d.severity == "error") or len(exc.diagnostics)
             built = getattr(exc, "built", ())
@@ -52,7 +52,7 @@ class BookforgeGroup(click.Group):
             ctx.exit(EXIT_BUG)
 
 
-def _report(diagnostics: tuple[Diagnostic, ...] | list[Diagnostic]) -> None:
+def print_problems(diagnostics: tuple[Diagnostic, ...] | list[Diagnostic]) -> None:
     for diagnostic in diagnostics:
         colour = "red" if diagnostic.severity == "error" else "yellow"
         click.secho(str(diagnostic), err=True, fg=colour)
@@ -108,7 +108,7 @@ def build(editions: tuple[str, ...], project: Path, output: Path | None, jobs: i
         for name in kept:
             click.echo(f"{_EVENT_WORDS['reused']} {name}", err=True)
     for result in report:
-        _report(result.warnings)
+        print_problems(result.warnings)
     if not quiet:
         _print_report(report)
 
@@ -146,7 +146,7 @@ def _print_report(report) -> None:
         state = f"{r.seconds:.1f} s" if r.rebuilt else "up to date"
         if r.rebuilt and r.chunks and r.chunks.laid_out < r.chunks.total:
             state += f" (laid out {r.chunks.laid_out} of {r.chunks.total} chunks)"
-        rows.append((r.name, _shown(r.path), _size(r.size), extent, f"{r.words:,} words", state))
+        rows.append((r.name, shown_from_here(r.path), _size(r.size), extent, f"{r.words:,} words", state))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))] if rows else []
     for row in rows:
         click.echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
@@ -168,53 +168,9 @@ def clean(project: Path) -> None:
         raise click.UsageError(f"{project.resolve()} is not a book project (it has no manuscript/ folder)")
     if target.exists() or target.is_symlink():
         remove_output(target)
-        click.echo(f"removed {_shown(target)}")
+        click.echo(f"removed {shown_from_here(target)}")
     else:
         click.echo("nothing to clean")
-
-
-@main.command("import")
-@click.argument("source", type=click.Path(exists=True, path_type=Path))
-@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), required=True,
-              help="The book project folder to write (new, or empty).")
-@click.option("--chapter-style", metavar="STYLE", help="Word: the paragraph style that starts a chapter "
-              "(default: Heading 1).")
-@click.option("--chapter-pattern", metavar="REGEX", help="Plain text: a regular expression for the lines that "
-              "start chapters (default: `Chapter 1`, `CHAPTER ONE`, `IV`, `# Title`...).")
-@click.option("--entries", "entry_type", metavar="TYPE", help="Make definition lists, and subheadings followed by "
-              "labelled paragraphs (`Origin: ...`), entries of this type (declared in manuscript/types.yaml).")
-@click.option("--force", is_flag=True, help="Write into a project that already has a manuscript.")
-def import_(source: Path, output: Path, chapter_style: str | None, chapter_pattern: str | None,
-            entry_type: str | None, force: bool) -> None:
-    """Turn an EPUB, a Word document (.docx), Markdown (a file, or a folder of .md files) or plain text into a
-    book project that builds at once, and say what could not come through as it was."""
-    from bookforge.importing.run import import_book, summary
-
-    result = import_book(source, output, chapter_style=chapter_style, chapter_pattern=chapter_pattern,
-                         entry_type=entry_type, force=force)
-    _report(result.notices)
-    for path in result.files:
-        click.echo(f"  wrote {_shown(path)}")
-    if result.book is not None:
-        click.echo(summary(result))
-
-
-@main.command("import-text")
-@click.argument("text_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), default=Path("manuscript"),
-              show_default=True, help="The manuscript folder to write chapter files into.")
-@click.option("--force", is_flag=True, help="Overwrite chapter files that already exist.")
-def import_text(text_file: Path, output: Path, force: bool) -> None:
-    """Turn plain text laid out like a web page of titled items into manuscript YAML.
-
-    The text starts with the book's title and a line describing it. Each section starts with a heading line;
-    each entry is a title line, its paragraphs, and a `Context: ...` line (a scene) or a `Why it matters: ...`
-    line (a note). Writes one chapter file per section, and a starter book.yaml when there is none.
-    """
-    from bookforge.manuscript.textimport import import_text_file
-
-    for path in import_text_file(text_file, output, force=force):
-        click.echo(f"  wrote {_shown(path)}")
 
 
 @main.command()
@@ -231,7 +187,7 @@ def schema(project: Path, output: Path | None) -> None:
     from bookforge.manuscript.typeload import project_types
 
     for path in write_schemas(output or project / "manuscript" / "schema", project_types(project)):
-        click.echo(f"  wrote {_shown(path)}")
+        click.echo(f"  wrote {shown_from_here(path)}")
 
 
 def _setting_text(value: object) -> str:
@@ -243,7 +199,7 @@ def _setting_text(value: object) -> str:
     return '""' if value == "" else str(value)
 
 
-def _shown(path: Path) -> str:
+def shown_from_here(path: Path) -> str:
     try:
         return str(path.resolve().relative_to(Path.cwd().resolve()))
     except ValueError:
@@ -326,7 +282,7 @@ def new(folder: Path, title: str, kind: str) -> None:
     from bookforge.scaffold import new_project
 
     for path in new_project(folder, title, kind):
-        click.echo(f"  wrote {_shown(path)}")
+        click.echo(f"  wrote {shown_from_here(path)}")
     click.echo(f"Next: cd {folder} && bookforge build")
 
 
@@ -339,7 +295,7 @@ def new_layout(name: str, parent: str, project: Path) -> None:
     from bookforge.scaffold import new_layout as scaffold_layout
 
     for path in scaffold_layout(project, name, parent):
-        click.echo(f"  wrote {_shown(path)}")
+        click.echo(f"  wrote {shown_from_here(path)}")
     click.echo(f"Use it: set `layout: {name}` on an edition in manuscript/book.yaml.")
 
 
@@ -353,7 +309,7 @@ def _build_print_edition(project: Path, edition: str, output: Path | None):
         raise click.UsageError(f"edition `{edition}` is {loaded.editions[edition].format}; covers and proofs are "
                                "for print editions")
     (result,) = run_build(loaded, [edition], output)
-    _report(result.warnings)
+    print_problems(result.warnings)
     return loaded, result
 
 
@@ -370,7 +326,7 @@ def cover(edition: str, project: Path, output: Path | None) -> None:
 
     loaded, result = _build_print_edition(project, edition, output)
     geometry = cover_geometry(loaded.layouts[edition], result.pages)
-    click.echo(f"{edition}: {_shown(result.cover)} ({geometry.width:.3f} x {geometry.height:.3f} in, spine "
+    click.echo(f"{edition}: {shown_from_here(result.cover)} ({geometry.width:.3f} x {geometry.height:.3f} in, spine "
                f"{geometry.spine:.3f} in for {result.pages} pages{'' if geometry.spine_text else ', no spine text'})")
 
 
@@ -388,7 +344,7 @@ def proof(edition: str, project: Path, output: Path | None, dpi: int) -> None:
 
     _, result = _build_print_edition(project, edition, output)
     index = make_proof(result.path, result.path.parent / PROOF_DIR, dpi=dpi, cover=result.cover)
-    click.echo(f"{edition}: {_shown(index)} ({result.pages} pages)")
+    click.echo(f"{edition}: {shown_from_here(index)} ({result.pages} pages)")
 
 
 @main.command()
@@ -410,7 +366,7 @@ def preview(editions: tuple[str, ...], port: int, project: Path) -> None:
     from bookforge.preview.server import PreviewServer
 
     def built(name: str, seconds: float, found: tuple[Diagnostic, ...]) -> None:
-        _report(found)
+        print_problems(found)
         errors = sum(1 for d in found if d.severity == "error")
         state = f"{errors} problem{'s' if errors != 1 else ''}, shown in the page" if errors else "ready"
         click.echo(f"{name}: {state} ({seconds:.1f} s)", err=True)
@@ -423,7 +379,7 @@ def preview(editions: tuple[str, ...], port: int, project: Path) -> None:
                 raise
             raise click.UsageError(f"port {port} is in use; choose another with --port, or --port 0 for a free one")
         with server:
-            click.echo(f"Previewing {_shown(project)} at {server.url}  (Ctrl-C to stop)")
+            click.echo(f"Previewing {shown_from_here(project)} at {server.url}  (Ctrl-C to stop)")
             try:
                 server.serve_forever()
             except KeyboardInterrupt:
@@ -470,5 +426,5 @@ def check(editions: tuple[str, ...], project: Path, output: Path | None) -> None
     click.echo("bookforge check: no problems found.")
 
 
-# `bookforge catalogue` lives in a module of its own; importing it registers its group on `main`.
-from bookforge import cli_catalogue  # noqa: E402,F401
+# `bookforge catalogue` and `bookforge import` live in modules of their own; importing them registers them on `main`.
+from bookforge import cli_catalogue, cli_import  # noqa: E402,F401
