@@ -258,12 +258,17 @@ def _budgeted_sum(n: int) -> int:
 
 def test_workers_may_fork_beside_the_budgets_watchdog_and_keep_budgets_of_their_own():
     """Forked workers start at once (the chunks laid out ahead); the budget's watchdog, which forks safely, does not
-    prevent it, and a forked worker runs budgets of its own."""
-    with budget.limited(10):  # the watchdog thread runs from now on
-        pass
-    with Workers(1, fork=True) as workers:
-        assert workers.submit(_budgeted_sum, 3).result() == 6
-        assert workers.forked
-    with Workers(1) as workers:  # the editions' workers: spawned, as before
-        assert workers.submit(_budgeted_sum, 3).result() == 6
-        assert not workers.forked
+    prevent it, and a forked worker runs budgets of its own. In a fresh process: threads other tests leave in this
+    one would rightly keep a pool from forking."""
+    program = ("from bookforge import budget\nfrom bookforge.workers import Workers\n"
+               "from tests.build.test_workers import _budgeted_sum\n"
+               "with budget.limited(10):  # the watchdog thread runs from now on\n    pass\n"
+               "with Workers(1, fork=True) as workers:\n"
+               "    assert workers.submit(_budgeted_sum, 3).result() == 6 and workers.forked\n"
+               "with Workers(1) as workers:  # the editions' workers: spawned, as before\n"
+               "    assert workers.submit(_budgeted_sum, 3).result() == 6 and not workers.forked\n"
+               "print('forked, then spawned')")
+    done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, cwd=REPO, timeout=120,
+                          env={**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO / "src"), str(REPO)])})
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "forked, then spawned"
