@@ -8,12 +8,13 @@ BIN := $(VENV)/bin
 build: setup
 	$(BIN)/bookforge build
 
+# One test process per core (pytest-xdist); each test file stays in one process, so a module's book is built once.
 test: setup
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n auto --dist loadfile $(PYTEST_ARGS)
 
 # The loop while you work (under a minute): every test but those marked slow (EPUBCheck, Ace, kill loops, long books).
 test-fast: setup
-	$(BIN)/python -m pytest -m "not slow" $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n auto --dist loadfile -m "not slow" $(PYTEST_ARGS)
 
 # After a deliberate template change: rewrite tests/golden/ from the rendering, then review `git diff tests/golden`.
 golden: setup

@@ -13,6 +13,7 @@ import shutil
 import textwrap
 from pathlib import Path
 
+import pypdf
 import yaml
 
 REPO = Path(__file__).resolve().parent.parent
@@ -204,3 +205,21 @@ def make(out: Path, words: int, chapters: int) -> Path:
     book["contents"] = contents
     (manuscript / "book.yaml").write_text(yaml.safe_dump(book, allow_unicode=True, sort_keys=False))
     return out
+
+
+def pages_text(path: Path) -> list[str]:
+    """The text of each page of a PDF, its white space collapsed."""
+    return [" ".join((page.extract_text() or "").split()) for page in pypdf.PdfReader(path).pages]
+
+
+def outline_titles(path: Path) -> list[str]:
+    reader = pypdf.PdfReader(path)
+
+    def walk(items):
+        for item in items:
+            if isinstance(item, list):
+                yield from walk(item)
+            else:
+                yield item.title.replace("\u00a0", " ")  # headings keep a short last word with the one before
+
+    return list(walk(reader.outline))
