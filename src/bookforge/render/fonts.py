@@ -203,7 +203,7 @@ def _font_data_coverage(data: bytes) -> frozenset[int]:
 def _book_face_coverage(layout: Layout) -> frozenset[int]:
     """What every style of the book face has: a character one of them lacks goes to the fallback in all of them,
     so that an italic never borrows a regular's glyph (or a synthetic oblique)."""
-    maps = [_font_data_coverage(data) for data in layout.fonts.values()]
+    maps = [layout.coverage.get(path) or _font_data_coverage(data) for path, data in layout.fonts.items()]
     return frozenset.intersection(*maps) if maps else frozenset()
 
 
