@@ -76,7 +76,7 @@ class FontChain:
 def font_chain(book: Book, edition_name: str, layout: Layout, extra_text: str = "") -> FontChain:
     """The chain for one edition of `book` with `layout`: only what the text needs, each font once."""
     texts = list(_texts(book, edition_name))
-    used = {char for _, _, text in texts for char in text} | set(TYPOGRAPHY) | set(extra_text)
+    used = set().union(*(text for _, _, text in texts), TYPOGRAPHY, extra_text)
     used |= set(str(layout.settings.get("ornament") or ""))
     # Characters of one script first: punctuation shared by several (、 in Japanese and Chinese) then goes to a
     # font already chosen for them.
