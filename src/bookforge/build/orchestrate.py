@@ -15,7 +15,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bookforge.build import uptodate
-from bookforge.build.cache import FONTS_DIR, BuildState, Cache, FragmentStore, Record, edition_inputs
+from bookforge.build.cache import (
+    FONTS_DIR,
+    BuildState,
+    Cache,
+    FragmentStore,
+    Record,
+    edition_inputs,
+)
 from bookforge.build.edition import build_edition
 from bookforge.build.lock import build_lock
 from bookforge.build.output import write_atomically

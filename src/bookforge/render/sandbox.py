@@ -238,7 +238,7 @@ class BookSandbox(ImmutableSandboxedEnvironment):
         del self.globals["lipsum"]  # placeholder text on demand (up to any size): no book needs it
         self.filters = {name: checked_filter(name, function) for name, function in self.filters.items()}
 
-    def compile(self, source, name=None, filename=None, raw=False, defer_init=False):  # noqa: A003 - Jinja's name
+    def compile(self, source, name=None, filename=None, raw=False, defer_init=False):
         """Jinja's compile, kept in this process by the source and whatever of the environment the code depends on:
         an edition and its cover, and each rebuild of the preview, compile a layout's templates once."""
         if not isinstance(source, str) or raw or callable(self.autoescape):
