@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -42,14 +42,17 @@ class Project:
         return list(dict.fromkeys(names))
 
 
-def load_project(root: Path) -> Project:
-    """Load the manuscript and every edition's layout; raise with every problem found in any of them."""
+def load_project(root: Path, fonts_read: MutableMapping[str, str] | None = None) -> Project:
+    """Load the manuscript and every edition's layout; raise with every problem found in any of them.
+
+    `fonts_read` (a build's store) keeps which font files were read whole by an earlier load (layout/chain.py).
+    """
     root = root.resolve()
     book, editions, problems = read_book(root)
     layouts: dict[str, Layout] = {}
     for name, edition in (editions or {}).items():
         try:
-            layouts[name] = edition_layout(root, name, edition)
+            layouts[name] = edition_layout(root, name, edition, fonts_read)
         except BookforgeError as exc:
             problems.extend(exc.diagnostics)
     sources, found = _page_list_sources(editions or {})
@@ -61,9 +64,10 @@ def load_project(root: Path) -> Project:
                    page_list_sources=sources)
 
 
-def edition_layout(root: Path, name: str, edition: Edition) -> Layout:
+def edition_layout(root: Path, name: str, edition: Edition,
+                   fonts_read: MutableMapping[str, str] | None = None) -> Layout:
     """The edition's layout, which must make what the edition's format needs."""
-    layout = load_layout(root, edition.layout, edition.location_of("layout"))
+    layout = load_layout(root, edition.layout, edition.location_of("layout"), fonts_read)
     needed = FORMATS[edition.format].layout
     if layout.format != needed:
         raise BookforgeError([Diagnostic(

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from bookforge.errors import BookforgeError
-from bookforge.manuscript.yamlfile import parse_yaml
+from bookforge.manuscript.yamlfile import BAD_CHARACTER, bad_character, parse_yaml
 from tests.books import TINY_CHAPTER, load_problems, tiny_project
 
 # Before: escaped controls and U+FFFE loaded; ebooklib turned \x0b and \x00 in text into U+FFFD, and a title with
@@ -60,3 +60,13 @@ def test_a_bad_title_no_longer_breaks_write_epub_or_leaves_a_partial_file(tmp_pa
     assert "manuscript/book.yaml:2:13: error[bad-character]" in result.stderr
     assert not (root / "build").exists() or not list((root / "build").rglob("*.epub*"))
 
+
+
+def test_the_quick_scan_finds_exactly_the_characters_a_book_cannot_carry():
+    """bad_character (a quick class of ranges, then BAD_CHARACTER) answers as BAD_CHARACTER does, at every edge."""
+    edges = [*range(0x100), *range(0xD7F0, 0xE010), *range(0xFDC0, 0xFE00), *range(0xFFF0, 0x10010)]
+    edges += [plane * 0x10000 + low for plane in range(1, 17) for low in (0, 1, 0xFFFD, 0xFFFE, 0xFFFF)]
+    for code in edges:
+        text = f"ab{chr(code)}cd"
+        found = BAD_CHARACTER.search(text)
+        assert bad_character(text) == (found.group() if found else None), hex(code)

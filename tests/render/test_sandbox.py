@@ -8,6 +8,7 @@ import pytest
 
 from bookforge.layout.chain import load_layout
 from bookforge.manuscript.load import load_book
+from bookforge.render import sandbox
 from bookforge.render.rendition import render
 from tests.books import TINY_CHAPTER, tiny_project, write_layout
 
@@ -45,3 +46,18 @@ def test_manuscript_text_is_never_rendered_as_a_template(tmp_path: Path):
     assert "{{ 7*7 }} and {% if true %}yes{% endif %} {# c #}" in text
     assert "{{ book.title }}" in text
     assert "49" not in text
+
+
+def test_a_layout_is_compiled_once_a_process_and_again_where_its_environment_differs(tmp_path: Path):
+    root = tiny_project(tmp_path / "project")
+    book, layout = load_book(root), load_layout(root, "ebook")
+    first = render(book, "ebook", layout)
+    compiled = dict(sandbox._COMPILED)
+    again = render(book, "ebook", layout)  # a new environment: the templates' code is reused, not compiled again
+    assert sandbox._COMPILED == compiled
+    assert [d.content for d in again.documents] == [d.content for d in first.documents]
+    # The code depends on the environment: without autoescape the same source is compiled anew.
+    source = "{{ x }}"
+    escaped = sandbox.BookSandbox(autoescape=True).from_string(source).render(x="<b>")
+    plain = sandbox.BookSandbox(autoescape=False).from_string(source).render(x="<b>")
+    assert (escaped, plain) == ("&lt;b&gt;", "<b>")

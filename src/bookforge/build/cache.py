@@ -40,6 +40,8 @@ from bookforge.stores import digest, folder_files, tool_fingerprint
 CHUNKS_DIR = "chunks"
 FRAGMENTS_DIR = "fragments"
 PAGE_MAPS_DIR = "pagemaps"
+FONTS_DIR = "fonts"
+"""Font files of the project that fontTools read whole, by their SHA-256 (layout/chain.py)."""
 # -- typed records ----------------------------------------------------------------------------------------------------
 
 BuildPath = Annotated[str, AfterValidator(inside_build_folder)]

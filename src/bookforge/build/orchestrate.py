@@ -7,6 +7,7 @@ import contextlib
 import os
 import threading
 import time
+from collections import ChainMap
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
 from dataclasses import dataclass
@@ -14,7 +15,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bookforge.build import uptodate
-from bookforge.build.cache import BuildState, Cache, Record, edition_inputs
+from bookforge.build.cache import (
+    FONTS_DIR,
+    BuildState,
+    Cache,
+    FragmentStore,
+    Record,
+    edition_inputs,
+)
 from bookforge.build.edition import build_edition
 from bookforge.build.lock import build_lock
 from bookforge.build.output import write_atomically
@@ -48,11 +56,13 @@ def build(root: Path | Project, editions: tuple[str, ...] | list[str] = (), outp
     """
     started = time.perf_counter()
     reads: dict[str, str] | None = None  # what the load read, when this build loads the project
+    fonts_found: dict[str, str] = {}  # font files this load read whole: kept once the build folder is ours
     if isinstance(root, Project):
         project = root
     else:
         with reads_logged() as reads:
-            project = load_project(root)
+            kept_fonts = _fonts_read(output or root / BUILD_DIR, force)
+            project = load_project(root, fonts_found if kept_fonts is None else ChainMap(fonts_found, kept_fonts))
     if output is None and (project.root / BUILD_DIR).is_symlink():
         raise BookforgeError([not_followed(project.root / BUILD_DIR)])
     output = (output or project.root / BUILD_DIR).resolve()
@@ -60,6 +70,7 @@ def build(root: Path | Project, editions: tuple[str, ...] | list[str] = (), outp
     modified = source_date()
     with build_lock(output, tuple(project.editions)):
         cache = Cache(output, fresh=force)
+        cache.store(FONTS_DIR, suffix=".txt").update(fonts_found)
         state = BuildState(cache)
         inputs = _inputs(project, names)
         results: dict[str, EditionResult] = {}
@@ -100,6 +111,13 @@ def build(root: Path | Project, editions: tuple[str, ...] | list[str] = (), outp
                           {name: (project.editions[name].format, state.records[name].model_dump(mode="json"))
                            for name in names})
     return report
+
+
+def _fonts_read(output: Path, fresh: bool = False, run: str | None = None) -> FragmentStore | None:
+    """The store of font files earlier loads found readable (layout/chain.py), in the output folder's cache."""
+    if output.is_symlink():
+        return None  # the build refuses it, and says why
+    return Cache(output.resolve(), run, fresh).store(FONTS_DIR, suffix=".txt")
 
 
 def source_date() -> datetime:
@@ -211,5 +229,5 @@ class PartialBuildError(BookforgeError):
 def _build_in_worker(root: str, name: str, output: str, modified: datetime, strict: bool,
                      page_hint: int | None, chunk_workers: int, chunk_size: int, run: str,
                      fresh: bool) -> EditionResult:
-    return build_edition(load_project(Path(root)), name, Path(output), modified, strict=strict, page_hint=page_hint,
+    return build_edition(load_project(Path(root), _fonts_read(Path(output), fresh, run)), name, Path(output), modified, strict=strict, page_hint=page_hint,
                          workers=chunk_workers, chunk_size=chunk_size, run=run, fresh=fresh)

@@ -37,7 +37,7 @@ class Job:
     name: str
     modified: datetime
     fragments: MutableMapping[str, str]
-    """Rendered parts and drawn ebook covers, by a hash of what they are made from."""
+    """Rendered parts, drawn ebook covers and cut book faces, by a hash of what they are made from."""
     chunks: MutableMapping[str, str] = field(default_factory=dict)
     """A print edition's laid-out chunks."""
     page_hint: int | None = None
@@ -82,7 +82,8 @@ class EbookWriter:
         book, layout = job.project.book, job.project.layouts[job.name]
         rendition = render(book, job.name, layout, fragments=job.fragments)
         cover = ebook_cover(book, job.name, layout, job.modified, job.fragments)
-        data = write_epub(rendition, job.modified, cover, page_starts=job.page_starts, kobo=self.kobo)
+        data = write_epub(rendition, job.modified, cover, page_starts=job.page_starts, kobo=self.kobo,
+                          store=job.fragments)
         return Made(data, rendition, warnings=rendition.fallback.warnings, rendered_parts=rendition.rendered_parts)
 
 

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import io
 import zipfile
+from collections.abc import MutableMapping
 from datetime import datetime
+from importlib import metadata
 
 from ebooklib import epub
 from lxml import etree
@@ -16,6 +20,7 @@ from bookforge.epub import pagelist
 from bookforge.layout.direction import text_direction
 from bookforge.render.fonts import subset_font
 from bookforge.render.rendition import Rendition
+from bookforge.stores import tool_fingerprint
 
 ROLE_NAMES = {"author": "aut", "editor": "edt", "translator": "trl", "illustrator": "ill", "photographer": "pht",
               "foreword": "aui", "introduction": "aui", "narrator": "nrt", "contributor": "ctb"}
@@ -60,10 +65,11 @@ class _Writer(epub.EpubWriter):
         return etree.tostring(nav.getroottree(), pretty_print=True, encoding="utf-8", xml_declaration=True)
 
 
-def write_epub(rendition: Rendition, modified: datetime, cover: bytes, page_starts=None, kobo: bool = False) -> bytes:
+def write_epub(rendition: Rendition, modified: datetime, cover: bytes, page_starts=None, kobo: bool = False,
+               store: MutableMapping[str, str] | None = None) -> bytes:
     """The EPUB (a kepub with `kobo`) with `cover` (a JPEG) as its cover image, carrying a print edition's page
-    list when `page_starts` are given."""
-    book, page_list = _package(rendition, modified, cover, page_starts, kobo)
+    list when `page_starts` are given; `store` keeps the book face's cut-down files between builds."""
+    book, page_list = _package(rendition, modified, cover, page_starts, kobo, store)
     buffer = io.BytesIO()
     # Level 0: _normalise_zip compresses every file once more, at level 9, which alone decides the bytes.
     writer = _Writer(buffer, book, {"mtime": modified, "epub3_pages": False, "pages_title": rendition.labels["pages"],
@@ -88,8 +94,8 @@ def _documents(rendition: Rendition, page_starts, kobo: bool):
     return trees, contents, page_list
 
 
-def _package(rendition: Rendition, modified: datetime, cover_image: bytes, page_starts,
-             kobo: bool) -> tuple[epub.EpubBook, list]:
+def _package(rendition: Rendition, modified: datetime, cover_image: bytes, page_starts, kobo: bool,
+             store: MutableMapping[str, str] | None) -> tuple[epub.EpubBook, list]:
     meta = rendition.book.metadata
     book = epub.EpubBook()
     book.set_identifier(rendition.edition.identifier)
@@ -128,7 +134,7 @@ def _package(rendition: Rendition, modified: datetime, cover_image: bytes, page_
         book.add_item(epub.EpubItem(uid=_uid(path), file_name=path, media_type="text/css", content=css.encode()))
     for path, data in sorted(rendition.fonts.items()):
         if path not in rendition.fallback.fonts:  # the book face: cut down as the fallback fonts are
-            data = subset_font(data, rendition.fallback.characters)
+            data = _book_face(data, rendition.fallback.characters, store)
         suffix = path[path.rfind("."):].lower()
         book.add_item(epub.EpubItem(uid=_uid(path), file_name=path, media_type=FONT_TYPES.get(suffix, "font/otf"),
                                     content=data))
@@ -172,6 +178,21 @@ def _package(rendition: Rendition, modified: datetime, cover_image: bytes, page_
     book.guide.append({"type": "text", "href": first_body.href, "title": rendition.labels["start"]})
     book.spine = documents
     return book, page_list
+
+
+def _book_face(data: bytes, characters: frozenset[int], store: MutableMapping[str, str] | None) -> bytes:
+    """A book face's file cut down to the book's characters; kept in `store` by what it is cut from and with (each
+    build of an unchanged book would cut the same faces again, and import HarfBuzz to do it)."""
+    if store is None:
+        return subset_font(data, characters)
+    made_by = f"{tool_fingerprint()}:{metadata.version('uharfbuzz')}:{','.join(map(str, sorted(characters)))}"
+    key = "face-" + hashlib.sha256(made_by.encode() + b"\0" + data).hexdigest()
+    kept = store.get(key)
+    if kept is not None:
+        return base64.b64decode(kept)
+    cut = subset_font(data, characters)
+    store[key] = base64.b64encode(cut).decode()
+    return cut
 
 
 def _toc_item(document, children: list | None = None):

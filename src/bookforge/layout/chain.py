@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import functools
-import io
-from collections.abc import Mapping
+from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -18,6 +16,7 @@ from bookforge.errors import (
 )
 from bookforge.files import MISSING, Refused, files_under, inside, read_inside, refusal
 from bookforge.formats import LAYOUT_FORMATS
+from bookforge.layout.fontcheck import UnreadableFont, font_coverage
 from bookforge.layout.geometry import TRIM_PRESETS, check_page_settings, parse_trim
 from bookforge.layout.house import CATALOGUE_FILE as CATALOGUE
 from bookforge.layout.house import HOUSE, house_layouts, house_name
@@ -60,6 +59,8 @@ class Layout:
     """Where each setting's value was set, by dotted name."""
     fonts: Mapping[str, bytes] = field(default_factory=dict)
     """Font files by their path inside the book (`fonts/X.otf`)."""
+    coverage: Mapping[str, frozenset[int]] = field(default_factory=dict)
+    """The code points each of the project's own font files maps (not those of bookforge's layouts)."""
     description: str = ""
 
 
@@ -86,7 +87,10 @@ def available_layouts(root: Path) -> list[str]:
                            for p in house.glob("*/layout.yaml")})
 
 
-def load_layout(root: Path, name: str, requested_at: Location | None = None) -> Layout:
+def load_layout(root: Path, name: str, requested_at: Location | None = None,
+                fonts_read: MutableMapping[str, str] | None = None) -> Layout:
+    """The layout `name` of the project at `root`; `fonts_read` keeps, across builds, the font files (by hash)
+    fontTools read whole and what they map: such a file is not read again (layout/fontcheck.py)."""
     root = root.resolve()
     docs: list[tuple[str, Path, YamlDocument]] = []
     seen: list[str] = []
@@ -113,7 +117,7 @@ def load_layout(root: Path, name: str, requested_at: Location | None = None) -> 
         # look further down the path then.
         start = start if parent == (house_name(current) or current) else 0
         current = parent
-    return _merge(root, name, docs)
+    return _merge(root, name, docs, fonts_read)
 
 
 def _find(root: Path, name: str, start: int, where: Location | None, seen: list[str]) -> tuple[Path, int]:
@@ -187,7 +191,8 @@ def _check_keys(doc: YamlDocument) -> None:
         raise BookforgeError(problems)
 
 
-def _merge(root: Path, name: str, docs: list[tuple[str, Path, YamlDocument]]) -> Layout:
+def _merge(root: Path, name: str, docs: list[tuple[str, Path, YamlDocument]],
+           fonts_read: MutableMapping[str, str] | None) -> Layout:
     base_doc = docs[-1][2]
     settings: dict[str, Any] = dict(base_doc.data.get("settings") or {})
     origins = {key: loc for key, loc in _leaves(base_doc, settings, ("settings",))}
@@ -197,7 +202,7 @@ def _merge(root: Path, name: str, docs: list[tuple[str, Path, YamlDocument]]) ->
         settings = _override(settings, overrides, doc, ("settings",), origins, problems)
     fmt = next((doc.data["format"] for _, _, doc in docs if doc.data.get("format")), None)
     _check_values(settings, origins, problems)
-    fonts = _read_fonts(root, [folder for _, folder, _ in docs], settings, origins, problems)
+    fonts, coverage = _read_fonts(root, [folder for _, folder, _ in docs], settings, origins, problems, fonts_read)
     if problems:
         raise BookforgeError(problems)
     chain = tuple(_read_layer(layer_name, folder, root, problems) for layer_name, folder, _ in docs)
@@ -205,7 +210,7 @@ def _merge(root: Path, name: str, docs: list[tuple[str, Path, YamlDocument]]) ->
         raise BookforgeError(problems)
     description = str(docs[0][2].data.get("description") or "")
     return Layout(name=name, format=fmt, chain=chain, settings=settings, origins=origins, fonts=fonts,
-                  description=description)
+                  coverage=coverage, description=description)
 
 
 def _leaves(doc: YamlDocument, value: Any, path: tuple) -> list[tuple[str, Location]]:
@@ -289,11 +294,13 @@ def _get(settings: Mapping[str, Any], dotted: str) -> Any:
 
 
 def _read_fonts(root: Path, folders: list[Path], settings: Mapping[str, Any], origins: Mapping[str, Location],
-                problems: list[Diagnostic]) -> dict[str, bytes]:
+                problems: list[Diagnostic], fonts_read: MutableMapping[str, str] | None,
+                ) -> tuple[dict[str, bytes], dict[str, frozenset[int]]]:
     """Font files from the project's assets/, else from the layouts' own folders (child first): each a path inside
     the folder it is looked up in (no `..`, no absolute path, no symbolic link out), a real font, at most
-    MAX_FONT_BYTES."""
+    MAX_FONT_BYTES; with the code points each of the project's maps (layout/fontcheck.py)."""
     fonts: dict[str, bytes] = {}
+    coverage: dict[str, frozenset[int]] = {}
     for style, relative in (settings.get("font_files") or {}).items():
         where = origins.get(f"font_files.{style}")
         relative = str(relative)
@@ -314,13 +321,16 @@ def _read_fonts(root: Path, folders: list[Path], settings: Mapping[str, Any], or
             problems.append(Diagnostic("not-a-font", f"`{relative}` is not an OpenType, TrueType or WOFF font",
                                        where, "use the font files the type foundry ships (.otf, .ttf, .woff2)"))
             continue
-        unreadable = None if own else _unreadable_font(data)
-        if unreadable is not None:
-            problems.append(Diagnostic("not-a-font", f"`{relative}` cannot be read as a font ({unreadable})", where,
-                                       "use the font files the type foundry ships (.otf, .ttf, .woff2)"))
-            continue
-        fonts[f"fonts/{PurePosixPath(relative).name}"] = data
-    return fonts
+        path = f"fonts/{PurePosixPath(relative).name}"
+        if not own:
+            try:
+                coverage[path] = font_coverage(data, fonts_read)
+            except UnreadableFont as exc:
+                problems.append(Diagnostic("not-a-font", f"`{relative}` cannot be read as a font ({exc})", where,
+                                           "use the font files the type foundry ships (.otf, .ttf, .woff2)"))
+                continue
+        fonts[path] = data
+    return fonts, coverage
 
 
 def _read_font(root: Path, folders: list[Path], relative: str, where: Location | None,
@@ -343,23 +353,6 @@ def _read_font(root: Path, folders: list[Path], relative: str, where: Location |
     problems.append(Diagnostic("font-missing", f"the font file `{relative}` is neither in the project's "
                                "assets/ nor in a layout's folder", where,
                                "put the font in the project's assets/fonts/ folder"))
-    return None
-
-
-@functools.lru_cache(maxsize=16)
-def _unreadable_font(data: bytes) -> str | None:
-    """Why fontTools cannot read every table of a font file from a project, or None: the build reads its tables
-    later (coverage, subsetting, the print merge), where a malformed file would crash it instead of being named.
-    ~0.2 s for a 500 KB face, once per process."""
-    from fontTools.ttLib import TTFont
-
-    try:
-        with TTFont(io.BytesIO(data), fontNumber=0, recalcTimestamp=False) as font:
-            font.ensureDecompiled()
-            if not font.getBestCmap():
-                return "it maps no character to a glyph"
-    except Exception as exc:  # noqa: BLE001 -- fontTools raises what its parsers meet (struct.error, TTLibError...)
-        return f"{type(exc).__name__}: {str(exc)[:120]}".rstrip(": ")
     return None
 
 

@@ -10,10 +10,10 @@ from pathlib import Path
 
 from bookforge.errors import BookforgeError, Diagnostic, Location
 from bookforge.manuscript.yamlfile import (
-    BAD_CHARACTER,
     MAX_TEXT_CHARS,
     YamlDocument,
     _bad_character_diagnostic,
+    bad_character,
     parse_yaml,
     read_source,
 )
@@ -74,15 +74,15 @@ def parse_markdown(raw: bytes, shown_as: str) -> YamlDocument:
     if body:
         where = Location(shown_as, body_line + 1, 1)
         doc.values[("text",)] = doc.keys[("text",)] = where
-        bad = BAD_CHARACTER.search(body)
+        bad = bad_character(body)
         if len(body) > MAX_TEXT_CHARS:
             problems.append(Diagnostic("text-too-long", f"this text is {len(body):,} characters long; at most "
                                        f"{MAX_TEXT_CHARS:,} are allowed in one chapter", where,
                                        "split the chapter into several chapter files"))
         elif bad is not None:
-            index = text.index(bad.group(), len("\n".join(lines[:body_line])))
+            index = text.index(bad, len("\n".join(lines[:body_line])))
             line_start = text.rfind("\n", 0, index) + 1
-            problems.append(_bad_character_diagnostic(bad.group(), Location(
+            problems.append(_bad_character_diagnostic(bad, Location(
                 shown_as, text.count("\n", 0, index) + 1, index - line_start + 1)))
         else:
             doc.data.setdefault("text", unicodedata.normalize("NFC", body))

@@ -43,6 +43,18 @@ MAX_DEPTH = 20
 # DEL, C1 controls and the other noncharacters, which no reading system shows and some choke on.
 BAD_CHARACTER = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufdd0-\ufdef"
                            + "".join(f"\\U{plane:04x}fffe\\U{plane:04x}ffff" for plane in range(17)) + "]")
+_MAY_BE_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff"
+                         "\U0001fffe-\U0010ffff]")
+"""BAD_CHARACTER's characters and every one from U+1FFFE on: a class of ranges, which re scans ~10x faster than
+BAD_CHARACTER's 34 single characters beyond the BMP (~0.05 s over a novel's text)."""
+
+
+def bad_character(text: str) -> str | None:
+    """The first character of `text` that BAD_CHARACTER matches, if any."""
+    for found in _MAY_BE_BAD.finditer(text):
+        if BAD_CHARACTER.match(found.group()):
+            return found.group()
+    return None
 
 
 @dataclass
@@ -212,9 +224,9 @@ def _text(node: yaml.ScalarNode, loc: Location, doc: YamlDocument, problems: lis
                                    f"{MAX_TEXT_CHARS:,} are allowed in one value", loc,
                                    "split the chapter into several chapter files"))
         return None
-    bad = BAD_CHARACTER.search(value)
+    bad = bad_character(value)
     if bad is not None:
-        problems.append(_bad_character_diagnostic(bad.group(), _find_in_source(node, bad.group(), doc) or loc))
+        problems.append(_bad_character_diagnostic(bad, _find_in_source(node, bad, doc) or loc))
         return None
     return unicodedata.normalize("NFC", value)
 

@@ -76,7 +76,7 @@ class FontChain:
 def font_chain(book: Book, edition_name: str, layout: Layout, extra_text: str = "") -> FontChain:
     """The chain for one edition of `book` with `layout`: only what the text needs, each font once."""
     texts = list(_texts(book, edition_name))
-    used = {char for _, _, text in texts for char in text} | set(TYPOGRAPHY) | set(extra_text)
+    used = set().union(*(text for _, _, text in texts), TYPOGRAPHY, extra_text)
     used |= set(str(layout.settings.get("ornament") or ""))
     # Characters of one script first: punctuation shared by several (、 in Japanese and Chinese) then goes to a
     # font already chosen for them.
@@ -203,7 +203,7 @@ def _font_data_coverage(data: bytes) -> frozenset[int]:
 def _book_face_coverage(layout: Layout) -> frozenset[int]:
     """What every style of the book face has: a character one of them lacks goes to the fallback in all of them,
     so that an italic never borrows a regular's glyph (or a synthetic oblique)."""
-    maps = [_font_data_coverage(data) for data in layout.fonts.values()]
+    maps = [layout.coverage.get(path) or _font_data_coverage(data) for path, data in layout.fonts.items()]
     return frozenset.intersection(*maps) if maps else frozenset()
 
 

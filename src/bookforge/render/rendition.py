@@ -215,12 +215,14 @@ def _shell(html: str, marker: str) -> str:
 def _render_parts(env: BookSandbox, layout: Layout, context: dict[str, Any], parts: list[dict[str, Any]],
                   fragments: MutableMapping[str, str]) -> tuple[str, ...]:
     """Give each part its `html`, from `fragments` when nothing that goes into it changed; returns the ids rendered."""
-    templates = hashlib.sha256(json.dumps([dict(layer.templates) for layer in layout.chain], sort_keys=True)
-                               .encode()).hexdigest()
+    # What every part is rendered with (the layout's templates, the book's context), written out once.
+    common = hashlib.sha256(json.dumps([[dict(layer.templates) for layer in layout.chain], context], sort_keys=True,
+                                       default=str).encode() + b"\0")
     rendered = []
     for part in parts:
-        key = hashlib.sha256(json.dumps([templates, context, part], sort_keys=True, default=str)
-                             .encode()).hexdigest()
+        hashed = common.copy()
+        hashed.update(json.dumps(part, sort_keys=True, default=str).encode())
+        key = hashed.hexdigest()
         html = fragments.get(key)
         if html is None:
             html = fragments[key] = _render(env, part["template"], {**context, "part": part}, layout)

@@ -221,6 +221,11 @@ class _CheckedConcat(CodeGenerator):
         self.write("))")
 
 
+MAX_COMPILED = 512
+"""Compiled templates a process keeps (BookSandbox.compile); past it, they are compiled again as needed."""
+_COMPILED: dict[tuple, types.CodeType] = {}
+
+
 class BookSandbox(ImmutableSandboxedEnvironment):
     """Jinja's sandbox (no attribute tricks, no changing lists or mappings) with bounds on what a template makes."""
 
@@ -232,6 +237,20 @@ class BookSandbox(ImmutableSandboxedEnvironment):
         self.globals["range"] = self._range
         del self.globals["lipsum"]  # placeholder text on demand (up to any size): no book needs it
         self.filters = {name: checked_filter(name, function) for name, function in self.filters.items()}
+
+    def compile(self, source, name=None, filename=None, raw=False, defer_init=False):
+        """Jinja's compile, kept in this process by the source and whatever of the environment the code depends on:
+        an edition and its cover, and each rebuild of the preview, compile a layout's templates once."""
+        if not isinstance(source, str) or raw or callable(self.autoescape):
+            return super().compile(source, name, filename, raw, defer_init)
+        key = (source, name, filename, defer_init, self.autoescape, self.lexer, self.optimized, self.is_async,
+               tuple(self.filters), tuple(self.tests), tuple(self.extensions))
+        code = _COMPILED.get(key)
+        if code is None:
+            if len(_COMPILED) >= MAX_COMPILED:
+                _COMPILED.clear()
+            code = _COMPILED[key] = super().compile(source, name, filename, raw, defer_init)
+        return code
 
     @staticmethod
     def _range(*args: int) -> range:

@@ -25,6 +25,9 @@ _LEFT_QUOTE_CONTEXT = re.compile(r"[\s\u2060(\[{\u2014\u2013“‘«„‚‹「
 # (`„Guten Tag"` in a French book is „Guten Tag“).
 _TYPED_PAIRS = {"„": "“”", "«": "»", "»": "«", "‹": "›", "「": "」", "『": "』", "“": "”"}
 _TYPED = frozenset("„“”«»‹›「」『』")
+_MARKED = re.compile(f"[{''.join(STAND_INS)}{''.join(sorted(_TYPED))}]")
+"""The characters _marks turns or follows: the rest of a text passes through as it is."""
+_STRAIGHT = re.compile("[\"']")
 
 
 _BOOK_QUOTES: contextvars.ContextVar[tuple[str, tuple[str, ...]] | None] = contextvars.ContextVar(
@@ -112,27 +115,34 @@ def _paragraph(children, language: str) -> None:
 def _sided(text: str, before: str) -> str:
     """Straight quotes smartquotes left (it pairs marks within one paragraph, so the opening mark of speech that goes
     on over several paragraphs has no partner) turned by their side of the word."""
+    if '"' not in text and "'" not in text:
+        return text
     chars = list(text)
-    for index, char in enumerate(chars):
-        if char in "\"'":
-            # A hair space only keeps two marks apart (’ ”): the mark goes by what comes before both.
-            at = index - 1
-            while at >= 0 and chars[at] == "\u200a":
-                at -= 1
-            previous = chars[at] if at >= 0 else before
-            opening = not previous or bool(_LEFT_QUOTE_CONTEXT.match(previous))
-            if char == '"':
-                chars[index] = _OPEN if opening else _CLOSE
-            else:
-                chars[index] = _INNER_OPEN if opening else "’"
+    for found in _STRAIGHT.finditer(text):
+        index, char = found.start(), found.group()
+        # A hair space only keeps two marks apart (’ ”): the mark goes by what comes before both.
+        at = index - 1
+        while at >= 0 and chars[at] == "\u200a":
+            at -= 1
+        previous = chars[at] if at >= 0 else before
+        opening = not previous or bool(_LEFT_QUOTE_CONTEXT.match(previous))
+        if char == '"':
+            chars[index] = _OPEN if opening else _CLOSE
+        else:
+            chars[index] = _INNER_OPEN if opening else "’"
     return "".join(chars)
 
 
 def _marks(text: str, language: str, opened: list[_Open]) -> str:
     """Stand-ins to the language's marks; a closing one closes what is open, in the marks it was opened with."""
+    if not _MARKED.search(text):
+        return text
     marks = quotes(language)
-    out = []
-    for index, char in enumerate(text):
+    out, done = [], 0
+    for found in _MARKED.finditer(text):
+        index, char = found.start(), found.group()
+        out.append(text[done:index])
+        done = index + 1
         if char == _CLOSE and not opened and text[index + 1:index + 2].isalnum():
             char = _OPEN  # nothing to close, and a word follows: between words with no space (彼は"はい"と)
         if char in (_OPEN, _INNER_OPEN):
@@ -143,15 +153,14 @@ def _marks(text: str, language: str, opened: list[_Open]) -> str:
         elif char in (_CLOSE, _INNER_CLOSE):
             out.append(_close(opened, inner=char == _INNER_CLOSE, fallback=marks[3] if char == _INNER_CLOSE
                               else marks[1]))
-        elif char in _TYPED:
+        else:  # a mark the author typed
             if opened and char in opened[-1].closing and opened[-1].mark in _TYPED:
                 opened.pop()
             elif char in _TYPED_PAIRS and char not in (marks[1], marks[3]):  # a closing mark of the language
                 own = marks[1] if char == marks[0] else marks[3] if char == marks[2] else _TYPED_PAIRS[char][0]
                 opened.append(_Open(char, False, own))
             out.append(char)
-        else:
-            out.append(char)
+    out.append(text[done:])
     return "".join(out)
 
 
