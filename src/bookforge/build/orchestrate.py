@@ -17,6 +17,7 @@ from pathlib import Path
 from bookforge.build import uptodate
 from bookforge.build.cache import (
     FONTS_DIR,
+    FRAGMENTS_DIR,
     BuildState,
     Cache,
     FragmentStore,
@@ -39,6 +40,9 @@ from bookforge.workers import Workers, check
 
 BUILD_DIR = "build"
 CANCEL_POLL_SECONDS = 0.2
+FRAGMENTS_LIMIT = 256 * 1024 * 1024
+"""Bytes of rendered parts build/.cache keeps (a long book's every part in every edition is ~10 MB): past it, a
+build removes the least recently used."""
 
 Event = Callable[[str, str], None]
 """on_event(what, edition): what is "start", "done" or "reused"."""
@@ -99,6 +103,7 @@ def build(root: Path | Project, editions: tuple[str, ...] | list[str] = (), outp
                 results[outcome.name] = outcome
                 state.records[outcome.name] = Record.of(outcome, output, inputs[outcome.name])
         state.save()
+        cache.store(FRAGMENTS_DIR).prune(FRAGMENTS_LIMIT)
         if problems:
             raise PartialBuildError(problems, tuple(name for name in names if name in results))
         report = BuildReport(tuple(results[name] for name in names), time.perf_counter() - started,

@@ -7,6 +7,8 @@ pydantic or the book's model.
 
 from __future__ import annotations
 
+import contextlib
+
 import hashlib
 import hmac
 import os
@@ -102,7 +104,7 @@ class FragmentStore(MutableMapping[str, str]):
         return f"{self.relative}/{key[:2]}/{key}{self.suffix}"
 
     def __getitem__(self, key: str) -> str:
-        body = self.cache.read(self._entry(key))
+        body = self._read(key)
         try:
             if body is None:
                 raise KeyError(key)
@@ -112,6 +114,15 @@ class FragmentStore(MutableMapping[str, str]):
             raise KeyError(key) from None
         self._checked.add(key)
         return value
+
+    def _read(self, key: str) -> bytes | None:
+        """The entry's body, its file's time set to now when it is good: `prune` removes the least recently used."""
+        entry = self._entry(key)
+        body = self.cache.read(entry)
+        if body is not None:
+            with contextlib.suppress(OSError):
+                os.utime(self.cache.folder / entry, follow_symlinks=False)
+        return body
 
     def __setitem__(self, key: str, value: str) -> None:
         self.cache.write(self._entry(key), value.encode("utf-8"))
@@ -131,7 +142,7 @@ class FragmentStore(MutableMapping[str, str]):
         # Checked by reading: a file that is there but not this user's bookforge's is not in the store.
         if not isinstance(key, str) or not _KEY.fullmatch(key):
             return False
-        if key not in self._checked and self.cache.read(self._entry(key)) is not None:
+        if key not in self._checked and self._read(key) is not None:
             self._checked.add(key)
         return key in self._checked
 
@@ -145,6 +156,32 @@ class FragmentStore(MutableMapping[str, str]):
                     key = entry.name.removesuffix(self.suffix)
                     if entry.name.endswith(self.suffix) and _KEY.fullmatch(key) and key[:2] == shard.name:
                         yield key
+
+    def prune(self, limit: int) -> int:
+        """When the entries take more than `limit` bytes, remove the least recently used until they take three
+        quarters of it (each edit of a book adds its changed parts' views). Returns how many were removed."""
+        if not is_own_folder(self.cache.output, self.folder):
+            return 0
+        entries = []
+        for shard in os.scandir(self.folder):
+            if shard.is_dir(follow_symlinks=False):
+                for entry in os.scandir(shard.path):
+                    if entry.is_file(follow_symlinks=False) and entry.name.endswith(self.suffix):
+                        info = entry.stat(follow_symlinks=False)
+                        entries.append((info.st_mtime_ns, entry.name, info.st_size))
+        total = sum(size for _, _, size in entries)
+        if total <= limit:
+            return 0
+        removed = 0
+        for _, name, size in sorted(entries):
+            if total <= limit * 3 // 4:
+                break
+            key = name.removesuffix(self.suffix)
+            if _KEY.fullmatch(key):
+                del self[key]
+                total -= size
+                removed += 1
+        return removed
 
     def __len__(self) -> int:
         return sum(1 for _ in self)
