@@ -4,6 +4,12 @@ build` in the project."""
 
 from __future__ import annotations
 
+import os
+import shutil
+import signal
+import threading
+import time
+
 import pytest
 import yaml
 
@@ -16,13 +22,17 @@ from tests.test_catalogue import copy_catalogue, outputs, write_catalogue
 SMALL = 1
 """A chunk for each chapter (as tests/print/test_chunks.py): this short book has nine."""
 CHAPTERS = 8
-pytestmark = pytest.mark.slow  # worker processes, and a book laid out three times
+CHUNK_TASK = "_typeset-"
+"""How Dask names the task of a chunk laid out ahead (after print/chunks.py's function)."""
+pytestmark = pytest.mark.slow  # worker processes, and a book laid out several times
 
 
-@pytest.fixture(autouse=True)
-def _environment(monkeypatch):
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", SOURCE_DATE_EPOCH)
-    monkeypatch.setenv("BOOKFORGE_STORE_KEY", "the tests' key")
+@pytest.fixture(scope="module", autouse=True)
+def _environment():
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SOURCE_DATE_EPOCH", SOURCE_DATE_EPOCH)
+        patch.setenv("BOOKFORGE_STORE_KEY", "the tests' key")
+        yield
 
 
 @pytest.fixture(scope="module")
@@ -41,18 +51,41 @@ def restyle(press) -> None:
     path.write_text(yaml.safe_dump(layout))
 
 
-def test_a_long_editions_chunks_are_laid_out_on_every_worker_with_the_bytes_of_a_build(cluster, tmp_path):
+@pytest.fixture(scope="module")
+def built(cluster, tmp_path_factory):
+    """A catalogue of one long book built on the cluster (its store holds the plan: where each chunk starts), and
+    the bytes `bookforge build` makes after the house's change of style."""
+    folder = tmp_path_factory.mktemp("spread")
+    press = write_catalogue(folder / "press", {"long": {"words": 9000, "chapters": CHAPTERS,
+                                                        "editions": ("paperback",), "title": "Long"}})
+    first = build_catalogue(load_catalogue(press), settings(cluster, folder / "store"))
+    assert first.failed == ()
+    reference = copy_catalogue(press, folder / "reference")
+    restyle(reference)
+    build(reference / "books" / "long", chunk_size=SMALL)
+    return press, folder / "store", outputs(reference)
+
+
+def settings(cluster, store, **more) -> Settings:
+    return Settings(scheduler=cluster.scheduler_address, store=str(store), chunk_size=SMALL, **more)
+
+
+def restyled(built, tmp_path):
+    """A copy of the built catalogue and its store, in the house's new style."""
+    press, store, _ = built
+    copy = copy_catalogue(press, tmp_path / "press")
+    shutil.copytree(press / "books" / "long" / "build", copy / "books" / "long" / "build")
+    shutil.copytree(store, tmp_path / "store")
+    restyle(copy)
+    return copy, tmp_path / "store"
+
+
+def test_a_long_editions_chunks_are_laid_out_on_every_worker_with_the_bytes_of_a_build(built, cluster, tmp_path):
     from distributed import Client, get_task_stream
 
-    press = write_catalogue(tmp_path / "press", {"long": {"words": 9000, "chapters": CHAPTERS,
-                                                          "editions": ("paperback",), "title": "Long"}})
-    settings = Settings(scheduler=cluster.scheduler_address, store=str(tmp_path / "store"), chunk_size=SMALL)
-    first = build_catalogue(load_catalogue(press), settings)  # the plan: where each chunk starts
-    assert first.failed == ()
-    restyle(press)
-    reference = copy_catalogue(press, tmp_path / "reference")
+    press, store = restyled(built, tmp_path)
     with Client(cluster) as client, get_task_stream(client) as stream:
-        report = build_catalogue(load_catalogue(press), settings)
+        report = build_catalogue(load_catalogue(press), settings(cluster, store))
     (book,) = report.books
     assert report.failed == () and report.tasks_run == 1
     (paperback,) = book.editions
@@ -63,7 +96,32 @@ def test_a_long_editions_chunks_are_laid_out_on_every_worker_with_the_bytes_of_a
         return {task["worker"] for task in stream.data if task["key"].startswith(prefix)}
 
     (edition,) = workers("make_edition-")
-    chunks = workers("_typeset-")  # laid out ahead, as tasks of their own (the edition's own lane is a thread)
+    chunks = workers(CHUNK_TASK)  # laid out ahead, as tasks of their own (the edition's own lane is a thread)
     assert chunks and len(chunks | {edition}) == 2
-    build(reference / "books" / "long", chunk_size=SMALL)
-    assert outputs(press) == outputs(reference)
+    assert outputs(press) == built[2]
+
+
+def test_a_worker_killed_while_it_lays_a_chunk_out_does_not_stop_the_edition(built, cluster, tmp_path):
+    press, store = restyled(built, tmp_path)
+    killed: list[str] = []
+
+    def kill_a_chunks_worker(engine) -> None:
+        client = engine.client
+        pids = client.run(os.getpid)
+
+        def watch() -> None:
+            deadline = time.monotonic() + 120
+            while time.monotonic() < deadline and not killed:
+                busy = [worker for worker, keys in client.processing().items()
+                        if any(str(key).startswith(CHUNK_TASK) for key in keys)]
+                if busy:
+                    time.sleep(0.3)  # into the layout
+                    os.kill(pids[busy[0]], signal.SIGKILL)
+                    killed.append(busy[0])
+                time.sleep(0.02)
+
+        threading.Thread(target=watch, daemon=True).start()
+
+    report = build_catalogue(load_catalogue(press), settings(cluster, store, on_engine=kill_a_chunks_worker))
+    assert killed and report.failed == ()
+    assert outputs(press) == built[2]

@@ -23,6 +23,7 @@ class ClusterChunks(Executor):
 
     def __init__(self) -> None:
         self._client: Any = None
+        self._here = ""
         self._executor: Executor | None = None
         self._shared: dict[int, tuple[object, Any]] = {}
 
@@ -34,12 +35,12 @@ class ClusterChunks(Executor):
     def _start(self) -> Executor:
         from distributed import get_client, get_worker, secede
 
-        here = get_worker().address
+        self._here = get_worker().address
         self._client = get_client()
         # Not rejoined at the end, as in Dask's own example: rejoining waits for a free slot on this worker (another
         # edition may hold it), which would hold this edition's bytes back.
         secede()
-        others = [address for address in self._client.scheduler_info()["workers"] if address != here]
+        others = [address for address in self._client.scheduler_info()["workers"] if address != self._here]
         return self._client.get_executor(pure=False, workers=others or None, allow_other_workers=True)
 
     def _remote(self, fn, args: tuple) -> tuple:
@@ -57,9 +58,13 @@ class ClusterChunks(Executor):
         return tuple(self._share(arg) if isinstance(arg, Typesetter) else arg for arg in bound.args)
 
     def _share(self, typesetter) -> Any:
+        """Held by this worker: if another dies, the chunks it had are laid out elsewhere from this copy (lost with
+        it, they would be cancelled, and ahead.py would wait for them in vain); if this one dies, so does the edition,
+        which the catalogue sends again."""
         kept = self._shared.get(id(typesetter))
         if kept is None:
-            kept = self._shared[id(typesetter)] = typesetter, self._client.scatter(typesetter, hash=False)
+            handle = self._client.scatter(typesetter, workers=[self._here], hash=False)
+            kept = self._shared[id(typesetter)] = typesetter, handle
         return kept[1]
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
