@@ -11,8 +11,10 @@ times include start-up; each run starts from copies without build folders or sto
   3. a no-op catalogue rebuild                                            (goal: < 2 s)
   4. after a house style change: the catalogue's time per book
   5. on paper: 300 such titles, and 300 of 85,000 words, on 1, 8 and 32 workers, from the task times measured
-The outputs of 1 and 2 are compared with the loop's, byte for byte. --scale 4 makes books four times longer;
---books 60 a larger catalogue.
+  6. one long print edition after a house style change (its chunks laid out again, ahead from the last build's
+     plan) on a LocalCluster of 2 workers, its chunks spread over both, vs one of 1 worker
+The outputs of 1 and 2 are compared with the loop's, byte for byte, and those of 6 with each other. --scale 4 makes
+books four times longer; --books 60 a larger catalogue; --only-long runs figure 6 alone.
 """
 
 from __future__ import annotations
@@ -88,6 +90,8 @@ def main() -> None:
     parser.add_argument("--scale", type=float, default=1.0, help="multiply every book's length")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--work", type=Path, default=None, help="where to make the catalogues (default: a temp dir)")
+    parser.add_argument("--long-words", type=int, default=40_000, help="the long edition's words (figure 6)")
+    parser.add_argument("--only-long", action="store_true", help="figure 6 alone")
     args = parser.parse_args()
     # The commands run in the catalogues' folders: a relative PYTHONPATH (`PYTHONPATH=src`) must not break them.
     paths = os.environ.get("PYTHONPATH", "")
@@ -95,6 +99,9 @@ def main() -> None:
     os.environ.setdefault("SOURCE_DATE_EPOCH", "1764000000")
     os.environ.setdefault("BOOKFORGE_STORE_KEY", "bench")
     work = args.work or Path(tempfile.mkdtemp(prefix="bookforge-catalogue-bench-"))
+    if args.only_long:
+        long_edition(work, args.long_words)
+        return
     source = make_catalogue(work / "source", args.books, args.scale)
     copies = {}
     for run in ("loop", "embedded", "cluster"):
@@ -148,6 +155,42 @@ def main() -> None:
         line = ", ".join(f"{w} worker{'s' if w > 1 else ''}: {_duration(max(300 * per / w, longest))}"
                          for w in (1, 8, 32))
         print(f"   300 {label} ({per:.1f} s each, longest edition ~{longest:.0f} s): {line}")
+    long_edition(work, args.long_words)
+
+
+def long_edition(work: Path, words: int) -> None:
+    """Figure 6: the paperback of one long book, built once (its chunks and their plan in the catalogue's store),
+    restyled and built again on a LocalCluster of 1 worker, then of 2 (its chunks spread over both), from copies."""
+    source = work / "long-source"
+    folder = make(source / "books" / "long", words, max(2, words // 2500))
+    path = folder / "manuscript" / "book.yaml"
+    book = yaml.safe_load(path.read_text())
+    book["editions"] = {"paperback": book["editions"]["paperback"]}
+    path.write_text(yaml.safe_dump(book, allow_unicode=True, sort_keys=False))
+    house = source / "house" / "print"
+    (house / "styles").mkdir(parents=True)
+    (house / "layout.yaml").write_text("extends: print\nsettings:\n  chapter_opening: plain\n")
+    (house / "styles" / "house.css").write_text("h1 { letter-spacing: 0.02em; }\n")
+    (source / "catalogue.yaml").write_text(yaml.safe_dump({"books": ["books/long"], "house": "house"}))
+    bookforge("catalogue", "build", "-q", "-j", "1", cwd=source, run="long, first build")
+    (house / "styles" / "house.css").write_text("h1 { letter-spacing: 0.05em; }\n")
+    seconds, made = {}, {}
+    for workers in ("1", "2"):
+        copy = work / f"long-{workers}"
+        shutil.copytree(source, copy)
+        wall = bookforge("catalogue", "build", "-q", "-j", workers, "--engine", "cluster", cwd=copy,
+                         run=f"long, {workers} worker(s)")
+        report = json.loads((copy / "build" / "catalogue-report.json").read_text())
+        (edition,) = report["books"][0]["editions"]
+        seconds[workers] = edition["seconds"], wall
+        made[workers] = outputs(copy)
+    (one, one_wall), (two, two_wall) = seconds["1"], seconds["2"]
+    chunks = edition["chunks"]
+    print(f"6. one {words:,}-word paperback ({edition['pages']} pages, {chunks['total']} chunks, {chunks['ahead']} "
+          f"laid out ahead, {chunks['missed']} thrown away) restyled, on a LocalCluster: its task "
+          f"{one:.1f} s on 1 worker, {two:.1f} s on 2 (its chunks on both): ratio {two / one:.2f}; the command "
+          f"{one_wall:.1f} s vs {two_wall:.1f} s: {two_wall / one_wall:.2f}; the same bytes: {made['1'] == made['2']}")
+    print("   processor time: " + ", ".join(f"{run} {cpu:.1f} s" for run, cpu in CPU.items() if run.startswith("long")))
 
 
 def _fit(xs: list[float], ys: list[float]) -> tuple[float, float]:

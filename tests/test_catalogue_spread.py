@@ -4,6 +4,8 @@ build` in the project."""
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import os
 import shutil
 import signal
@@ -99,6 +101,8 @@ def test_a_long_editions_chunks_are_laid_out_on_every_worker_with_the_bytes_of_a
     chunks = workers(CHUNK_TASK)  # laid out ahead, as tasks of their own (the edition's own lane is a thread)
     assert chunks and len(chunks | {edition}) == 2
     assert outputs(press) == built[2]
+    saved = json.loads((press / "build" / "catalogue-report.json").read_text())
+    assert saved["books"][0]["editions"][0]["chunks"] == dataclasses.asdict(paperback.chunks)
 
 
 def test_a_worker_killed_while_it_lays_a_chunk_out_does_not_stop_the_edition(built, cluster, tmp_path):
