@@ -129,3 +129,31 @@ def test_a_worker_killed_while_it_lays_a_chunk_out_does_not_stop_the_edition(bui
     report = build_catalogue(load_catalogue(press), settings(cluster, store, on_engine=kill_a_chunks_worker))
     assert killed and report.failed == ()
     assert outputs(press) == built[2]
+
+
+def test_chunks_that_dask_gives_up_on_are_laid_out_by_the_editions_own_worker(built, cluster, tmp_path):
+    """Dask cancels a task whose input is lost with every worker that held it (the typesetter, once its copies are
+    reduced to one): ahead.py is told that the executor broke, not that the layout was cancelled, and goes on."""
+    from distributed import Future
+
+    press, store = restyled(built, tmp_path)
+    cancelled: list[str] = []
+
+    def cancel_the_chunks(engine) -> None:
+        client = engine.client
+
+        def watch() -> None:
+            deadline = time.monotonic() + 120
+            while time.monotonic() < deadline and not cancelled:
+                keys = [key for keys in client.processing().values() for key in keys
+                        if str(key).startswith(CHUNK_TASK)]
+                if keys:
+                    client.cancel([Future(key, client) for key in keys], force=True)
+                    cancelled.extend(keys)
+                time.sleep(0.02)
+
+        threading.Thread(target=watch, daemon=True).start()
+
+    report = build_catalogue(load_catalogue(press), settings(cluster, store, on_engine=cancel_the_chunks))
+    assert cancelled and report.failed == ()
+    assert outputs(press) == built[2]

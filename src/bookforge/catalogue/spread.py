@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Iterator
-from concurrent.futures import Executor, Future
+from concurrent.futures import BrokenExecutor, CancelledError, Executor, Future
 from contextlib import contextmanager
 from typing import Any
 
@@ -19,6 +19,9 @@ class ClusterChunks(Executor):
     On its first task it secedes from the worker's pool (Dask's way for a task that waits on tasks it submits: two
     long editions waiting on each other's chunks cannot hold both slots). It sends its tasks to the other workers,
     for this one's core lays the next chunk in order out (ahead.py's own lane); on a cluster of one, to this one.
+    A task Dask gives up on (cancelled, its typesetter lost with the workers that held it; or killing its workers
+    again and again) ends as a broken executor, after which ahead.py lays the chunks out in this process: a
+    cancelled layout it would wait for in vain.
     """
 
     def __init__(self) -> None:
@@ -30,7 +33,11 @@ class ClusterChunks(Executor):
     def submit(self, fn, /, *args, **kwargs) -> Future:
         if self._executor is None:
             self._executor = self._start()
-        return self._executor.submit(fn, *self._remote(fn, args), priority=CHUNK_PRIORITY, **kwargs)
+        sent = self._executor.submit(fn, *self._remote(fn, args), priority=CHUNK_PRIORITY, **kwargs)
+        outcome: Future = Future()
+        outcome.add_done_callback(lambda _: outcome.cancelled() and sent.cancel())
+        sent.add_done_callback(lambda _: _settle(outcome, sent))
+        return outcome
 
     def _start(self) -> Executor:
         from distributed import get_client, get_worker, secede
@@ -58,9 +65,6 @@ class ClusterChunks(Executor):
         return tuple(self._share(arg) if isinstance(arg, Typesetter) else arg for arg in bound.args)
 
     def _share(self, typesetter) -> Any:
-        """Held by this worker: if another dies, the chunks it had are laid out elsewhere from this copy (lost with
-        it, they would be cancelled, and ahead.py would wait for them in vain); if this one dies, so does the edition,
-        which the catalogue sends again."""
         kept = self._shared.get(id(typesetter))
         if kept is None:
             handle = self._client.scatter(typesetter, workers=[self._here], hash=False)
@@ -73,6 +77,21 @@ class ClusterChunks(Executor):
             self._executor.shutdown(wait=False)
             self._client.cancel([handle for _, handle in self._shared.values()])
             self._executor, self._shared = None, {}
+
+
+def _settle(outcome: Future, sent: Future) -> None:
+    """`outcome` (ahead.py's) as the task `sent` ended (called in the client's thread: nothing here waits)."""
+    from distributed import KilledWorker
+
+    error = BrokenExecutor("a chunk's task was lost with a worker") if sent.cancelled() else sent.exception()
+    if isinstance(error, (CancelledError, KilledWorker)):
+        error = BrokenExecutor(f"a chunk's task was lost with a worker: {error!r}")
+    if not outcome.set_running_or_notify_cancel():  # cancelled by ahead.py
+        return
+    if error is not None:
+        outcome.set_exception(error)
+    else:
+        outcome.set_result(sent.result())
 
 
 @contextmanager
