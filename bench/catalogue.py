@@ -11,8 +11,10 @@ times include start-up; each run starts from copies without build folders or sto
   3. a no-op catalogue rebuild                                            (goal: < 2 s)
   4. after a house style change: the catalogue's time per book
   5. on paper: 300 such titles, and 300 of 85,000 words, on 1, 8 and 32 workers, from the task times measured
-The outputs of 1 and 2 are compared with the loop's, byte for byte. --scale 4 makes books four times longer;
---books 60 a larger catalogue.
+  6. one long print edition's task after a house style change (its chunks laid out again, ahead from the last
+     build's plan) on a LocalCluster of 2 workers, its chunks spread over both, vs one of 1 worker (warm workers)
+The outputs of 1 and 2 are compared with the loop's, byte for byte, and those of 6 with each other. --scale 4 makes
+books four times longer; --books 60 a larger catalogue; --only-long runs figure 6 alone.
 """
 
 from __future__ import annotations
@@ -88,6 +90,8 @@ def main() -> None:
     parser.add_argument("--scale", type=float, default=1.0, help="multiply every book's length")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--work", type=Path, default=None, help="where to make the catalogues (default: a temp dir)")
+    parser.add_argument("--long-words", type=int, default=40_000, help="the long edition's words (figure 6)")
+    parser.add_argument("--only-long", action="store_true", help="figure 6 alone")
     args = parser.parse_args()
     # The commands run in the catalogues' folders: a relative PYTHONPATH (`PYTHONPATH=src`) must not break them.
     paths = os.environ.get("PYTHONPATH", "")
@@ -95,6 +99,9 @@ def main() -> None:
     os.environ.setdefault("SOURCE_DATE_EPOCH", "1764000000")
     os.environ.setdefault("BOOKFORGE_STORE_KEY", "bench")
     work = args.work or Path(tempfile.mkdtemp(prefix="bookforge-catalogue-bench-"))
+    if args.only_long:
+        long_edition(work, args.long_words)
+        return
     source = make_catalogue(work / "source", args.books, args.scale)
     copies = {}
     for run in ("loop", "embedded", "cluster"):
@@ -148,6 +155,59 @@ def main() -> None:
         line = ", ".join(f"{w} worker{'s' if w > 1 else ''}: {_duration(max(300 * per / w, longest))}"
                          for w in (1, 8, 32))
         print(f"   300 {label} ({per:.1f} s each, longest edition ~{longest:.0f} s): {line}")
+    long_edition(work, args.long_words)
+
+
+def long_edition(work: Path, words: int) -> None:
+    """Figure 6: the paperback of one long book, built once (its chunks and their plan in the catalogue's store),
+    restyled and built again from copies on LocalClusters of 1 worker and of 2 (its chunks spread over both), twice
+    each, in turn. The workers are started and WeasyPrint imported in them before the clock starts: the figure is the
+    edition's task, not a cluster's start-up (figure 2 has that)."""
+    from distributed import Client, LocalCluster
+
+    from bookforge.catalogue.build import Settings, build_catalogue, store_location
+    from bookforge.catalogue.file import load_catalogue
+
+    source = work / "long-source"
+    folder = make(source / "books" / "long", words, max(2, words // 2500))
+    path = folder / "manuscript" / "book.yaml"
+    book = yaml.safe_load(path.read_text())
+    book["editions"] = {"paperback": book["editions"]["paperback"]}
+    path.write_text(yaml.safe_dump(book, allow_unicode=True, sort_keys=False))
+    house = source / "house" / "print"
+    (house / "styles").mkdir(parents=True)
+    (house / "layout.yaml").write_text("extends: print\nsettings:\n  chapter_opening: plain\n")
+    (house / "styles" / "house.css").write_text("h1 { letter-spacing: 0.02em; }\n")
+    (source / "catalogue.yaml").write_text(yaml.safe_dump({"books": ["books/long"], "house": "house"}))
+    bookforge("catalogue", "build", "-q", "-j", "1", cwd=source, run="long, first build")
+    (house / "styles" / "house.css").write_text("h1 { letter-spacing: 0.05em; }\n")
+    seconds: dict[int, list[float]] = {1: [], 2: []}
+    made = []
+    for attempt, workers in enumerate((1, 2, 1, 2)):
+        copy = work / f"long-{attempt}"
+        shutil.copytree(source, copy)
+        with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster, \
+                Client(cluster) as client:
+            client.run(lambda: __import__("weasyprint"))
+            before = client.run(_cpu)
+            catalogue = load_catalogue(copy)  # its store, named: the first build's plan is there
+            report = build_catalogue(catalogue, Settings(scheduler=cluster.scheduler_address,
+                                                         store=store_location(catalogue, Settings())))
+            after = client.run(_cpu)
+        (edition,) = report.books[0].editions
+        seconds[workers].append(edition.seconds)
+        made.append(outputs(copy))
+        cpu = ", ".join(f"{after[w] - before[w]:.1f}" for w in before)
+        print(f"6. one {words:,}-word paperback ({edition.pages} pages) restyled, on {workers} worker(s): its task "
+              f"{edition.seconds:.1f} s, processor time per worker {cpu} s; {edition.chunks}", flush=True)
+    ratios = ", ".join(f"{two / one:.2f}" for one, two in zip(seconds[1], seconds[2]))
+    print(f"   its task on 2 workers vs 1: {ratios}; the same bytes: {all(m == made[0] for m in made)}; load average "
+          f"{os.getloadavg()[0]:.1f}")
+
+
+def _cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _fit(xs: list[float], ys: list[float]) -> tuple[float, float]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import MutableMapping
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
@@ -44,6 +45,8 @@ class Job:
     """The page count of the last build (print), which picks the gutter band for the first layout."""
     workers: int = 1
     """Processes a print edition's chunks may be laid out in."""
+    chunk_executor: Executor | None = None
+    """Where those chunks are laid out ahead (a Dask cluster's, in a catalogue task); else a pool of the build's own."""
     chunk_size: int = CHUNK_SIZE
     """Characters of HTML in a print edition's chunk (render's `chunk_size`)."""
     cancel: threading.Event | None = None
@@ -119,7 +122,7 @@ class PrintWriter:
             rendition = render(book, name, layout, page_count=page_count, fragments=job.fragments,
                                chunk_size=job.chunk_size)
             return write_pdf(rendition, job.modified, map_pages=job.map_pages, chunk_store=job.chunks,
-                             chunk_workers=job.workers, cancel=job.cancel, chunk_executor=pool,
+                             chunk_workers=job.workers, cancel=job.cancel, chunk_executor=job.chunk_executor or pool,
                              page_band=None if last_try or not auto else band_of(page_count)), rendition
 
         # The processes that lay chunks out ahead (started only if there are enough chunks) serve every attempt.

@@ -53,6 +53,8 @@ class Settings:
     store: str | None = None
     """The shared store's URL; default: the catalogue's `store:`, else a folder in its build/.cache/."""
     force: bool = False
+    chunk_size: int | None = None
+    """Characters of HTML in a print edition's chunk (as `build`'s); default: render's CHUNK_SIZE."""
     dashboard: bool = False
     on_event: Callable[[Progress], None] = field(default=lambda progress: None)
     on_engine: Callable[[Engine], None] = field(default=lambda engine: None)
@@ -147,6 +149,7 @@ class _Run:
         from bookforge.build.orchestrate import source_date
         from bookforge.catalogue.pack import pack_book
         from bookforge.catalogue.tasks import EditionMade, EditionTask, make_edition
+        from bookforge.render.rendition import CHUNK_SIZE
 
         modified = source_date()
         running: dict[object, _Running] = {}
@@ -170,7 +173,8 @@ class _Run:
                     packs[book.name] = pack_book(book.project, self.catalogue.house)
                     shared[book.name] = engine.share(packs[book.name])
                 task = EditionTask(book.name, name, book.own[name], self.epoch, modified, book.page_hint(name),
-                                   page_starts, spec)
+                                   page_starts, spec, engine.workers if engine.spreads_chunks else 1,
+                                   self.settings.chunk_size or CHUNK_SIZE)
                 future = engine.submit(make_edition, shared[book.name], task, priority=book.expected_pages(name))
                 running[future] = _Running(book, name, task, attempts)
                 self.event("start", book, name)

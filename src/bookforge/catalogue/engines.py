@@ -30,6 +30,8 @@ class Engine(Protocol):
     name: str
     workers: int
     dashboard: str | None
+    spreads_chunks: bool
+    """A task may send tasks of its own to the workers: a long print edition's chunks (spread.py)."""
 
     def share(self, pack: BookPack) -> Any:
         """What to pass as a task's pack: the pack itself, or a handle to it on the cluster."""
@@ -50,6 +52,7 @@ class PoolEngine:
 
     name = "process pool"
     dashboard = None
+    spreads_chunks = False
 
     def __init__(self, workers: int):
         self.workers = workers
@@ -97,6 +100,8 @@ class PoolEngine:
 
 class DaskEngine:
     """A Dask cluster: its scheduler runs a task again elsewhere when a worker dies in the middle of it."""
+
+    spreads_chunks = True
 
     def __init__(self, address: str | None = None, workers: int = 2, dashboard: bool = False):
         from distributed import Client, LocalCluster

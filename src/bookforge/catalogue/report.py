@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from bookforge.build.report import EditionResult
@@ -76,6 +76,7 @@ class CatalogueReport:
                     "cover": shown(result.cover), "size": result.size, "pages": result.pages,
                     "documents": result.documents, "words": result.words, "origin": book.origins.get(result.name),
                     "seconds": round(result.seconds, 3), "cpu_seconds": round(book.cpu.get(result.name, 0.0), 3),
+                    "chunks": asdict(result.chunks) if result.chunks is not None else None,
                     "warnings": [str(w) for w in result.warnings],
                     "checks": [{"tool": c.tool, "errors": list(c.errors), "warnings": list(c.warnings),
                                 "skipped": c.skipped} for c in checks]}

@@ -17,6 +17,7 @@ from bookforge.build.edition import word_count
 from bookforge.build.output import file_slug
 from bookforge.build.writers import WRITERS, Job, PrintWriter
 from bookforge.catalogue.pack import HOUSE_MARK, BookPack, house_of, unpack
+from bookforge.catalogue.spread import chunks_on_the_cluster
 from bookforge.catalogue.store import SignedStore, StoreSpec
 from bookforge.errors import BookforgeError, Diagnostic
 from bookforge.manuscript.images import remote_images_given
@@ -24,6 +25,7 @@ from bookforge.manuscript.model import edition_parts
 from bookforge.print.chunks import ChunkCounts
 from bookforge.project import Project, load_project
 from bookforge.render.places import PageStart
+from bookforge.render.rendition import CHUNK_SIZE
 from bookforge.stores import digest
 
 
@@ -41,6 +43,9 @@ class EditionTask:
     page_starts: tuple[PageStart, ...] | None = None
     """An ebook's print page list, when the asking machine has it (else the worker lays the print edition out)."""
     store: StoreSpec | None = None
+    chunk_workers: int = 1
+    """Workers of the cluster this runs on, when a long print edition's chunks may be spread over them (spread.py)."""
+    chunk_size: int = CHUNK_SIZE
 
 
 @dataclass(frozen=True)
@@ -91,12 +96,17 @@ def make_edition(pack: BookPack, task: EditionTask) -> EditionMade:
         fragments = store.text("fragments", spread=True) if store is not None else {}
         source = project.page_list_sources.get(name)
         page_starts = task.page_starts
-        if source is not None and page_starts is None:
-            page_starts = PrintWriter.lay_out(Job(project, source, task.modified, fragments,
-                                                  _chunks(store, task.book, source), map_pages=True))[0].page_starts
-        job = Job(project, name, task.modified, fragments, _chunks(store, task.book, name), page_hint=task.page_hint, workers=1,
-                  map_pages=name in project.page_list_sources.values(), page_starts=page_starts)
-        made = WRITERS[project.editions[name].format].write(job)
+        with chunks_on_the_cluster(task.chunk_workers) as cluster:
+
+            def job(edition: str, **more) -> Job:
+                return Job(project, edition, task.modified, fragments, _chunks(store, task.book, edition),
+                           workers=task.chunk_workers, chunk_executor=cluster, chunk_size=task.chunk_size, **more)
+
+            if source is not None and page_starts is None:
+                page_starts = PrintWriter.lay_out(job(source, map_pages=True))[0].page_starts
+            made = WRITERS[project.editions[name].format].write(job(
+                name, page_hint=task.page_hint, map_pages=name in project.page_list_sources.values(),
+                page_starts=page_starts))
     except BookforgeError as exc:
         raise BookforgeError(_from_worker(exc.diagnostics, root)) from None
     slug = file_slug(made.rendition.title)  # the names build_edition gives
