@@ -15,55 +15,18 @@ are cores, and almost none is thrown away: `--jobs 2` does the work of `--jobs 1
 
 from __future__ import annotations
 
-import multiprocessing
-import multiprocessing.queues
+import itertools
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, BrokenExecutor, Executor, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 
+from bookforge.print import telling
 from bookforge.print.records import ChunkLayout, Entry
 from bookforge.workers import Workers
 
 LOOKAHEAD = 2
 """Chunks guessed ahead of the next in order, per process: further guesses rest on too many estimates."""
 POLL_SECONDS = 0.02
-_told: multiprocessing.queues.SimpleQueue | None = None
-"""Where a layout under way tells where it ends, once its pages are made and before they are written (~40% of its
-time): the next chunk can start from there. Made before the processes fork, so that they have it too. A SimpleQueue
-writes to its pipe from the caller's thread: a Queue would leave a feeder thread running in the build's process,
-after which no later pool there could fork."""
-
-
-def tell(key: str | None, exit: Entry, reads: Reads) -> None:
-    """Tell the walk where the layout under way as `key` ends (chunks._typeset calls it)."""
-    if key is not None and _told is not None:
-        _told.put((key, exit, reads))
-
-
-_SHARED: dict[int, object] = {}
-"""Typesetters of layouts under way, by id: processes forked after one was put here have it (see `_Shared`)."""
-
-
-class _Shared:
-    """A typesetter that processes forked after it was shared already hold: sent as its id (rather than ~4 MB of
-    fonts and HTML to unpickle for each chunk)."""
-
-    def __init__(self, typesetter):
-        self.ident = id(typesetter)
-        _SHARED[self.ident] = typesetter
-
-    def __reduce__(self):
-        return _shared, (self.ident,)
-
-
-def _shared(ident: int):
-    return _SHARED[ident]
-
-
-def _telling() -> None:
-    global _told
-    if _told is None:
-        _told = multiprocessing.get_context("fork").SimpleQueue()
 
 
 @dataclass(frozen=True)
@@ -79,6 +42,27 @@ class Reads:
     """Named strings the chunk sets before any page shows their starting value: those values are not read."""
     blank: bool
     """Its first page is a blank one (the chunk opens on a right-hand page after one)."""
+    text_counter: bool = True
+    """Its text (not its page furniture) shows a page counter: its pages are the same only from the same counter."""
+    sets: tuple[tuple[str, str], ...] = ()
+    """The named strings its pages set, the last value of each."""
+
+    def furnishes(self, guess: Entry | None, exact: Entry | None) -> bool:
+        """Whether the chunk paginated from `guess` can be finished as if laid out from `exact` (furnish.py): its page
+        furniture is made from any counter and strings; from a right-hand start its blank page is dropped for a
+        left-hand one."""
+        if guess is None or exact is None:
+            return guess == exact
+        if self.text_counter and guess != exact:
+            return False
+        return guess.side == exact.side or (guess.side == "right" and self.blank)
+
+    def furnished_exit(self, exit: Entry, guess: Entry, exact: Entry) -> Entry:
+        """Where the chunk paginated from `guess` (ending at `exit`) ends, finished from `exact` (`furnishes`)."""
+        dropped = guess.side != exact.side
+        counter = exit.counter if self.resets else exit.counter + exact.counter - guess.counter - dropped
+        return Entry(side=exit.side, counter=counter, strings=tuple(sorted((dict(exact.strings) | dict(self.sets))
+                                                                          .items())))
 
     def allows(self, guess: Entry | None, exact: Entry | None) -> bool:
         """Whether the chunk laid out from `guess` is the one laid out from `exact` (its counters `rebased`)."""
@@ -147,15 +131,38 @@ class Outcome:
     """Layouts made (or started) from a guess that proved wrong: work thrown away."""
 
 
+@dataclass
+class _Run:
+    """A layout under way."""
+
+    index: int | None
+    """Its chunk (None: ordered by an earlier pass, not taken in)."""
+    guess: Entry | None
+    key: str
+    here: bool
+    """In this process's thread."""
+    guessed: bool
+    """Ordered before the chunk before it was laid out: ahead of its turn."""
+    ticket: int | None = None
+    """It waits, once paginated, for the real start (telling.py)."""
+    told: tuple[Entry, Reads] | None = None
+    """Where it ends from `guess`, and what it reads, once told."""
+    whom: tuple[str, int] | None = None
+    answered: Entry | str | None = None
+    """The start it was told to finish from (telling.DROPPED: none)."""
+
+
 class Ahead:
     """Lays the chunks of one pass out in order, the next ones ahead in `workers` - 1 other processes (`executor`, or
     a pool of its own) and a thread of this one.
 
-    The walk hears of each layout as soon as it is done (this process's own run in a thread for that) and gives the
-    freed process the most useful layout then known: the next chunk in order, else the first guess not laid out.
+    The walk hears of each layout as soon as its pages are made (this process's own run in a thread for that), tells
+    a layout paginated from a guess the real start as soon as it is known, and gives a freed lane the most useful
+    layout then known: the next chunk in order, else the first chunk not laid out, from the best start known.
     """
 
     MINIMUM = 3  # fewer chunks to lay out are not worth starting processes for
+    _tickets = itertools.count(1)
 
     def __init__(self, typesetter, workers: int, executor: Executor | None = None,
                  check: Callable[[], None] = lambda: None):
@@ -167,20 +174,32 @@ class Ahead:
         self.sent = typesetter  # what is sent to the processes for the typesetter
         self.book: Book | None = None
         self.tried: dict[int, list[Tried]] = {}
-        self.running: dict[Future, tuple[int | None, Entry | None, str, bool]] = {}  # index, guess, key, here
+        self.running: dict[Future, _Run] = {}
         self.keys_tried: set[str] = set()
-        self.guessed: dict[str, bool] = {}  # by key, the layouts under way: made before their turn
-        self.told: dict[str, tuple[Entry, Reads]] = {}  # by key, where layouts under way end
         self.made = 0  # layouts made in this pass, here and elsewhere
+        self.dropped = 0  # layouts paginated from a guess that could not be finished
+        self.position: tuple[int, Entry | None] = (0, None)  # the chunk the walk waits for, and its start
+        self.guessing = True  # laying out from estimates, until one misses
 
     def __enter__(self) -> Ahead:
         return self
 
     def __exit__(self, *exc) -> None:
-        _SHARED.pop(id(self.typesetter), None)
+        # A layout waiting for its start is told it is not wanted, and one still paginating when it tells.
+        self._drop_waiting(every=True)
+        if self.pool is not None and self.pool is not self.own_pool:
+            while any(not future.done() for future in self.running):  # the caller's pool goes on serving
+                wait(self.running, timeout=POLL_SECONDS)
+                self._listen()
+                self._drop_waiting(every=True)
+        telling.unshare(self.typesetter)
         for future in self.running:
             future.cancel()
         if self.here is not None:
+            while any(run.here and not future.done() for future, run in self.running.items()):
+                wait(self.running, timeout=POLL_SECONDS)
+                self._listen()
+                self._drop_waiting(every=True)
             self.here.shutdown(wait=True, cancel_futures=True)  # the layout under way ends (it cannot be stopped)
         if self.own_pool is not None:
             self.own_pool.close()
@@ -190,9 +209,11 @@ class Ahead:
     def walk(self, book: Book, on_chunk: Callable[[int, str, ChunkLayout, bool], None]) -> Outcome:
         """Every chunk of `book` in order, each from where the one before it ended; `on_chunk(index, key, layout,
         new)` is told of each (`new`: not from the store) as soon as it is known."""
-        self.book, self.tried, self.keys_tried, self.made = book, {}, set(), 0
+        self.book, self.tried, self.keys_tried, self.made, self.dropped = book, {}, set(), 0, 0
         # Layouts still under way from the last pass (other proxies) are not taken in, but keep their lanes busy.
-        self.running = {future: (None, *rest) for future, (_, *rest) in self.running.items()}
+        for run in self.running.values():
+            run.index = None
+        self._drop_waiting()
         outcome = Outcome(layouts=[])
         entry: Entry | None = None
         for index in range(book.count):
@@ -206,11 +227,15 @@ class Ahead:
             outcome.layouts.append(layout)
             on_chunk(index, key, layout, new)
             entry = layout.exit
-        outcome.missed = self.made + sum(i is not None for i, _, _, _ in self.running.values()) - len(outcome.laid_out)
+        self.position = (book.count, entry)
+        self._drop_waiting()
+        under_way = sum(run.index is not None for run in self.running.values())
+        outcome.missed = self.made + self.dropped + under_way - len(outcome.laid_out)
         return outcome
 
     def _take(self, index: int, entry: Entry | None, content: str, outcome: Outcome) -> ChunkLayout:
         """Chunk `index` laid out from `entry`: from a guess that proved right, or laid out now."""
+        self.position = (index, entry)
         while True:
             tried = self._tried(index, entry)
             if tried is not None:
@@ -220,6 +245,7 @@ class Ahead:
             if not self._parallel(index, entry):
                 self.made += 1
                 return self.book.typeset(content, entry is not None, self.book.proxies(index), self.typesetter)[0]
+            self._answer()
             self._schedule(index, entry)
             self._collect()
             self.check()
@@ -233,9 +259,23 @@ class Ahead:
 
     def _taken(self, index: int, guess: Entry | None) -> bool:
         """Whether a layout under way will probably do for chunk `index` from `guess` (Reads says for sure once it
-        is done)."""
-        return any(i == index and (g.side == guess.side if g is not None and guess is not None else g == guess)
-                   for i, g, _, _ in self.running.values())
+        has told)."""
+        for run in self.running.values():
+            if run.index != index:
+                continue
+            if run.told is not None:
+                exit, reads = run.told
+                if run.answered is not None and run.answered == guess:
+                    return True
+                if run.ticket is not None and run.answered is None and reads.furnishes(run.guess, guess):
+                    return True
+                if reads.allows(run.guess, guess):
+                    return True
+            elif run.guess is None or guess is None:
+                return run.guess == guess
+            elif run.guess.side == guess.side or (run.ticket is not None and run.guess.side == "right"):
+                return True
+        return False
 
     # -- the processes --------------------------------------------------------------------------------------------
 
@@ -256,9 +296,9 @@ class Ahead:
                 self.pool = self.executor
                 # The processes start now, before this process has a thread of its own (they may fork then,
                 # holding the typesetter and where to tell).
-                _telling()
+                telling.start()
                 starting = isinstance(self.pool, Workers) and not self.pool.started
-                shared = _Shared(self.typesetter)
+                shared = telling.Shared(self.typesetter)
                 self.pool.submit(int)
                 if starting and self.pool.forked:
                     self.sent = shared
@@ -271,64 +311,113 @@ class Ahead:
         chunks after it from the best guesses known. This process's lane takes the first (nothing to send back)."""
         guess, guessed = entry, False  # where chunk `ahead` starts
         for ahead in range(index, min(self.book.count, index + 1 + LOOKAHEAD * self.workers)):
-            here_free = not any(here for _, _, _, here in self.running.values())
-            elsewhere_free = sum(not here for _, _, _, here in self.running.values()) < self.processes
+            here_free = not any(run.here for run in self.running.values())
+            elsewhere_free = sum(not run.here for run in self.running.values()) < self.processes
             if not (here_free or elsewhere_free):
                 return
             if ahead > index:
                 before = guess
                 guess, sure = self._start_after(ahead - 1, before)
-                if not sure and self._taken(ahead - 1, before):
-                    return  # the layout of the chunk before tells where it ends within ~60% of its time: wait
                 guessed = True
+                if not sure:
+                    if not self.guessing and self._taken(ahead - 1, before):
+                        return  # the layout of the chunk before tells where it ends within ~60% of its time: wait
+                    if self.book.stored(self.book.key_of(ahead, guess)[0]) is not None:
+                        continue  # probably laid out by the last build or pass
+                    # Paginated from a right-hand start, a chapter that opens on a right-hand page can be finished
+                    # from either side (furnish.py).
+                    guess = guess.model_copy(update={"side": "right"})
             if self._tried(ahead, guess) is not None or self._taken(ahead, guess):
                 continue
             key, content = self.book.key_of(ahead, guess)
             if key in self.keys_tried or self.book.stored(key) is not None:
                 continue
             lane = self.here if here_free else self.pool
+            ticket = next(self._tickets) if guessed else None
             try:
                 future = lane.submit(self.book.typeset, content, guess is not None, self.book.proxies(ahead),
-                                     self.typesetter if lane is self.here else self.sent, key)
+                                     self.typesetter if lane is self.here else self.sent, key, guess, ticket)
             except BrokenExecutor:  # a worker died earlier: the build goes on in this process
                 self.workers = 1
                 return
-            self.running[future] = (ahead, guess, key, lane is self.here)
+            self.running[future] = _Run(ahead, guess, key, lane is self.here, guessed, ticket)
             self.keys_tried.add(key)
-            self.guessed[key] = guessed
 
     def _collect(self) -> None:
         """Wait for a layout under way to be done or to tell where it ends, and take in what is known."""
         while self.running:
-            done, _ = wait(self.running, timeout=POLL_SECONDS if _told is not None else None,
-                           return_when=FIRST_COMPLETED)
+            done, _ = wait(self.running, timeout=POLL_SECONDS, return_when=FIRST_COMPLETED)
             told = self._listen()
             for future in done:
-                index, guess, key, _ = self.running.pop(future)
-                self.told.pop(key, None)
+                run = self.running.pop(future)
                 if future.cancelled():
                     continue
                 try:
-                    layout, reads = future.result()
+                    result = future.result()
                 except BrokenExecutor:  # a worker died (out of memory, killed): this process lays the chunk out
                     self.workers = 1
                     continue
-                if index is not None:
-                    self.tried.setdefault(index, []).append(Tried(guess, layout, reads, self.guessed.pop(key, True)))
+                if result is None:  # paginated from a guess that could not be finished
+                    self.dropped += 1
+                    self.guessing = False
+                elif run.index is not None:
+                    layout, reads = result
+                    start = run.answered if isinstance(run.answered, Entry) else run.guess
+                    self.tried.setdefault(run.index, []).append(Tried(start, layout, reads, run.guessed))
                     self.made += 1
             if done or told:
                 return
 
     def _listen(self) -> bool:
-        """Take in where the layouts under way end, as they tell it; whether any did."""
-        under_way = {key for _, _, key, _ in self.running.values()}
+        """Take in where the layouts under way end, as they tell it, and answer those that wait; whether any
+        told."""
+        runs = {run.key: run for run in self.running.values()}
         told = False
-        while _told is not None and not _told.empty():
-            key, exit, reads = _told.get()
-            if key in under_way:
-                self.told[key] = (exit, reads)
-                told = True
+        for key, exit, reads, whom in telling.heard():
+            run = runs.get(key)
+            if run is None:
+                if whom is not None:
+                    telling.answer(whom, telling.DROPPED)
+                continue
+            run.told, run.whom, told = (exit, reads), whom, True
+        self._answer()
         return told
+
+    def _answer(self) -> None:
+        """Tell each layout that waits for its start the real one, from the walk's position on, as far as the starts
+        are known; a layout that cannot be finished from it is dropped."""
+        index, entry = self.position
+        while self.book is not None and index < self.book.count:
+            for run in self.running.values():
+                if run.index == index and run.whom is not None and run.answered is None:
+                    exit, reads = run.told
+                    if reads.furnishes(run.guess, entry):
+                        run.answered = entry
+                        telling.answer(run.whom, entry)
+                    else:
+                        run.answered = telling.DROPPED
+                        telling.answer(run.whom, telling.DROPPED)
+            found = self._tried(index, entry)
+            if found is not None:
+                entry = found[0].exit
+            else:
+                told = [run for run in self.running.values() if run.index == index and run.told is not None
+                        and run.answered == entry and run.whom is not None]
+                if not told:
+                    return
+                exit, reads = told[0].told
+                entry = reads.furnished_exit(exit, told[0].guess, entry)
+            index += 1
+
+    def _drop_waiting(self, every: bool = False) -> None:
+        """Tell the layouts that wait for the start of a chunk the walk no longer needs (`every`: of any chunk)
+        that they are not wanted."""
+        self._answer()
+        for run in self.running.values():
+            if run.whom is not None and run.answered is None and (every or run.index is None or self.book is None
+                                                                  or run.index < self.position[0]):
+                run.answered = telling.DROPPED
+                telling.answer(run.whom, telling.DROPPED)
 
     # -- guesses ---------------------------------------------------------------------------------------------------
 
@@ -344,17 +433,20 @@ class Ahead:
         found = self._tried(index, entry)
         if found is not None:
             return found[0].exit, True
-        telling = [(guess, *self.told[key]) for i, guess, key, _ in self.running.values()
-                   if i == index and key in self.told]
-        for guess, exit, reads in telling:
-            if reads.allows(guess, entry):
-                return reads.exit(exit, guess, entry), True
+        told = [run for run in self.running.values() if run.index == index and run.told is not None]
+        for run in told:
+            exit, reads = run.told
+            if isinstance(run.answered, Entry) and run.answered == entry or \
+                    run.answered is None and run.whom is not None and reads.furnishes(run.guess, entry):
+                return reads.furnished_exit(exit, run.guess, entry), True
+            if run.whom is None and reads.allows(run.guess, entry):
+                return reads.exit(exit, run.guess, entry), True
         if tried:
             attempt = tried[-1]
             return _moved(attempt.layout.exit, attempt.guess, entry, not attempt.reads.resets), True
-        if telling:
-            guess, exit, reads = telling[-1]
-            return _moved(exit, guess, entry, not reads.resets), True
+        if told:
+            exit, reads = told[-1].told
+            return _moved(exit, told[-1].guess, entry, not reads.resets), True
         plan, scale = self.book.plan, self._scale()
         planned = index + 1 < len(plan) and plan[index + 1] is not None
         if planned and (scale is None or abs(scale - 1) < 0.005):
