@@ -30,9 +30,10 @@ class Paginated:
         with _collect_logs(typesetter.where) as warnings, _fixed_font_dates(), typesetter._budget():
             self.html = typesetter.weasyprint.HTML(string=content, base_url=BOOK_URL + href,
                                                    url_fetcher=typesetter.fetcher)
-            self.font_config, self.options = FontConfiguration(), DEFAULT_OPTIONS.copy()
-            self.context = context = Document._build_layout_context(self.html, self.font_config, CounterStyle(), {},
-                                                                    self.options)
+            self.font_config, self.options, self.color_profiles = FontConfiguration(), DEFAULT_OPTIONS.copy(), {}
+            # Filled from the stylesheets' @color-profile rules.
+            self.context = context = Document._build_layout_context(self.html, self.font_config, CounterStyle(),
+                                                                    self.color_profiles, self.options)
             root_box = build_formatting_structure(
                 self.html.etree_element, context.style_for, context.get_image_from_uri, self.html.base_url,
                 context.target_collector, context.counter_style, context.footnotes)
@@ -91,7 +92,8 @@ class Paginated:
         with _collect_logs(typesetter.where) as warnings, _fixed_font_dates(), typesetter._budget():
             page_boxes = [self._first, *self._boxes]
             rendered = Document([Page(box) for box in page_boxes], DocumentMetadata(**get_html_metadata(self.html)),
-                                self.html.url_fetcher, self.font_config, {}, self.options["output_intent"])
+                                self.html.url_fetcher, self.font_config, self.color_profiles,
+                                self.options["output_intent"])
             rendered._html = self.html
         _set_metadata(rendered.metadata, typesetter.rendition, typesetter.modified, typesetter.keywords)
         return rendered, self.html.etree_element, self.warnings + warnings
