@@ -16,119 +16,25 @@ are cores, and almost none is thrown away: `--jobs 2` does the work of `--jobs 1
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Sequence
-from concurrent.futures import FIRST_COMPLETED, BrokenExecutor, Executor, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from concurrent.futures import (
+    FIRST_COMPLETED,
+    BrokenExecutor,
+    Executor,
+    Future,
+    ThreadPoolExecutor,
+    wait,
+)
+from dataclasses import dataclass
 
 from bookforge.print import telling
 from bookforge.print.records import ChunkLayout, Entry
+from bookforge.print.starts import Book, Outcome, Reads, Tried
 from bookforge.workers import Workers
 
 LOOKAHEAD = 2
 """Chunks guessed ahead of the next in order, per process: further guesses rest on too many estimates."""
 POLL_SECONDS = 0.02
-
-
-@dataclass(frozen=True)
-class Reads:
-    """What of its starting state a chunk's layout reads, besides the side it starts after (chunks._reads)."""
-
-    counter: bool
-    """A page shows the page counter before the chunk resets it: else any starting counter gives the same pages
-    (and the same counters, moved alike: `rebased`)."""
-    resets: bool
-    """A page of the chunk resets the page counter: where it ends does not move with where it starts."""
-    strings_set: frozenset[str]
-    """Named strings the chunk sets before any page shows their starting value: those values are not read."""
-    blank: bool
-    """Its first page is a blank one (the chunk opens on a right-hand page after one)."""
-    text_counter: bool = True
-    """Its text (not its page furniture) shows a page counter: its pages are the same only from the same counter."""
-    sets: tuple[tuple[str, str], ...] = ()
-    """The named strings its pages set, the last value of each."""
-
-    def furnishes(self, guess: Entry | None, exact: Entry | None) -> bool:
-        """Whether the chunk paginated from `guess` can be finished as if laid out from `exact` (furnish.py): its page
-        furniture is made from any counter and strings; from a right-hand start its blank page is dropped for a
-        left-hand one."""
-        if guess is None or exact is None:
-            return guess == exact
-        if self.text_counter and guess != exact:
-            return False
-        return guess.side == exact.side or (guess.side == "right" and self.blank)
-
-    def furnished_exit(self, exit: Entry, guess: Entry, exact: Entry) -> Entry:
-        """Where the chunk paginated from `guess` (ending at `exit`) ends, finished from `exact` (`furnishes`)."""
-        dropped = guess.side != exact.side
-        counter = exit.counter if self.resets else exit.counter + exact.counter - guess.counter - dropped
-        return Entry(side=exit.side, counter=counter, strings=tuple(sorted((dict(exact.strings) | dict(self.sets))
-                                                                          .items())))
-
-    def allows(self, guess: Entry | None, exact: Entry | None) -> bool:
-        """Whether the chunk laid out from `guess` is the one laid out from `exact` (its counters `rebased`)."""
-        if guess is None or exact is None:
-            return guess == exact
-        if guess.side != exact.side or (self.counter and guess.counter != exact.counter):
-            return False
-        guessed, known = dict(guess.strings), dict(exact.strings)
-        return all(guessed.get(name) == known.get(name) for name in (guessed.keys() | known.keys()) - self.strings_set)
-
-    def rebased(self, layout: ChunkLayout, guess: Entry | None, exact: Entry | None) -> ChunkLayout:
-        """`layout`, laid out from `guess`, with the page counters it has from `exact` (which `allows` it)."""
-        shift = exact.counter - guess.counter if guess is not None and exact is not None else 0
-        if not shift:
-            return layout
-        counters, moved = [], True
-        for counter in layout.counters:
-            moved = moved and not counter.reset
-            counters.append(counter.model_copy(update={"value": counter.value + shift}) if moved else counter)
-        return layout.model_copy(update={"counters": tuple(counters), "exit": self.exit(layout.exit, guess, exact)})
-
-    def exit(self, exit: Entry, guess: Entry | None, exact: Entry | None) -> Entry:
-        """Where the chunk laid out from `guess` ends (`exit`) had it started at `exact` (which `allows` it)."""
-        if self.resets or guess is None or exact is None or guess.counter == exact.counter:
-            return exit
-        return exit.model_copy(update={"counter": exit.counter + exact.counter - guess.counter})
-
-
-@dataclass
-class Tried:
-    """A chunk laid out from a guess."""
-
-    guess: Entry | None
-    layout: ChunkLayout
-    reads: Reads
-    guessed: bool = True
-    """Laid out before the chunk before it was: ahead of its turn."""
-
-
-@dataclass
-class Book:
-    """The chunks to lay out, as chunks.lay_out sees them for one pass."""
-
-    count: int
-    key_of: Callable[[int, Entry | None], tuple[str, str]]
-    """(store key, HTML) of chunk i laid out from an entry."""
-    stored: Callable[[str], ChunkLayout | None]
-    typeset: Callable[..., tuple[ChunkLayout, Reads]]
-    """chunks._typeset, in this process or another: (HTML, has prelude, proxies, typesetter)."""
-    proxies: Callable[[int], set[str]]
-    texts: Sequence[int]
-    """Letters of text in each chunk, for estimates."""
-    estimate: Callable[[int], float]
-    """Pages a chunk of so many letters is estimated to fill, before any chunk is laid out."""
-    plan: list[Entry | None]
-    """Where each chunk started in the last build (None: unknown)."""
-
-
-@dataclass
-class Outcome:
-    layouts: list[ChunkLayout]
-    laid_out: set[int] = field(default_factory=set)
-    ahead: set[int] = field(default_factory=set)
-    """Chunks laid out before their turn, from a guess that proved right."""
-    missed: int = 0
-    """Layouts made (or started) from a guess that proved wrong: work thrown away."""
 
 
 @dataclass
@@ -264,15 +170,13 @@ class Ahead:
             if run.index != index:
                 continue
             if run.told is not None:
-                exit, reads = run.told
-                if run.answered is not None and run.answered == guess:
-                    return True
-                if run.ticket is not None and run.answered is None and reads.furnishes(run.guess, guess):
-                    return True
-                if reads.allows(run.guess, guess):
+                reads = run.told[1]
+                if run.answered == guess or reads.allows(run.guess, guess) or (
+                        run.whom is not None and run.answered is None and reads.furnishes(run.guess, guess)):
                     return True
             elif run.guess is None or guess is None:
-                return run.guess == guess
+                if run.guess == guess:
+                    return True
             elif run.guess.side == guess.side or (run.ticket is not None and run.guess.side == "right"):
                 return True
         return False
@@ -388,25 +292,19 @@ class Ahead:
         are known; a layout that cannot be finished from it is dropped."""
         index, entry = self.position
         while self.book is not None and index < self.book.count:
-            for run in self.running.values():
-                if run.index == index and run.whom is not None and run.answered is None:
-                    exit, reads = run.told
-                    if reads.furnishes(run.guess, entry):
-                        run.answered = entry
-                        telling.answer(run.whom, entry)
-                    else:
-                        run.answered = telling.DROPPED
-                        telling.answer(run.whom, telling.DROPPED)
-            found = self._tried(index, entry)
-            if found is not None:
-                entry = found[0].exit
-            else:
-                told = [run for run in self.running.values() if run.index == index and run.told is not None
-                        and run.answered == entry and run.whom is not None]
-                if not told:
-                    return
-                exit, reads = told[0].told
-                entry = reads.furnished_exit(exit, told[0].guess, entry)
+            runs = [run for run in self.running.values() if run.index == index]
+            covered = self._tried(index, entry) is not None or any(
+                run.answered == entry or run.whom is None and run.told is not None
+                and run.told[1].allows(run.guess, entry) for run in runs)
+            for run in runs:
+                if run.whom is not None and run.answered is None:
+                    wanted = not covered and run.told[1].furnishes(run.guess, entry)
+                    run.answered = entry if wanted else telling.DROPPED
+                    telling.answer(run.whom, run.answered)
+                    covered = covered or wanted
+            entry = self._exit(index, entry)
+            if entry is None:
+                return
             index += 1
 
     def _drop_waiting(self, every: bool = False) -> None:
@@ -421,6 +319,22 @@ class Ahead:
 
     # -- guesses ---------------------------------------------------------------------------------------------------
 
+    def _exit(self, index: int, entry: Entry | None) -> Entry | None:
+        """Where chunk `index` ends if it starts from `entry`, if a layout of it, done or telling, says for sure."""
+        found = self._tried(index, entry)
+        if found is not None:
+            return found[0].exit
+        for run in self.running.values():
+            if run.index != index or run.told is None:
+                continue
+            exit, reads = run.told
+            if run.whom is not None and (run.answered == entry if run.answered is not None
+                                         else reads.furnishes(run.guess, entry)):
+                return reads.furnished_exit(exit, run.guess, entry)
+            if run.whom is None and reads.allows(run.guess, entry):
+                return reads.exit(exit, run.guess, entry)
+        return None
+
     def _guess_after(self, index: int, entry: Entry | None) -> Entry:
         return self._start_after(index, entry)[0]
 
@@ -429,18 +343,11 @@ class Ahead:
         estimate: from a layout of it, done or telling where it ends (moved if it was laid out from elsewhere), else
         from the last build's plan (moved alike) while the chunks keep their page counts, else from an estimate of
         its page count."""
+        exit = self._exit(index, entry)
+        if exit is not None:
+            return exit, True
         tried = self.tried.get(index, [])
-        found = self._tried(index, entry)
-        if found is not None:
-            return found[0].exit, True
         told = [run for run in self.running.values() if run.index == index and run.told is not None]
-        for run in told:
-            exit, reads = run.told
-            if isinstance(run.answered, Entry) and run.answered == entry or \
-                    run.answered is None and run.whom is not None and reads.furnishes(run.guess, entry):
-                return reads.furnished_exit(exit, run.guess, entry), True
-            if run.whom is None and reads.allows(run.guess, entry):
-                return reads.exit(exit, run.guess, entry), True
         if tried:
             attempt = tried[-1]
             return _moved(attempt.layout.exit, attempt.guess, entry, not attempt.reads.resets), True

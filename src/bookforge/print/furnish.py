@@ -61,12 +61,15 @@ class Paginated:
         """(WeasyPrint Document, element tree, warnings) of the pages, the second page (a blank one) dropped if
         `drop_blank`, the page counter moved by `shift` from the second page to the first that resets it, and the
         named strings the first page (a prelude) sets replaced by `strings`."""
-        from weasyprint.document import Document
-        from weasyprint.pdf.metadata import DocumentMetadata
+        from weasyprint.document import Document, Page
         from weasyprint.html import get_html_metadata
-        from weasyprint.document import Page
+        from weasyprint.pdf.metadata import DocumentMetadata
 
-        from bookforge.print.writer import _collect_logs, _fixed_font_dates, _set_metadata
+        from bookforge.print.writer import (
+            _collect_logs,
+            _fixed_font_dates,
+            _set_metadata,
+        )
 
         context, pages = self.context, self.pages
         if drop_blank:
