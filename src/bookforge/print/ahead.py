@@ -1,30 +1,25 @@
 """Chunks laid out on several cores before their turn, from where they will start (chunks.py lays out).
 
-A chunk's layout depends on where the chunk before it ended, so the book is taken in order; but a layout knows
-where its chunk ends once its pages are made, ~60% of the way through (the rest is writing the PDF), and tells it
-then (`tell`): the next chunk starts on another core from there while this one is written. Each core (a thread of
-the build's own process, and `workers` - 1 processes) takes, when free, the most useful layout then known: the next
-chunk in order, else the first chunk after it whose start is known (told, laid out, or the last build's plan while
-the chunks keep their page counts); only when the chunk before it has no layout under way does it start from an
-estimate (the chunk's page count from its last build's or its letters, at the rate of the chunks laid out). A
-layout from a start that proves wrong is kept if the chunk reads nothing it got wrong (`Reads`: a chapter that sets
-its running heads on its first page and restarts or hides the folio is the same after any start on the same side);
-else it still tells the chunk's page count, so the next start is exact. So no more layouts are under way than there
-are cores, and almost none is thrown away: `--jobs 2` does the work of `--jobs 1`, on two cores.
+A chunk's layout depends on where the chunk before it ended, so the book is taken in order. But where a chunk starts
+changes only its page furniture (the folios and running heads, made last: furnish.py) and whether a blank page opens
+it, so a chunk is paginated (~60% of its time) from a guessed start, tells where it ends from there (telling.py),
+and waits for the walk to answer with the real start, known as soon as the chunk before it has told where it ends;
+it is then finished from the real start and written, the same bytes as a layout from it. Each core (a thread of the
+build's own process, and `workers` - 1 processes) takes, when free, the next chunk not laid out nor under way, from
+the best start known: a layout's, done or told; the last build's plan while the chunks keep their page counts; else
+an estimate (the page count from the last build's or the chunk's letters, at the rate of the chunks laid out) on a
+right-hand page, from which a chapter that opens on a right-hand page can be finished on either side. A guess that
+cannot be finished (its text shows the page counter, or the chunk does not open on a right-hand page and the side
+is wrong) is dropped, and the walk then guesses no more: the next chunk waits for the chunk before to tell its end.
+A layout made from an exact start, or in a process that cannot wait (not forked from the build's), is finished from
+its own start and kept if the chunk reads nothing it got wrong (`Reads.allows`).
 """
 
 from __future__ import annotations
 
 import itertools
 from collections.abc import Callable
-from concurrent.futures import (
-    FIRST_COMPLETED,
-    BrokenExecutor,
-    Executor,
-    Future,
-    ThreadPoolExecutor,
-    wait,
-)
+from concurrent.futures import FIRST_COMPLETED, BrokenExecutor, Executor, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 
 from bookforge.print import telling

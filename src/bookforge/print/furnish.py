@@ -65,11 +65,7 @@ class Paginated:
         from weasyprint.html import get_html_metadata
         from weasyprint.pdf.metadata import DocumentMetadata
 
-        from bookforge.print.writer import (
-            _collect_logs,
-            _fixed_font_dates,
-            _set_metadata,
-        )
+        from bookforge.print.writer import _collect_logs, _fixed_font_dates, _set_metadata
 
         context, pages = self.context, self.pages
         if drop_blank:
