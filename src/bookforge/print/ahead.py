@@ -86,22 +86,19 @@ class Ahead:
         return self
 
     def __exit__(self, *exc) -> None:
-        # A layout waiting for its start is told it is not wanted, and one still paginating when it tells.
-        self._drop_waiting(every=True)
-        if self.pool is not None and self.pool is not self.own_pool:
-            while any(not future.done() for future in self.running):  # the caller's pool goes on serving
-                wait(self.running, timeout=POLL_SECONDS)
-                self._listen()
-                self._drop_waiting(every=True)
-        telling.unshare(self.typesetter)
         for future in self.running:
-            future.cancel()
+            future.cancel()  # those not started
+        # A layout that waits for its start, or will once paginated, is told it is not wanted: this process's thread
+        # must end, and a forked pool of the caller's goes on serving.
+        self.book = None
+        forked = isinstance(self.pool, Workers) and self.pool.forked and self.pool is not self.own_pool
+        while any(not future.done() and (run.here or forked) for future, run in self.running.items()):
+            self._listen()
+            self._drop_waiting(every=True)
+            wait(self.running, timeout=POLL_SECONDS)
+        telling.unshare(self.typesetter)
         if self.here is not None:
-            while any(run.here and not future.done() for future, run in self.running.items()):
-                wait(self.running, timeout=POLL_SECONDS)
-                self._listen()
-                self._drop_waiting(every=True)
-            self.here.shutdown(wait=True, cancel_futures=True)  # the layout under way ends (it cannot be stopped)
+            self.here.shutdown(wait=True)
         if self.own_pool is not None:
             self.own_pool.close()
 
