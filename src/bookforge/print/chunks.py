@@ -38,6 +38,7 @@ from bookforge.print import ahead, furnish, pagemap, telling
 from bookforge.print.fontmerge import Subsetter, subset_font
 from bookforge.print.join import join
 from bookforge.print.records import ChunkLayout, Entry, FontProgram, Plan
+from bookforge.print.starts import Book, Reads
 from bookforge.print.wholecss import needs_whole_book
 from bookforge.render.rendition import PrintChunk, Rendition
 from bookforge.stores import retain, tool_fingerprint
@@ -139,7 +140,7 @@ def lay_out(rendition: Rendition, typesetter, store: MutableMapping[str, str], w
                     content = _document(chunks[index], entry, proxies[index])
                     return key_of(content), content
 
-                book = ahead.Book(
+                book = Book(
                     count=len(chunks), key_of=document, stored=lambda key: _stored(store, key),
                     typeset=_typeset, proxies=lambda index: set(proxies[index]), texts=texts,
                     estimate=lambda index: _page_estimate(settings, texts[index], chunks[index].own_html.count("<p"),
@@ -267,10 +268,10 @@ def _counter_css(value: int) -> str:
 
 
 def _typeset(content: str, has_prelude: bool, proxies: set[str], typesetter, key: str | None = None,
-             start: Entry | None = None, ticket: int | None = None) -> tuple[ChunkLayout, ahead.Reads] | None:
+             start: Entry | None = None, ticket: int | None = None) -> tuple[ChunkLayout, Reads] | None:
     """The chunk laid out from `start` (in `content`'s prelude), and what of its starting state the layout read.
 
-    Once its pages are made (before their margin boxes and the PDF), it tells where it ends (ahead.tell, as `key`);
+    Once its pages are made (before their margin boxes and the PDF), it tells where it ends (telling.tell, as `key`);
     with a `ticket`, the walk answers with the real start, from which the pages are finished (furnish.py), or with
     nothing: then the layout is dropped (None)."""
     paginated = furnish.Paginated(typesetter, content)
@@ -282,7 +283,7 @@ def _typeset(content: str, has_prelude: bool, proxies: set[str], typesetter, key
     values = pagemap.page_counter_values(boxes[:last])
     told = Entry(side=boxes[last - 1].page_type.side, counter=values[-1][0],
                  strings=tuple(sorted(paginated.string_sets(0, last).items())))
-    exact = telling.tell(key, told, ahead.Reads(
+    exact = telling.tell(key, told, Reads(
         counter=True, resets=any(reset for _, reset in values[first:]), strings_set=frozenset(),
         blank=boxes[first].page_type.blank, text_counter=paginated.text_counter,
         sets=tuple(sorted(paginated.string_sets(first, last).items()))), start, ticket)
@@ -346,7 +347,7 @@ def _moved_counters(counters: list[pagemap.PageCounter], shift: int) -> list[pag
 
 
 def _reads(kept: list, counters: tuple[pagemap.PageCounter, ...], text_counter: bool,
-           sets: dict[str, str]) -> ahead.Reads:
+           sets: dict[str, str]) -> Reads:
     """What of the starting state (the prelude's counter and named strings) the chunk's pages show."""
     from weasyprint.formatting_structure import boxes
 
@@ -363,7 +364,7 @@ def _reads(kept: list, counters: tuple[pagemap.PageCounter, ...], text_counter: 
                 unsettled |= {argument[0] for kind, argument in box.style["content"] if kind == "string()" and
                               argument[0] not in settled and (argument[0] not in here or argument[-1] == "start")}
         settled |= here - unsettled
-    return ahead.Reads(counter=any(c.printed is not None for c in counters[:reset]), resets=reset is not None,
+    return Reads(counter=any(c.printed is not None for c in counters[:reset]), resets=reset is not None,
                        strings_set=frozenset(settled),
                        blank=kept[0]._page_box.page_type.blank, text_counter=text_counter,
                        sets=tuple(sorted(sets.items())))
