@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 from bookforge.print import telling
 from bookforge.print.records import ChunkLayout, Entry
-from bookforge.print.starts import Book, Outcome, Reads, Tried
+from bookforge.print.starts import Book, Outcome, Reads, Tried, moved, scale
 from bookforge.workers import Workers
 
 LOOKAHEAD = 2
@@ -342,46 +342,17 @@ class Ahead:
         told = [run for run in self.running.values() if run.index == index and run.told is not None]
         if tried:
             attempt = tried[-1]
-            return _moved(attempt.layout.exit, attempt.guess, entry, not attempt.reads.resets), True
+            return moved(attempt.layout.exit, attempt.guess, entry, not attempt.reads.resets), True
         if told:
             exit, reads = told[-1].told
-            return _moved(exit, told[-1].guess, entry, not reads.resets), True
-        plan, scale = self.book.plan, self._scale()
+            return moved(exit, told[-1].guess, entry, not reads.resets), True
+        plan, rate = self.book.plan, scale(self.book, self.tried)
         planned = index + 1 < len(plan) and plan[index + 1] is not None
-        if planned and (scale is None or abs(scale - 1) < 0.005):
+        if planned and (rate is None or abs(rate - 1) < 0.005):
             # Sure once a chunk laid out kept its page count from the plan (a change of style may change them all).
-            return _moved(plan[index + 1], plan[index], entry, True), scale is not None
-        pages = max(1, round(self._base(index) * scale if scale is not None else self.book.estimate(index)))
+            return moved(plan[index + 1], plan[index], entry, True), rate is not None
+        pages = max(1, round(self.book.base(index) * rate if rate is not None else self.book.estimate(index)))
         blank = entry is not None and entry.side == "right"
         counter = (entry.counter if entry is not None else 0) + blank + pages
         strings = plan[index + 1].strings if planned else entry.strings if entry is not None else ()
         return Entry(side="right" if pages % 2 else "left", counter=counter, strings=strings), False
-
-    def _base(self, index: int) -> float:
-        """What chunk `index`'s page count is proportional to: its pages in the last build, else its letters."""
-        plan = self.book.plan
-        if index + 1 < len(plan) and plan[index] is not None and plan[index + 1] is not None:
-            return max(1, plan[index + 1].counter - plan[index].counter - (plan[index].side == "right"))
-        return self.book.texts[index]
-
-    def _scale(self) -> float | None:
-        """Pages per unit of `_base`, from the chunks laid out so far (but the front matter, the last chunk, and a
-        chunk that resets the page counter); None before any."""
-        pages = base = 0.0
-        for i, tried in self.tried.items():
-            if 0 < i < self.book.count - 1 and tried and not tried[-1].reads.resets:
-                pages += len(tried[-1].layout.counters) - tried[-1].reads.blank
-                base += self._base(i)
-        return pages / base if base else None
-
-
-def _moved(exit: Entry, start: Entry | None, now: Entry | None, counts: bool) -> Entry:
-    """`exit` of a chunk that started at `start`, had it started at `now`: chapters open on right-hand pages, so
-    what moves is the first right-hand page after the start (nothing, if the chunk resets the page counter)."""
-    if start is None or now is None or not counts:
-        return exit
-
-    def first_right(entry: Entry) -> int:
-        return entry.counter + (2 if entry.side == "right" else 1)
-
-    return exit.model_copy(update={"counter": exit.counter + first_right(now) - first_right(start)})

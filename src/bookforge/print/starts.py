@@ -100,6 +100,13 @@ class Book:
     plan: list[Entry | None]
     """Where each chunk started in the last build (None: unknown)."""
 
+    def base(self, index: int) -> float:
+        """What chunk `index`'s page count is proportional to: its pages in the last build, else its letters."""
+        plan = self.plan
+        if index + 1 < len(plan) and plan[index] is not None and plan[index + 1] is not None:
+            return max(1, plan[index + 1].counter - plan[index].counter - (plan[index].side == "right"))
+        return self.texts[index]
+
 
 @dataclass
 class Outcome:
@@ -109,3 +116,26 @@ class Outcome:
     """Chunks laid out before their turn, from a guess that proved right."""
     missed: int = 0
     """Layouts made (or started) from a guess that proved wrong: work thrown away."""
+
+
+def scale(book: Book, tried: dict[int, list[Tried]]) -> float | None:
+    """Pages per unit of `Book.base`, from the chunks laid out so far (but the front matter, the last chunk, and a
+    chunk that resets the page counter); None before any."""
+    pages = base = 0.0
+    for i, layouts in tried.items():
+        if 0 < i < book.count - 1 and layouts and not layouts[-1].reads.resets:
+            pages += len(layouts[-1].layout.counters) - layouts[-1].reads.blank
+            base += book.base(i)
+    return pages / base if base else None
+
+
+def moved(exit: Entry, start: Entry | None, now: Entry | None, counts: bool) -> Entry:
+    """`exit` of a chunk that started at `start`, had it started at `now`: chapters open on right-hand pages, so
+    what moves is the first right-hand page after the start (nothing, if the chunk resets the page counter)."""
+    if start is None or now is None or not counts:
+        return exit
+
+    def first_right(entry: Entry) -> int:
+        return entry.counter + (2 if entry.side == "right" else 1)
+
+    return exit.model_copy(update={"counter": exit.counter + first_right(now) - first_right(start)})
