@@ -46,7 +46,7 @@ def typeset(tmp_path_factory):
             future = thread.submit(chunks._typeset, content, True, set(), typesetter, "key", start, 7)
             deadline = time.monotonic() + 120
             while not future.done() and time.monotonic() < deadline:
-                for key, exit, reads, whom in telling.heard():
+                for key, exit, reads, whom, _ in telling.heard():
                     telling.answer(whom, answer)  # first: a layout waiting for its answer must get one
                     assert key == "key" and (answer == telling.DROPPED or reads.furnishes(start, answer))
                 time.sleep(0.01)

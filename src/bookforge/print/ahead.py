@@ -20,37 +20,15 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, BrokenExecutor, Executor, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass
 
 from bookforge.print import telling
 from bookforge.print.records import ChunkLayout, Entry
-from bookforge.print.starts import Book, Outcome, Reads, Tried, moved, scale
+from bookforge.print.starts import Book, Outcome, Run, Tried, moved, scale
 from bookforge.workers import Workers
 
 LOOKAHEAD = 2
 """Chunks guessed ahead of the next in order, per process: further guesses rest on too many estimates."""
 POLL_SECONDS = 0.02
-
-
-@dataclass
-class _Run:
-    """A layout under way."""
-
-    index: int | None
-    """Its chunk (None: ordered by an earlier pass, not taken in)."""
-    guess: Entry | None
-    key: str
-    here: bool
-    """In this process's thread."""
-    guessed: bool
-    """Ordered before the chunk before it was laid out: ahead of its turn."""
-    ticket: int | None = None
-    """It waits, once paginated, for the real start (telling.py)."""
-    told: tuple[Entry, Reads] | None = None
-    """Where it ends from `guess`, and what it reads, once told."""
-    whom: tuple[str, int] | None = None
-    answered: Entry | str | None = None
-    """The start it was told to finish from (telling.DROPPED: none)."""
 
 
 class Ahead:
@@ -75,12 +53,15 @@ class Ahead:
         self.sent = typesetter  # what is sent to the processes for the typesetter
         self.book: Book | None = None
         self.tried: dict[int, list[Tried]] = {}
-        self.running: dict[Future, _Run] = {}
+        self.running: dict[Future, Run] = {}
         self.keys_tried: set[str] = set()
         self.made = 0  # layouts made in this pass, here and elsewhere
         self.dropped = 0  # layouts paginated from a guess that could not be finished
         self.position: tuple[int, Entry | None] = (0, None)  # the chunk the walk waits for, and its start
         self.guessing = True  # laying out from estimates, until one misses
+        self.layouts: list[ChunkLayout] = []  # this pass's, so far
+        self.prefetched: dict[str, ChunkLayout] = {}  # the next pass's first chunk, by key
+        self.prefetching = False  # tried in this pass
 
     def __enter__(self) -> Ahead:
         return self
@@ -108,11 +89,14 @@ class Ahead:
         """Every chunk of `book` in order, each from where the one before it ended; `on_chunk(index, key, layout,
         new)` is told of each (`new`: not from the store) as soon as it is known."""
         self.book, self.tried, self.keys_tried, self.made, self.dropped = book, {}, set(), 0, 0
-        # Layouts still under way from the last pass (other proxies) are not taken in, but keep their lanes busy.
+        first = book.key_of(0, None)[0]
+        # Layouts still under way from the last pass (other proxies) are not taken in, but keep their lanes busy;
+        # the first chunk laid out for this pass before it began is.
         for run in self.running.values():
-            run.index = None
+            run.index = 0 if run.prefetch and run.key == first else None
         self._drop_waiting()
         outcome = Outcome(layouts=[])
+        self.layouts, self.prefetching = outcome.layouts, False
         entry: Entry | None = None
         for index in range(book.count):
             self.check()
@@ -120,12 +104,13 @@ class Ahead:
             layout = book.stored(key)
             new = layout is None
             if new:
-                layout = self._take(index, entry, content, outcome)
+                layout = self.prefetched.pop(key, None) or self._take(index, entry, content, outcome)
                 outcome.laid_out.add(index)
             outcome.layouts.append(layout)
             on_chunk(index, key, layout, new)
             entry = layout.exit
         self.position = (book.count, entry)
+        self.prefetched = {}
         self._drop_waiting()
         under_way = sum(run.index is not None for run in self.running.values())
         outcome.missed = self.made + self.dropped + under_way - len(outcome.laid_out)
@@ -145,6 +130,7 @@ class Ahead:
                 return self.book.typeset(content, entry is not None, self.book.proxies(index), self.typesetter)[0]
             self._answer()
             self._schedule(index, entry)
+            self._prefetch()
             self._collect()
             self.check()
 
@@ -236,7 +222,7 @@ class Ahead:
             except BrokenExecutor:  # a worker died earlier: the build goes on in this process
                 self.workers = 1
                 return
-            self.running[future] = _Run(ahead, guess, key, lane is self.here, guessed, ticket)
+            self.running[future] = Run(ahead, guess, key, lane is self.here, guessed, ticket)
             self.keys_tried.add(key)
 
     def _collect(self) -> None:
@@ -256,6 +242,8 @@ class Ahead:
                 if result is None:  # paginated from a guess that could not be finished
                     self.dropped += 1
                     self.guessing = False
+                elif run.index is None and run.prefetch:
+                    self.prefetched[run.key] = result[0]
                 elif run.index is not None:
                     layout, reads = result
                     start = run.answered if isinstance(run.answered, Entry) else run.guess
@@ -269,13 +257,13 @@ class Ahead:
         told."""
         runs = {run.key: run for run in self.running.values()}
         told = False
-        for key, exit, reads, whom in telling.heard():
+        for key, exit, reads, whom, anchors in telling.heard():
             run = runs.get(key)
             if run is None:
                 if whom is not None:
                     telling.answer(whom, telling.DROPPED)
                 continue
-            run.told, run.whom, told = (exit, reads), whom, True
+            run.told, run.whom, run.anchors, told = (exit, reads), whom, anchors, True
         self._answer()
         return told
 
@@ -298,6 +286,51 @@ class Ahead:
             if entry is None:
                 return
             index += 1
+
+    def _prefetch(self) -> None:
+        """Once every chunk's start and the pages of its element ids are known (told, before the last chunks are
+        written), lay the next pass's first chunk (the contents, with the page numbers found) out on a free lane."""
+        here_free = not any(run.here for run in self.running.values())
+        if self.prefetching or not (here_free or sum(not run.here for run in self.running.values()) < self.processes):
+            return
+        start, entry = self.position
+        found = {ident: layout.counters[page].value for layout in self.layouts
+                 for ident, page in layout.anchors.items()}
+        for index in range(start, self.book.count):
+            anchors = self._anchors(index, entry)
+            entry = self._exit(index, entry)
+            if anchors is None or entry is None:
+                return
+            found |= anchors
+        self.prefetching = True
+        first = self.book.next_first(found)
+        if first is None:
+            return
+        key, content = first
+        lane = self.here if here_free else self.pool
+        future = lane.submit(self.book.typeset, content, False, self.book.proxies(0),
+                             self.typesetter if lane is self.here else self.sent, key)
+        self.running[future] = Run(None, None, key, lane is self.here, False, prefetch=True)
+
+    def _anchors(self, index: int, entry: Entry | None) -> dict[str, int] | None:
+        """The page counter of each element id of chunk `index` from `entry`, if a layout of it, done or telling,
+        says for sure."""
+        found = self._tried(index, entry)
+        if found is not None:
+            return {ident: found[0].counters[page].value for ident, page in found[0].anchors.items()}
+        for run in self.running.values():
+            if run.index != index or run.told is None or run.anchors is None or entry is None or run.guess is None:
+                continue
+            exit, reads = run.told
+            if run.whom is not None and (run.answered == entry if run.answered is not None
+                                         else reads.furnishes(run.guess, entry)):
+                shift = entry.counter - run.guess.counter - (run.guess.side != entry.side)
+            elif run.whom is None and reads.allows(run.guess, entry):
+                shift = entry.counter - run.guess.counter
+            else:
+                continue
+            return {ident: value + shift * moves for ident, (value, moves) in run.anchors.items()}
+        return None
 
     def _drop_waiting(self, every: bool = False) -> None:
         """Tell the layouts that wait for the start of a chunk the walk no longer needs (`every`: of any chunk)

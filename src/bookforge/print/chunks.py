@@ -140,12 +140,20 @@ def lay_out(rendition: Rendition, typesetter, store: MutableMapping[str, str], w
                     content = _document(chunks[index], entry, proxies[index])
                     return key_of(content), content
 
+                def next_first(found: dict[str, int]) -> tuple[str, str] | None:
+                    """The next pass's first chunk (key, HTML), if the page numbers `found` change its proxies."""
+                    needed = {target: found.get(target) for wanted in references for target in wanted}
+                    if not references[0] or None in needed.values() or needed == {t: targets.get(t) for t in needed}:
+                        return None
+                    content = _document(chunks[0], None, {target: needed[target] for target in references[0]})
+                    return key_of(content), content
+
                 book = Book(
                     count=len(chunks), key_of=document, stored=lambda key: _stored(store, key),
                     typeset=_typeset, proxies=lambda index: set(proxies[index]), texts=texts,
                     estimate=lambda index: _page_estimate(settings, texts[index], chunks[index].own_html.count("<p"),
                                                           len(chunks[index].parts)),
-                    plan=entries)
+                    plan=entries, next_first=next_first)
                 used, pages = set(), []
 
                 def keep(index: int, key: str, layout: ChunkLayout, new: bool) -> None:
@@ -281,12 +289,14 @@ def _typeset(content: str, has_prelude: bool, proxies: set[str], typesetter, key
     if last <= first:
         raise CannotChunk("the proxies share pages with the text")
     values = pagemap.page_counter_values(boxes[:last])
+    reset = next((i for i in range(first + 1, last) if values[i][1]), last)
+    anchors = {ident: (values[i][0], i < reset) for ident, i in paginated.anchors(first, last).items()}
     told = Entry(side=boxes[last - 1].page_type.side, counter=values[-1][0],
                  strings=tuple(sorted(paginated.string_sets(0, last).items())))
     exact = telling.tell(key, told, Reads(
         counter=True, resets=any(reset for _, reset in values[first:]), strings_set=frozenset(),
         blank=boxes[first].page_type.blank, text_counter=paginated.text_counter,
-        sets=tuple(sorted(paginated.string_sets(first, last).items()))), start, ticket)
+        sets=tuple(sorted(paginated.string_sets(first, last).items()))), start, ticket, anchors)
     if exact == telling.DROPPED:
         return None
     drop = start is not None and exact is not None and start.side != exact.side

@@ -57,6 +57,16 @@ class Paginated:
                     strings[name] = text
         return strings
 
+    def anchors(self, first: int, last: int) -> dict[str, int]:
+        """Element id -> the index of the first of pages[first:last] it is on."""
+        anchors: dict[str, int] = {}
+        for index in range(first, last):
+            for box in self.pages[index].descendants():
+                anchor = box.style["anchor"] if box.style is not None else None
+                if anchor and anchor not in anchors:
+                    anchors[anchor] = index
+        return anchors
+
     def finish(self, shift: int = 0, drop_blank: bool = False, strings: dict[str, str] | None = None):
         """(WeasyPrint Document, element tree, warnings) of the pages, the second page (a blank one) dropped if
         `drop_blank`, the page counter moved by `shift` from the second page to the first that resets it, and the

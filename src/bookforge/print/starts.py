@@ -99,6 +99,9 @@ class Book:
     """Pages a chunk of so many letters is estimated to fill, before any chunk is laid out."""
     plan: list[Entry | None]
     """Where each chunk started in the last build (None: unknown)."""
+    next_first: Callable[[dict[str, int]], tuple[str, str] | None] = lambda found: None
+    """(store key, HTML) of the next pass's first chunk (the contents), given the page counter of every element id
+    found in this one; None if no next pass is needed for it."""
 
     def base(self, index: int) -> float:
         """What chunk `index`'s page count is proportional to: its pages in the last build, else its letters."""
@@ -116,6 +119,31 @@ class Outcome:
     """Chunks laid out before their turn, from a guess that proved right."""
     missed: int = 0
     """Layouts made (or started) from a guess that proved wrong: work thrown away."""
+
+
+@dataclass
+class Run:
+    """A layout under way (ahead.py)."""
+
+    index: int | None
+    """Its chunk (None: ordered by an earlier pass, not taken in)."""
+    guess: Entry | None
+    key: str
+    here: bool
+    """In this process's thread."""
+    guessed: bool
+    """Ordered before the chunk before it was laid out: ahead of its turn."""
+    ticket: int | None = None
+    """It waits, once paginated, for the real start (telling.py)."""
+    told: tuple[Entry, Reads] | None = None
+    """Where it ends from `guess`, and what it reads, once told."""
+    whom: tuple[str, int] | None = None
+    answered: Entry | str | None = None
+    """The start it was told to finish from (telling.DROPPED: none)."""
+    anchors: dict[str, tuple[int, bool]] | None = None
+    """Told: the page counter of each element id's page from `guess`, and whether it moves with the start."""
+    prefetch: bool = False
+    """The next pass's first chunk, laid out before this pass ends (`_prefetch`)."""
 
 
 def scale(book: Book, tried: dict[int, list[Tried]]) -> float | None:

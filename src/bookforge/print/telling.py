@@ -39,20 +39,22 @@ def start() -> None:
         atexit.register(shutil.rmtree, _answers, True)
 
 
-def tell(key: str | None, exit: Entry, reads, start: Entry | None = None, ticket: int | None = None):
-    """Tell the walk where the layout under way as `key` ends if it starts at `start`; the start to finish it from:
-    `start`, or, with a `ticket` (a guess), the walk's answer (DROPPED: none)."""
+def tell(key: str | None, exit: Entry, reads, start: Entry | None = None, ticket: int | None = None,
+         anchors: dict[str, tuple[int, bool]] | None = None):
+    """Tell the walk where the layout under way as `key` ends if it starts at `start` (and the page counter of each
+    element id's page, and whether it moves with the start); the start to finish it from: `start`, or, with a
+    `ticket` (a guess), the walk's answer (DROPPED: none)."""
     if key is None or _told is None:
         return start
     if ticket is None or _answers is None:
-        _told.put((key, exit, reads, None))
+        _told.put((key, exit, reads, None, anchors or {}))
         return start
     path = os.path.join(_answers, f"{os.getpid()}-{threading.get_ident()}")
     if not os.path.exists(path):
         os.mkfifo(path)
     fd = os.open(path, os.O_RDWR)  # never blocks; open before telling, so that the answer finds a reader
     try:
-        _told.put((key, exit, reads, (path, ticket)))
+        _told.put((key, exit, reads, (path, ticket), anchors or {}))
         while True:
             answered, entry = pickle.loads(_read(fd, _HEADER.unpack(_read(fd, _HEADER.size))[0]))
             if answered == ticket:
@@ -62,7 +64,7 @@ def tell(key: str | None, exit: Entry, reads, start: Entry | None = None, ticket
 
 
 def heard():
-    """(key, exit, reads, whom to answer or None) of each layout that told, since the last call."""
+    """(key, exit, reads, whom to answer or None, anchors) of each layout that told, since the last call."""
     while _told is not None and not _told.empty():
         yield _told.get()
 
