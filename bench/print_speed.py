@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import io
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -80,7 +81,15 @@ TYPST_TEMPLATE = """
 
 
 def build(project: Path, edition: str, *args: str) -> float:
-    return run([BOOKFORGE, "build", "-q", "-C", str(project), edition, *args])[0]
+    return timed(project, edition, *args)[0]
+
+
+def timed(project: Path, edition: str, *args: str) -> tuple[float, float]:
+    """Wall and CPU seconds (the build's processes, workers included) of one build."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    wall = run([BOOKFORGE, "build", "-q", "-C", str(project), edition, *args])[0]
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
 
 
 def book_project(name: str, work: Path, words: int) -> Path:
@@ -137,22 +146,25 @@ def speculation(name: str, edition: str, work: Path, words: int) -> dict[str, fl
     """Cold --jobs 1 and --jobs 2 (interleaved: 1, 2, 2, 1), then restyled from the cold cache (2, 1, 1, 2); the
     shorter time of each."""
     project = book_project(name, work, words)
-    times: dict[int, list[float]] = {1: [], 2: []}
+    times: dict[int, list[tuple[float, float]]] = {1: [], 2: []}
     for jobs in (1, 2, 2, 1):
-        times[jobs].append(build(project, edition, "--jobs", str(jobs), "--force"))
+        times[jobs].append(timed(project, edition, "--jobs", str(jobs), "--force"))
         if jobs == 2:
             cold_chunks = chunk_counts(project, edition)
-    cold = {jobs: sorted(t)[0] for jobs, t in times.items()}
+    cold = {jobs: min(t) for jobs, t in times.items()}
     count = pages(project, edition)
     copies = [restyled(project, work / f"{name}-restyled-{turn}", edition) for turn in range(4)]
-    restyle: dict[int, list[float]] = {1: [], 2: []}
+    restyle: dict[int, list[tuple[float, float]]] = {1: [], 2: []}
     for copy, jobs in zip(copies, (2, 1, 1, 2)):
-        restyle[jobs].append(build(copy, edition, "--jobs", str(jobs)))
+        restyle[jobs].append(timed(copy, edition, "--jobs", str(jobs)))
     restyle = {jobs: min(t) for jobs, t in restyle.items()}
     print(f"   {name}, {estimate(project, edition, count)}\n"
-          f"      cold: --jobs 1 {cold[1]:5.1f} s, --jobs 2 {cold[2]:5.1f} s: ratio {cold[2] / cold[1]:.2f} "
-          f"({cold_chunks})\n      restyled: --jobs 1 {restyle[1]:5.1f} s, --jobs 2 {restyle[2]:5.1f} s: ratio "
-          f"{restyle[2] / restyle[1]:.2f} ({chunk_counts(copies[3], edition)})", flush=True)
+          f"      cold: --jobs 1 {cold[1][0]:5.1f} s, --jobs 2 {cold[2][0]:5.1f} s: ratio "
+          f"{cold[2][0] / cold[1][0]:.2f} ({cold_chunks}; CPU {cold[1][1]:.1f} s and {cold[2][1]:.1f} s)\n"
+          f"      restyled: --jobs 1 {restyle[1][0]:5.1f} s, --jobs 2 {restyle[2][0]:5.1f} s: ratio "
+          f"{restyle[2][0] / restyle[1][0]:.2f} ({chunk_counts(copies[3], edition)}; CPU {restyle[1][1]:.1f} s and "
+          f"{restyle[2][1]:.1f} s)", flush=True)
+    cold = {jobs: wall for jobs, (wall, _) in cold.items()}
     return {"pages": count, "cold1": cold[1], "cold2": cold[2]}
 
 

@@ -34,10 +34,11 @@ from pydantic import ValidationError
 
 from bookforge.layout.direction import text_direction
 from bookforge.layout.geometry import estimate_pages
-from bookforge.print import ahead, pagemap
+from bookforge.print import ahead, furnish, pagemap, telling
 from bookforge.print.fontmerge import Subsetter, subset_font
 from bookforge.print.join import join
 from bookforge.print.records import ChunkLayout, Entry, FontProgram, Plan
+from bookforge.print.starts import Book, Reads
 from bookforge.print.wholecss import needs_whole_book
 from bookforge.render.rendition import PrintChunk, Rendition
 from bookforge.stores import retain, tool_fingerprint
@@ -139,12 +140,20 @@ def lay_out(rendition: Rendition, typesetter, store: MutableMapping[str, str], w
                     content = _document(chunks[index], entry, proxies[index])
                     return key_of(content), content
 
-                book = ahead.Book(
+                def next_first(found: dict[str, int]) -> tuple[str, str] | None:
+                    """The next pass's first chunk (key, HTML), if the page numbers `found` change its proxies."""
+                    needed = {target: found.get(target) for wanted in references for target in wanted}
+                    if not references[0] or None in needed.values() or needed == {t: targets.get(t) for t in needed}:
+                        return None
+                    content = _document(chunks[0], None, {target: needed[target] for target in references[0]})
+                    return key_of(content), content
+
+                book = Book(
                     count=len(chunks), key_of=document, stored=lambda key: _stored(store, key),
                     typeset=_typeset, proxies=lambda index: set(proxies[index]), texts=texts,
                     estimate=lambda index: _page_estimate(settings, texts[index], chunks[index].own_html.count("<p"),
                                                           len(chunks[index].parts)),
-                    plan=entries)
+                    plan=entries, next_first=next_first)
                 used, pages = set(), []
 
                 def keep(index: int, key: str, layout: ChunkLayout, new: bool) -> None:
@@ -266,34 +275,53 @@ def _counter_css(value: int) -> str:
             "counter-set: none !important;")
 
 
-def _typeset(content: str, has_prelude: bool, proxies: set[str], typesetter,
-             key: str | None = None) -> tuple[ChunkLayout, ahead.Reads]:
-    """The chunk laid out, and what of its starting state (in `content`'s prelude) the layout read; where it ends is
-    told (ahead.tell, as `key`) as soon as its pages are made, before they are written."""
-    rendered, root, warnings = typesetter.lay_out(content)
-    pages = rendered.pages
+def _typeset(content: str, has_prelude: bool, proxies: set[str], typesetter, key: str | None = None,
+             start: Entry | None = None, ticket: int | None = None) -> tuple[ChunkLayout, Reads] | None:
+    """The chunk laid out from `start` (in `content`'s prelude), and what of its starting state the layout read.
+
+    Once its pages are made (before their margin boxes and the PDF), it tells where it ends (telling.tell, as `key`);
+    with a `ticket`, the walk answers with the real start, from which the pages are finished (furnish.py), or with
+    nothing: then the layout is dropped (None)."""
+    paginated = furnish.Paginated(typesetter, content)
+    boxes = paginated.pages
     first = 1 if has_prelude else 0
-    last = next((i for i, page in enumerate(pages) if proxies & set(page.anchors)), len(pages))
+    last = next((i for i, page in enumerate(boxes) if _holds_proxy(page)), len(boxes)) if proxies else len(boxes)
+    if last <= first:
+        raise CannotChunk("the proxies share pages with the text")
+    values = pagemap.page_counter_values(boxes[:last])
+    reset = next((i for i in range(first + 1, last) if values[i][1]), last)
+    anchors = {ident: (values[i][0], i < reset) for ident, i in paginated.anchors(first, last).items()}
+    told = Entry(side=boxes[last - 1].page_type.side, counter=values[-1][0],
+                 strings=tuple(sorted(paginated.string_sets(0, last).items())))
+    exact = telling.tell(key, told, Reads(
+        counter=True, resets=any(reset for _, reset in values[first:]), strings_set=frozenset(),
+        blank=boxes[first].page_type.blank, text_counter=paginated.text_counter,
+        sets=tuple(sorted(paginated.string_sets(first, last).items()))), start, ticket, anchors)
+    if exact == telling.DROPPED:
+        return None
+    drop = start is not None and exact is not None and start.side != exact.side
+    shift = exact.counter - start.counter if start is not None and exact is not None else 0
+    rendered, root, warnings = paginated.finish(shift - drop, drop,
+                                                None if exact == start else dict(exact.strings))
+    pages = rendered.pages
+    last -= drop
     if has_prelude and (pages[0].anchors or any(pagemap.page_texts(pages[0]))):
         raise CannotChunk("a part does not start on a page of its own")
-    if last <= first or any(set(page.anchors) - proxies for page in pages[last:]):
+    if last != next((i for i, page in enumerate(pages) if proxies & set(page.anchors)), len(pages)) or \
+            any(set(page.anchors) - proxies for page in pages[last:]):
         raise CannotChunk("the proxies share pages with the text")
     if any(not page._page_box.page_type.blank and not page.anchors and not _has_content(page)
            for page in pages[first:last]):
         # An empty page that is not a left/right blank: something outside the parts (a wrapper in the book's
         # template) makes pages of its own, in every chunk.
         raise CannotChunk("the book template makes pages outside the parts")
-    counters = pagemap.page_counters(pages[:last])
-    strings: dict[str, str] = {}
-    for page in pages[:last]:
-        for box in page._page_box.descendants():
-            for name, text in box.string_set if box.string_set and box.string_set != "none" else ():
-                strings[name] = text
+    counters = _moved_counters(pagemap.page_counters(pages[:last]), shift)
+    sets = paginated.string_sets(first, last)
+    strings = (dict(exact.strings) if exact is not None else {}) | sets
     kept = pages[first:last]
     exit = Entry(side=pages[last - 1]._page_box.page_type.side, counter=counters[-1].value,
                  strings=tuple(sorted(strings.items())))
-    reads = _reads(kept, tuple(counters[first:]))
-    ahead.tell(key, exit, reads)
+    reads = _reads(kept, tuple(counters[first:]), paginated.text_counter, sets)
     # The proxies' pages stay in the chunk's PDF, for WeasyPrint keeps only the links whose target it has; the
     # join leaves them out.
     document = rendered.copy(pages[first:])
@@ -310,7 +338,26 @@ def _typeset(content: str, has_prelude: bool, proxies: set[str], typesetter,
     return layout, reads
 
 
-def _reads(kept: list, counters: tuple[pagemap.PageCounter, ...]) -> ahead.Reads:
+def _holds_proxy(page_box) -> bool:
+    return any(box.element is not None and box.element.get("data-bookforge-proxy") is not None
+               for box in page_box.descendants() if getattr(box, "element", None) is not None)
+
+
+def _moved_counters(counters: list[pagemap.PageCounter], shift: int) -> list[pagemap.PageCounter]:
+    """The page counters of a chunk paginated from a start `shift` pages off: moved up to the first page after its
+    prelude that resets them."""
+    if not shift:
+        return counters
+    moved = []
+    for i, counter in enumerate(counters):
+        if i > 0 and counter.reset:
+            shift = 0
+        moved.append(counter.model_copy(update={"value": counter.value + shift}) if shift else counter)
+    return moved
+
+
+def _reads(kept: list, counters: tuple[pagemap.PageCounter, ...], text_counter: bool,
+           sets: dict[str, str]) -> Reads:
     """What of the starting state (the prelude's counter and named strings) the chunk's pages show."""
     from weasyprint.formatting_structure import boxes
 
@@ -327,9 +374,10 @@ def _reads(kept: list, counters: tuple[pagemap.PageCounter, ...]) -> ahead.Reads
                 unsettled |= {argument[0] for kind, argument in box.style["content"] if kind == "string()" and
                               argument[0] not in settled and (argument[0] not in here or argument[-1] == "start")}
         settled |= here - unsettled
-    return ahead.Reads(counter=any(c.printed is not None for c in counters[:reset]), resets=reset is not None,
+    return Reads(counter=any(c.printed is not None for c in counters[:reset]), resets=reset is not None,
                        strings_set=frozenset(settled),
-                       blank=kept[0]._page_box.page_type.blank)
+                       blank=kept[0]._page_box.page_type.blank, text_counter=text_counter,
+                       sets=tuple(sorted(sets.items())))
 
 
 def _has_content(page) -> bool:

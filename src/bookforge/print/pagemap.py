@@ -96,14 +96,8 @@ def page_counters(pages: Sequence) -> list[PageCounter]:
     """The page counter of each page, with the folio printed there if any."""
     from weasyprint.formatting_structure import boxes
 
-    counters, value = [], 0
-    for page in pages:
-        style = page._page_box.style
-        reset = dict(style["counter_reset"] or ()).get("page")
-        if reset is not None:
-            value = reset
-        value = dict(style.get("counter_set") or ()).get("page", value)
-        value += dict(style["counter_increment"] or ()).get("page", 0) if style["counter_increment"] != "auto" else 1
+    counters = []
+    for page, (value, reset) in zip(pages, page_counter_values([page._page_box for page in pages])):
         folio, counter_style = None, None
         for box in page._page_box.children:
             if isinstance(box, boxes.MarginBox):
@@ -111,8 +105,23 @@ def page_counters(pages: Sequence) -> list[PageCounter]:
                     if kind == "counter()" and argument[0] == "page":
                         counter_style = argument[1]
                         folio = "".join(b.text for b in box.descendants() if isinstance(b, boxes.TextBox)).strip()
-        counters.append(PageCounter(value=value, printed=folio or None, style=counter_style, reset=reset is not None))
+        counters.append(PageCounter(value=value, printed=folio or None, style=counter_style, reset=reset))
     return counters
+
+
+def page_counter_values(page_boxes: Sequence) -> list[tuple[int, bool]]:
+    """(page counter, whether the page resets it) of each page box, from the pages' styles alone (no margin boxes
+    needed)."""
+    values, value = [], 0
+    for box in page_boxes:
+        style = box.style
+        reset = dict(style["counter_reset"] or ()).get("page")
+        if reset is not None:
+            value = reset
+        value = dict(style.get("counter_set") or ()).get("page", value)
+        value += dict(style["counter_increment"] or ()).get("page", 0) if style["counter_increment"] != "auto" else 1
+        values.append((value, reset is not None))
+    return values
 
 
 def labels_of(counters: Sequence[PageCounter]) -> list[str]:
