@@ -12,7 +12,7 @@ build: setup
 test: setup
 	$(BIN)/python -m pytest -n auto --dist loadfile $(PYTEST_ARGS)
 
-# The loop while you work (under a minute): every test but those marked slow (EPUBCheck, Ace, kill loops, long books).
+# The loop while you work (a few minutes): every test but those marked slow (EPUBCheck, Ace, kill loops, long books).
 test-fast: setup
 	$(BIN)/python -m pytest -n auto --dist loadfile -m "not slow" $(PYTEST_ARGS)
 
