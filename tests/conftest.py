@@ -154,3 +154,22 @@ def loopback_server():
     finally:
         server.shutdown()
         server.server_close()
+
+
+@pytest.fixture(scope="module")
+def catalogue_environment():
+    """What a catalogue's tasks read from the environment, for a module of tests that start Dask workers (which
+    inherit it): the build date and the shared store's key."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SOURCE_DATE_EPOCH", SOURCE_DATE_EPOCH)
+        patch.setenv("BOOKFORGE_STORE_KEY", "the tests' key")
+        yield
+
+
+@pytest.fixture(scope="module")
+def cluster(catalogue_environment):
+    """A real Dask LocalCluster of two worker processes, one thread each."""
+    from distributed import LocalCluster
+
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0") as running:
+        yield running

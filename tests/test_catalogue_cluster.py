@@ -25,7 +25,6 @@ from bookforge.catalogue.report import FROM_STORE
 from bookforge.cli import main
 from bookforge.project import load_project
 from tests.books import write_png
-from tests.conftest import SOURCE_DATE_EPOCH
 from tests.test_catalogue import copy_catalogue, outputs, write_book, write_catalogue
 
 BOOKS = {
@@ -34,23 +33,8 @@ BOOKS = {
     "west": {"words": 200, "chapters": 1, "editions": ("ebook",), "title": "West"},
 }
 EDITIONS = 4 + 2 + 1
-pytestmark = pytest.mark.slow  # every test here starts worker processes and builds several books
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _environment():
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("SOURCE_DATE_EPOCH", SOURCE_DATE_EPOCH)
-        patch.setenv("BOOKFORGE_STORE_KEY", "the tests' key")
-        yield
-
-
-@pytest.fixture(scope="module")
-def cluster():
-    from distributed import LocalCluster
-
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0") as running:
-        yield running
+# every test here starts worker processes and builds several books
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("catalogue_environment")]
 
 
 @pytest.fixture(scope="module")

@@ -18,7 +18,6 @@ import yaml
 from bookforge.build.orchestrate import build
 from bookforge.catalogue.build import Settings, build_catalogue
 from bookforge.catalogue.file import load_catalogue
-from tests.conftest import SOURCE_DATE_EPOCH
 from tests.test_catalogue import copy_catalogue, outputs, write_catalogue
 
 SMALL = 1
@@ -26,23 +25,8 @@ SMALL = 1
 CHAPTERS = 8
 CHUNK_TASK = "_typeset-"
 """How Dask names the task of a chunk laid out ahead (after print/chunks.py's function)."""
-pytestmark = pytest.mark.slow  # worker processes, and a book laid out several times
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _environment():
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("SOURCE_DATE_EPOCH", SOURCE_DATE_EPOCH)
-        patch.setenv("BOOKFORGE_STORE_KEY", "the tests' key")
-        yield
-
-
-@pytest.fixture(scope="module")
-def cluster():
-    from distributed import LocalCluster
-
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0") as running:
-        yield running
+# worker processes, and a book laid out several times
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("catalogue_environment")]
 
 
 def restyle(press) -> None:
