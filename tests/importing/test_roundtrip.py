@@ -284,13 +284,13 @@ def _docx(path: Path) -> Path:
     document.add_heading("Low tide", level=2)
     document.add_paragraph("The boats lay on their sides in the mud.")
     document.save(path)
-    return _with_footnote(path, "Iron must be hot to bend.")
+    return _with_notes(path, "Iron must be hot to bend.")
 
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 
 
-def _with_footnote(path: Path, text: str, kind: str = "footnote") -> Path:
+def _with_notes(path: Path, text: str, kind: str = "footnote") -> Path:
     """The notes part python-docx cannot write (`kind` footnote or endnote): note 1, which the document refers to."""
     part = (f'<w:{kind}s xmlns:w="{W}"><w:{kind} w:type="separator" w:id="-1"><w:p><w:r><w:separator/>'
             f'</w:r></w:p></w:{kind}><w:{kind} w:type="continuationSeparator" w:id="0"><w:p><w:r>'
@@ -362,7 +362,7 @@ def test_a_word_documents_endnote_and_footnote_both_become_notes(tmp_path):
     paragraph = document.add_paragraph("The glaze held.")
     paragraph._p.append(parse_xml(f'<w:r {nsdecls("w")}><w:endnoteReference w:id="1"/></w:r>'))
     document.save(source)
-    _with_footnote(_with_footnote(source, "A day and a night.", "footnote"), "Celadon, mostly.", "endnote")
+    _with_notes(_with_notes(source, "A day and a night.", "footnote"), "Celadon, mostly.", "endnote")
 
     result = import_book(source, tmp_path / "book")
 

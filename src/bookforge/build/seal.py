@@ -160,27 +160,21 @@ class FragmentStore(MutableMapping[str, str]):
     def prune(self, limit: int) -> int:
         """When the entries take more than `limit` bytes, remove the least recently used until they take three
         quarters of it (each edit of a book adds its changed parts' views). Returns how many were removed."""
-        if not is_own_folder(self.cache.output, self.folder):
-            return 0
         entries = []
-        for shard in os.scandir(self.folder):
-            if shard.is_dir(follow_symlinks=False):
-                for entry in os.scandir(shard.path):
-                    if entry.is_file(follow_symlinks=False) and entry.name.endswith(self.suffix):
-                        info = entry.stat(follow_symlinks=False)
-                        entries.append((info.st_mtime_ns, entry.name, info.st_size))
+        for key in self:  # the files there, in an own folder
+            with contextlib.suppress(FileNotFoundError):
+                info = os.lstat(self.cache.folder / self._entry(key))
+                entries.append((info.st_mtime_ns, key, info.st_size))
         total = sum(size for _, _, size in entries)
         if total <= limit:
             return 0
         removed = 0
-        for _, name, size in sorted(entries):
+        for _, key, size in sorted(entries):
             if total <= limit * 3 // 4:
                 break
-            key = name.removesuffix(self.suffix)
-            if _KEY.fullmatch(key):
-                del self[key]
-                total -= size
-                removed += 1
+            del self[key]
+            total -= size
+            removed += 1
         return removed
 
     def __len__(self) -> int:
