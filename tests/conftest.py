@@ -26,6 +26,15 @@ def pytest_addoption(parser):
                      help="rewrite tests/golden/ from the current templates instead of comparing (`make golden`)")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _users_cache(tmp_path_factory):
+    """The user's cache key, and the shared store beside it (drawn ebook covers, font maps), one per test session:
+    what the tests find there is what their own builds put there."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("BOOKFORGE_CACHE_KEY_FILE", str(tmp_path_factory.mktemp("user-cache") / "cache.key"))
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _reproducible_dates(monkeypatch):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", SOURCE_DATE_EPOCH)

@@ -9,6 +9,7 @@ import dataclasses
 import hashlib
 import io
 from collections.abc import Iterator, MutableMapping
+from concurrent.futures import Executor, Future
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -181,15 +182,16 @@ def back_room(rendition: Rendition, modified: datetime, trim_height: float) -> B
 
 
 def ebook_cover(book: Book, name: str, layout: Layout, modified: datetime,
-                store: MutableMapping[str, str] | None = None) -> bytes:
+                store: MutableMapping[str, str] | None = None, pool: Executor | None = None) -> EbookCover:
     """The ebook's cover as a baseline JPEG: the author's own (book.yaml's `cover`), or EBOOK_WIDTH x EBOOK_HEIGHT
     pixels drawn from the edition's layout.
 
     `store` keeps images drawn before, by a hash of the cover's HTML, stylesheets and fonts: drawing one takes
-    WeasyPrint, which an EPUB build with an unchanged cover then never imports.
+    WeasyPrint (~1 s, its import half of it), which an EPUB build with a kept cover never imports. A cover to draw
+    is drawn in `pool` when one is given, beside the caller's own work, else now.
     """
     if book.cover is not None:
-        return author_ebook_cover(book.cover.image)
+        return EbookCover(_done(author_ebook_cover(book.cover.image)))
     page = render_cover(book, name, layout, {"width": EBOOK_PAGE[0], "height": EBOOK_PAGE[1], **SCREEN_COLOURS})
     digest = hashlib.sha256(page.documents[0].content.encode())
     for path, css in page.stylesheets:
@@ -197,17 +199,43 @@ def ebook_cover(book: Book, name: str, layout: Layout, modified: datetime,
     for path, data in sorted(page.fonts.items()):
         digest.update(path.encode() + data)
     key = "cover-" + digest.hexdigest()
-    if store is not None and key in store:
-        return base64.b64decode(store[key])
+    kept = store.get(key) if store is not None else None
+    if kept is not None:
+        return EbookCover(_done(base64.b64decode(kept)))
+    drawing = pool.submit(drawn_ebook_cover, page, modified) if pool is not None else _done(
+        drawn_ebook_cover(page, modified))
+    return EbookCover(drawing, store, key)
+
+
+@dataclasses.dataclass(frozen=True)
+class EbookCover:
+    """The ebook's cover image, known or being drawn; `image()` waits for it and keeps a drawn one in `store`."""
+
+    drawing: Future
+    store: MutableMapping[str, str] | None = None
+    key: str = ""
+
+    def image(self) -> bytes:
+        data = self.drawing.result()
+        if self.store is not None:
+            self.store[self.key] = base64.b64encode(data).decode()
+        return data
+
+
+def _done(data: bytes) -> Future:
+    future: Future = Future()
+    future.set_result(data)
+    return future
+
+
+def drawn_ebook_cover(page: Rendition, modified: datetime) -> bytes:
+    """The cover page drawn by WeasyPrint and turned into the ebook's image (in a worker process, or this one)."""
     from bookforge.print.raster import page_images
 
     (image,) = page_images(_drawn(page, modified).data, width=EBOOK_WIDTH, trim=False)
     if image.size != (EBOOK_WIDTH, EBOOK_HEIGHT):
         image = image.resize((EBOOK_WIDTH, EBOOK_HEIGHT))
-    data = _jpeg(image)
-    if store is not None:
-        store[key] = base64.b64encode(data).decode()
-    return data
+    return _jpeg(image)
 
 
 def _jpeg(image) -> bytes:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import os
 import subprocess
 import sys
@@ -163,16 +164,17 @@ def test_strict_turns_warnings_into_problems(sample_project, tmp_path):
 
 @pytest.mark.slow
 def test_the_ebook_cover_is_drawn_once_and_kept(ebook_built):
-    """Drawing the cover takes WeasyPrint; an edit elsewhere takes the drawn cover from the fragment store."""
+    """Drawing the cover takes WeasyPrint; an edit elsewhere takes the drawn cover from the user's shared store."""
     import base64
 
-    from bookforge.build.cache import FRAGMENTS_DIR, Cache
+    from bookforge.build.cache import COVERS_DIR, shared_store
 
     project, _ = ebook_built
-    store = Cache(project / "build").store(FRAGMENTS_DIR)
-    (kept,) = [key for key in store if key.startswith("cover-")]
+    store = shared_store(COVERS_DIR, ".txt")
+    assert list(store), "the drawn cover is kept"
     marker = b"\xff\xd8 a cover from the store"
-    store[kept] = base64.b64encode(marker).decode()  # as bookforge stores it: a file put there otherwise is not read
+    for key in store:  # as bookforge stores it: a file put there otherwise is not read
+        store[key] = base64.b64encode(marker).decode()
     edit_scene(project, "gazing at the stars", "gazing at the far stars")
     (ebook,) = build(project, ["ebook"])
     with zipfile.ZipFile(ebook.path) as epub:
@@ -199,6 +201,7 @@ def test_an_ebook_with_its_cover_kept_is_built_without_the_print_writer(tmp_path
     build(project, ["ebook"])  # draws the cover
     chapter = project / "manuscript" / "01-chapter.yaml"
     chapter.write_text(chapter.read_text(encoding="utf-8").replace("stars", "moon"), encoding="utf-8")
+    shutil.rmtree(project / "build")  # as in a fresh clone of the book: the cover is in the user's shared store
     program = ("import sys; from pathlib import Path; from bookforge.build.orchestrate import build; "
                "report = build(Path(sys.argv[1]), ['ebook']); assert report.editions[0].rebuilt; "
                f"print(sorted(m for m in sys.modules if m.startswith({PRINT_MODULES!r})))")

@@ -259,3 +259,26 @@ def test_a_key_that_cannot_be_made_leaves_the_cache_unused_not_trusted(sample_pr
     report = build(sample_project, ["ebook"])
     assert report.editions[0].path.read_bytes() == first.path.read_bytes()
     assert any("is not kept between builds" in note for note in report.notes)
+
+
+@pytest.mark.parametrize("forge", FORGERIES, ids=lambda f: f.__name__.strip("_"))
+def test_a_cover_in_the_users_shared_store_that_their_bookforge_did_not_draw_never_reaches_an_ebook(tmp_path,
+                                                                                                   monkeypatch, forge):
+    """The shared store (drawn ebook covers, by a hash of what they are drawn from) outlives build/ and serves every
+    book of the user: it is sealed as build/.cache is, and an entry anything else wrote is drawn again."""
+    from bookforge.build.cache import COVERS_DIR, shared_store
+    from tests.books import tiny_project
+
+    project = tiny_project(tmp_path / "book")
+    (made,) = build(project, ["ebook"], tmp_path / "clean")
+    clean = made.path.read_bytes()
+    store = shared_store(COVERS_DIR, ".txt")
+    keys = list(store)
+    assert len(keys) == 1
+    foreign = foreign_cache(store.cache.output, tmp_path, monkeypatch)
+    for key in keys:
+        relative = store._entry(key)
+        forge(store.cache.folder / relative, relative, base64.b64encode(b"\xff\xd8\xff not the cover"), foreign)
+    (again,) = build(project, ["ebook"])  # a build folder of its own: the cover can come from the store alone
+    assert again.path.read_bytes() == clean
+    assert list(store) == keys and store[keys[0]] != base64.b64encode(b"\xff\xd8\xff not the cover").decode()

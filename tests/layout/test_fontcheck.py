@@ -1,5 +1,6 @@
 """A project's font files are read whole by fontTools once: what each maps is kept, by the file's SHA-256, in the
-build's cache (build/.cache/fonts), and later loads take it from there."""
+user's shared store (beside their cache key: a press's books share their faces), and later loads take it from
+there."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bookforge.build.cache import FONTS_DIR, Cache
+from bookforge.build.cache import FONTS_DIR, shared_store
 from bookforge.layout.fontcheck import _decoded, _encoded
 from bookforge.project import load_project
 from tests.books import tiny_project
@@ -41,11 +42,11 @@ def test_a_map_is_kept_as_runs_of_code_points():
 
 
 @pytest.mark.slow
-def test_a_build_keeps_the_maps_of_the_projects_fonts_in_its_cache(built_sample):
+def test_a_build_keeps_the_maps_of_the_projects_fonts_in_the_users_shared_store(built_sample):
     output = built_sample["ebook"].path.parents[1]
     project = output.parent
     fonts = sorted((project / "assets" / "fonts").glob("*.otf"))
     assert fonts, "the sample book has fonts of its own"
-    store = Cache(output).store(FONTS_DIR, suffix=".txt")
+    store = shared_store(FONTS_DIR, ".txt")
     for font in fonts:
         assert hashlib.sha256(font.read_bytes()).hexdigest() in store, font.name

@@ -30,6 +30,7 @@ from bookforge.build.seal import (  # noqa: F401 (the cache's sealed entries, na
     file_sha256,
     inside_build_folder,
     output_file,
+    shared_store,
 )
 from bookforge.errors import Diagnostic, Location
 from bookforge.layout.chain import Layout
@@ -41,7 +42,9 @@ CHUNKS_DIR = "chunks"
 FRAGMENTS_DIR = "fragments"
 PAGE_MAPS_DIR = "pagemaps"
 FONTS_DIR = "fonts"
-"""Font files of the project that fontTools read whole, by their SHA-256 (layout/chain.py)."""
+"""What the font files fontTools read whole map, by their SHA-256 (layout/chain.py): in the user's shared store."""
+COVERS_DIR = "covers"
+"""Drawn ebook covers, by a hash of what they are drawn from (covers.py): in the user's shared store."""
 # -- typed records ----------------------------------------------------------------------------------------------------
 
 BuildPath = Annotated[str, AfterValidator(inside_build_folder)]

@@ -11,11 +11,13 @@ from pathlib import Path
 
 from bookforge.build.cache import (
     CHUNKS_DIR,
+    COVERS_DIR,
     FRAGMENTS_DIR,
     Cache,
     FragmentStore,
     edition_inputs,
     load_page_map,
+    shared_store,
     store_page_map,
 )
 from bookforge.build.output import file_slug, write_atomically
@@ -43,8 +45,8 @@ def build_edition(project: Project, name: str, output: Path, modified: datetime,
     source = project.page_list_sources.get(name)
     cache = Cache(output, run, fresh)
     job = Job(project, name, modified, cache.store(FRAGMENTS_DIR), chunk_store(output, name, cache),
-              page_hint=page_hint, workers=workers, chunk_size=chunk_size, cancel=cancel,
-              map_pages=name in project.page_list_sources.values(),
+              covers=shared_store(COVERS_DIR, ".txt", cache.run, fresh), page_hint=page_hint, workers=workers,
+              chunk_size=chunk_size, cancel=cancel, map_pages=name in project.page_list_sources.values(),
               page_starts=print_page_starts(project, source, cache, modified, chunk_size, cancel) if source else None)
     made = WRITERS[edition.format].write(job)
     if job.map_pages:

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import contextlib
 import os
+import secrets
 import threading
 import time
-from collections import ChainMap
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
 from dataclasses import dataclass
@@ -23,6 +23,7 @@ from bookforge.build.cache import (
     FragmentStore,
     Record,
     edition_inputs,
+    shared_store,
 )
 from bookforge.build.edition import build_edition
 from bookforge.build.lock import build_lock
@@ -60,21 +61,19 @@ def build(root: Path | Project, editions: tuple[str, ...] | list[str] = (), outp
     """
     started = time.perf_counter()
     reads: dict[str, str] | None = None  # what the load read, when this build loads the project
-    fonts_found: dict[str, str] = {}  # font files this load read whole: kept once the build folder is ours
+    run = secrets.token_hex(16)  # names this build's entries in the caches (see Cache)
     if isinstance(root, Project):
         project = root
     else:
         with reads_logged() as reads:
-            kept_fonts = _fonts_read(output or root / BUILD_DIR, force)
-            project = load_project(root, fonts_found if kept_fonts is None else ChainMap(fonts_found, kept_fonts))
+            project = load_project(root, _fonts_read(force, run))
     if output is None and (project.root / BUILD_DIR).is_symlink():
         raise BookforgeError([not_followed(project.root / BUILD_DIR)])
     output = (output or project.root / BUILD_DIR).resolve()
     names = project.select(editions)
     modified = source_date()
     with build_lock(output, tuple(project.editions)):
-        cache = Cache(output, fresh=force)
-        cache.store(FONTS_DIR, suffix=".txt").update(fonts_found)
+        cache = Cache(output, run, fresh=force)
         state = BuildState(cache)
         inputs = _inputs(project, names)
         results: dict[str, EditionResult] = {}
@@ -118,11 +117,10 @@ def build(root: Path | Project, editions: tuple[str, ...] | list[str] = (), outp
     return report
 
 
-def _fonts_read(output: Path, fresh: bool = False, run: str | None = None) -> FragmentStore | None:
-    """The store of font files earlier loads found readable (layout/chain.py), in the output folder's cache."""
-    if output.is_symlink():
-        return None  # the build refuses it, and says why
-    return Cache(output.resolve(), run, fresh).store(FONTS_DIR, suffix=".txt")
+def _fonts_read(fresh: bool = False, run: str | None = None) -> FragmentStore:
+    """What font files earlier loads found readable map (layout/chain.py), in the user's shared store: a press's
+    books share their faces."""
+    return shared_store(FONTS_DIR, ".txt", run, fresh)
 
 
 def source_date() -> datetime:
@@ -173,8 +171,9 @@ def _build_all(project: Project, names: list[str], output: Path, modified: datet
     depends = {name: source for name, source in project.page_list_sources.items() if name in names and source in names}
     waiting = sorted(names, key=lambda name: -expected[name])
     parallel = jobs > 1 and len(names) > 1
-    # With one print edition to lay out (the others are ebooks, quick), its chunks may use the cores.
-    chunk_workers = jobs if sum(project.format(name).paged for name in names) == 1 else 1
+    # With one print edition to lay out (the others are ebooks, quick), its chunks may use the cores; with none, an
+    # ebook's cover may be drawn beside it.
+    chunk_workers = jobs if sum(project.format(name).paged for name in names) <= 1 else 1
     with Workers(min(jobs, len(names))) if parallel else _InlineExecutor() as pool:
         running: dict[Future, str] = {}
         while waiting or running:
@@ -234,5 +233,5 @@ class PartialBuildError(BookforgeError):
 def _build_in_worker(root: str, name: str, output: str, modified: datetime, strict: bool,
                      page_hint: int | None, chunk_workers: int, chunk_size: int, run: str,
                      fresh: bool) -> EditionResult:
-    return build_edition(load_project(Path(root), _fonts_read(Path(output), fresh, run)), name, Path(output), modified, strict=strict, page_hint=page_hint,
+    return build_edition(load_project(Path(root), _fonts_read(fresh, run)), name, Path(output), modified, strict=strict, page_hint=page_hint,
                          workers=chunk_workers, chunk_size=chunk_size, run=run, fresh=fresh)

@@ -18,7 +18,8 @@ import stat
 from collections.abc import Iterator, MutableMapping
 from pathlib import Path, PurePosixPath
 
-from bookforge.build.cache_key import cache_key
+from bookforge.build.cache_key import cache_key, key_file
+from bookforge.errors import BookforgeError
 from bookforge.own_files import (
     is_own_folder,
     read_own_file,
@@ -179,6 +180,37 @@ class FragmentStore(MutableMapping[str, str]):
 
     def __len__(self) -> int:
         return sum(1 for _ in self)
+
+
+SHARED_DIR = "shared"
+SHARED_LIMIT = 128 * 1024 * 1024
+"""Bytes the user's shared store keeps (a drawn cover is ~150 KB, a font's map ~1 KB): past it, the least recently
+used go."""
+
+
+class SharedStore(FragmentStore):
+    """A store of the user's own, beside their cache key, for what any of their projects may reuse: what a font
+    file maps, a drawn ebook cover, each under a hash of everything it is made of. It outlives build/ (a fresh
+    clone of a book builds its ebook without drawing the cover again). Sealed like build/.cache; a folder that
+    cannot be written makes the build slower, never fail."""
+
+    def __setitem__(self, key: str, value: str) -> None:
+        with contextlib.suppress(OSError, BookforgeError):
+            super().__setitem__(key, value)
+
+    def prune(self, limit: int = SHARED_LIMIT) -> int:
+        with contextlib.suppress(OSError, BookforgeError):
+            return super().prune(limit)
+        return 0
+
+
+def shared_store(relative: str, suffix: str, run: str | None = None, fresh: bool = False) -> SharedStore:
+    """The user's shared store at `relative`; with `fresh` (--force), like build/.cache, it gives only what this
+    build put there."""
+    folder = key_file().parent / SHARED_DIR
+    with contextlib.suppress(OSError):
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return SharedStore(Cache(folder, run, fresh), relative, suffix)
 
 
 def inside_build_folder(path: str) -> str:

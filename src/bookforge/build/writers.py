@@ -7,6 +7,7 @@ other module compares format names.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import MutableMapping
 from concurrent.futures import Executor
@@ -38,13 +39,15 @@ class Job:
     name: str
     modified: datetime
     fragments: MutableMapping[str, str]
-    """Rendered parts, drawn ebook covers and cut book faces, by a hash of what they are made from."""
+    """Rendered parts and cut book faces, by a hash of what they are made from."""
     chunks: MutableMapping[str, str] = field(default_factory=dict)
     """A print edition's laid-out chunks."""
+    covers: MutableMapping[str, str] | None = None
+    """Drawn ebook covers, by a hash of what they are drawn from (the user's shared store: any book may reuse one)."""
     page_hint: int | None = None
     """The page count of the last build (print), which picks the gutter band for the first layout."""
     workers: int = 1
-    """Processes a print edition's chunks may be laid out in."""
+    """Processes a print edition's chunks may be laid out in; an ebook's cover is drawn in one more when > 1."""
     chunk_executor: Executor | None = None
     """Where those chunks are laid out ahead (a Dask cluster's, in a catalogue task); else a pool of the build's own."""
     chunk_size: int = CHUNK_SIZE
@@ -83,10 +86,14 @@ class EbookWriter:
 
     def write(self, job: Job) -> Made:
         book, layout = job.project.book, job.project.layouts[job.name]
-        rendition = render(book, job.name, layout, fragments=job.fragments)
-        cover = ebook_cover(book, job.name, layout, job.modified, job.fragments)
-        data = write_epub(rendition, job.modified, cover, page_starts=job.page_starts, kobo=self.kobo,
-                          store=job.fragments)
+        # A cover to draw (no build of this user's drew it before) is drawn on another core meanwhile; in a
+        # catalogue's task (a chunk executor of the cluster's), in the task.
+        spare = job.workers > 1 and job.chunk_executor is None
+        with Workers(1, fork=True) if spare else contextlib.nullcontext() as pool:
+            cover = ebook_cover(book, job.name, layout, job.modified, job.covers, pool)
+            rendition = render(book, job.name, layout, fragments=job.fragments)
+            data = write_epub(rendition, job.modified, cover.image(), page_starts=job.page_starts,
+                              kobo=self.kobo, store=job.fragments)
         return Made(data, rendition, warnings=rendition.fallback.warnings, rendered_parts=rendition.rendered_parts)
 
 

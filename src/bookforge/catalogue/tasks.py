@@ -100,7 +100,8 @@ def make_edition(pack: BookPack, task: EditionTask) -> EditionMade:
 
             def job(edition: str, **more) -> Job:
                 return Job(project, edition, task.modified, fragments, _chunks(store, task.book, edition),
-                           workers=task.chunk_workers, chunk_executor=cluster, chunk_size=task.chunk_size, **more)
+                           covers=fragments, workers=task.chunk_workers, chunk_executor=cluster,
+                           chunk_size=task.chunk_size, **more)
 
             if source is not None and page_starts is None:
                 page_starts = PrintWriter.lay_out(job(source, map_pages=True))[0].page_starts

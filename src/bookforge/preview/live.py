@@ -187,7 +187,7 @@ class Preview:
     def _make_print(self, project: Project, name: str) -> Built:
         """The print edition made as `bookforge build` makes it (gutter passes included), shown as pages."""
         job = Job(project, name, self._started, self._fragments, self._chunks.setdefault(name, {}),
-                  page_hint=self._page_counts.get(name), cover_wrap=False, cancel=self._stop)
+                  covers=self._fragments, page_hint=self._page_counts.get(name), cover_wrap=False, cancel=self._stop)
         made = WRITERS[project.editions[name].format].write(job)
         self._page_counts[name] = made.pages
         images = _page_images(made.data, PAGE_DPI)
