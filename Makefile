@@ -20,10 +20,11 @@ test-fast: setup
 golden: setup
 	$(BIN)/python -m pytest -q tests/render/test_golden.py --update-golden
 
-# Print speed as ratios in one run (--jobs 2 / --jobs 1 per book, against Pandoc -> WeasyPrint and Typst): ~15 min.
+# Issue 18's speed goals as ratios in one run (bench/goals.py: EPUB against Pandoc 3 and the floor; --jobs 2 / --jobs 1
+# per book, against Pandoc -> WeasyPrint and Typst; edits and 4x the content).
 bench: setup
 	$(BIN)/pip install --quiet -e '.[bench]'
-	$(BIN)/python bench/print_speed.py
+	$(BIN)/python bench/goals.py
 
 setup: system-deps $(VENV)/.installed node_modules/.installed
 
