@@ -133,7 +133,7 @@ def zip_share(project: Path, runs: int) -> tuple[float, float, int]:
 
     loaded = load_project(project)
     book, layout, modified = loaded.book, loaded.layouts["ebook"], datetime(2026, 1, 1, tzinfo=UTC)
-    rendition, cover = render(book, "ebook", layout), ebook_cover(book, "ebook", layout, modified, {})
+    rendition, cover = render(book, "ebook", layout), ebook_cover(book, "ebook", layout, modified).image()
     written = zipfile.ZipFile(io.BytesIO(write_epub(rendition, modified, cover)))
     entries = [(info, written.read(info)) for info in written.infolist()]
 
