@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import base64
 import dataclasses
-import hashlib
 import io
 from collections.abc import Iterator, MutableMapping
 from concurrent.futures import Executor, Future
@@ -19,6 +18,7 @@ from bookforge.layout.geometry import COVER_BLEED, bleed_points, parse_trim, to_
 from bookforge.manuscript.model import Book, CoverWrap, ImageFile
 from bookforge.render import markup
 from bookforge.render.rendition import Rendition, render_cover
+from bookforge.stores import digest, tool_fingerprint
 
 if TYPE_CHECKING:
     from bookforge.print.writer import PdfResult
@@ -106,13 +106,18 @@ def _wrap_context(layout: Layout, geometry: CoverGeometry, blurb_size: float = B
     }
 
 
-def print_cover(book: Book, name: str, layout: Layout, pages: int, modified: datetime) -> bytes:
+def print_cover(book: Book, name: str, layout: Layout, pages: int, modified: datetime,
+                store: MutableMapping[str, str] | None = None, dated: str = "") -> bytes:
     """The print cover wrap's PDF for an interior of `pages` pages; its problems fail the build.
 
     The author's finished wrap, when book.yaml gives one, checked against the size the page count gives. Else the
     generated wrap (with the author's front image on its front panel, when given): the back's description set at
     the largest of BLURB_SIZES that clears the barcode area and the publisher's line, as laid out; a description
     too long even at the smallest is an error that says how much fits.
+
+    `store` keeps wraps drawn before, by a hash of what they are drawn from and `dated` (SOURCE_DATE_EPOCH, or ""
+    when `modified` is the clock's: an unchanged wrap then keeps the date it was drawn with, as an unchanged edition
+    keeps its output): an edit inside the book does not draw it again (~0.4 s).
     """
     geometry = cover_geometry(layout, pages)
     art = book.cover
@@ -126,12 +131,23 @@ def print_cover(book: Book, name: str, layout: Layout, pages: int, modified: dat
     front = next(iter(images), None)
     # Laid out on a taller wrap, where nothing is cut off at the foot, to measure the description's whole height.
     tall = dataclasses.replace(geometry, trim_height=min(4 * geometry.trim_height, MEASURE_HEIGHT))
+
+    def measured(size: float) -> Rendition:
+        return render_cover(book, name, layout, _wrap_context(layout, tall, size, front), images)
+
+    first = measured(BLURB_SIZES[0])
+    key = "wrap-" + _drawing_key(first, dated)
+    kept = store.get(key) if store is not None else None
+    if kept is not None:
+        return base64.b64decode(kept)
     for size in BLURB_SIZES:
-        room = back_room(render_cover(book, name, layout, _wrap_context(layout, tall, size, front), images), modified,
-                         geometry.trim_height)
+        room = back_room(first if size == BLURB_SIZES[0] else measured(size), modified, geometry.trim_height)
         if room is None or room.fits:
             rendition = render_cover(book, name, layout, _wrap_context(layout, geometry, size, front), images)
-            return _drawn(rendition, modified).data
+            data = _drawn(rendition, modified).data
+            if store is not None:
+                store[key] = base64.b64encode(data).decode()
+            return data
     assert room is not None and book.metadata.description is not None, "only a description overflows"
     length = len(" ".join(markup.plain(book.metadata.description, book.metadata.language).split()))
     holds = int(length * room.available / room.used) // 10 * 10
@@ -193,18 +209,22 @@ def ebook_cover(book: Book, name: str, layout: Layout, modified: datetime,
     if book.cover is not None:
         return EbookCover(_done(author_ebook_cover(book.cover.image)))
     page = render_cover(book, name, layout, {"width": EBOOK_PAGE[0], "height": EBOOK_PAGE[1], **SCREEN_COLOURS})
-    digest = hashlib.sha256(page.documents[0].content.encode())
-    for path, css in page.stylesheets:
-        digest.update(path.encode() + css.encode())
-    for path, data in sorted(page.fonts.items()):
-        digest.update(path.encode() + data)
-    key = "cover-" + digest.hexdigest()
+    key = "cover-" + _drawing_key(page)
     kept = store.get(key) if store is not None else None
     if kept is not None:
         return EbookCover(_done(base64.b64decode(kept)))
     drawing = pool.submit(drawn_ebook_cover, page, modified) if pool is not None else _done(
         drawn_ebook_cover(page, modified))
     return EbookCover(drawing, store, key)
+
+
+def _drawing_key(page: Rendition, *more: str) -> str:
+    """A hash of all a drawn cover is made from: bookforge, the cover's HTML, stylesheets, fonts and images."""
+    return digest(iter([tool_fingerprint().encode(), *(text.encode() for text in more),
+                        page.documents[0].content.encode(),
+                        *(f"{path}\0{css}".encode() for path, css in page.stylesheets),
+                        *(path.encode() + b"\0" + data for path, data in sorted(page.fonts.items())),
+                        *(path.encode() + b"\0" + image.data for path, image in sorted(page.images.items()))]))
 
 
 @dataclasses.dataclass(frozen=True)

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
-import shutil
 import os
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -179,6 +179,27 @@ def test_the_ebook_cover_is_drawn_once_and_kept(ebook_built):
     (ebook,) = build(project, ["ebook"])
     with zipfile.ZipFile(ebook.path) as epub:
         assert epub.read("EPUB/images/cover.jpg") == marker
+
+
+@pytest.mark.slow
+def test_the_print_cover_wrap_is_drawn_again_only_when_what_it_shows_or_its_date_changes(tmp_path, monkeypatch):
+    import base64
+
+    from bookforge.build.cache import FRAGMENTS_DIR, Cache
+
+    project = tiny_project(tmp_path)
+    (first,) = build(project, ["paperback"])
+    store = Cache(project / "build").store(FRAGMENTS_DIR)
+    (kept,) = [key for key in store if key.startswith("wrap-")]
+    marker = b"%PDF-1.7 a wrap from the store"
+    store[kept] = base64.b64encode(marker).decode()  # as bookforge stores it
+    chapter = project / "manuscript" / "01-chapter.yaml"  # the interior changes, not its page count
+    chapter.write_text(chapter.read_text(encoding="utf-8").replace("stars", "moon"), encoding="utf-8")
+    (edited,) = build(project, ["paperback"])
+    assert edited.rebuilt and edited.pages == first.pages and edited.cover.read_bytes() == marker
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(int(os.environ["SOURCE_DATE_EPOCH"]) + 86_400))
+    (dated,) = build(project, ["paperback"])
+    assert dated.cover.read_bytes().startswith(b"%PDF-") and dated.cover.read_bytes() != marker
 
 
 def test_a_source_date_that_is_not_a_number_is_a_clear_error(sample_project, monkeypatch):

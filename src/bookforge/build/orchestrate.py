@@ -16,6 +16,7 @@ from pathlib import Path
 
 from bookforge.build import uptodate
 from bookforge.build.cache import (
+    COVERS_DIR,
     FONTS_DIR,
     FRAGMENTS_DIR,
     BuildState,
@@ -103,6 +104,7 @@ def build(root: Path | Project, editions: tuple[str, ...] | list[str] = (), outp
                 state.records[outcome.name] = Record.of(outcome, output, inputs[outcome.name])
         state.save()
         cache.store(FRAGMENTS_DIR).prune(FRAGMENTS_LIMIT)
+        shared_store(COVERS_DIR, ".txt", run).prune()
         if problems:
             raise PartialBuildError(problems, tuple(name for name in names if name in results))
         report = BuildReport(tuple(results[name] for name in names), time.perf_counter() - started,

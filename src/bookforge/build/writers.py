@@ -8,6 +8,7 @@ other module compares format names.
 from __future__ import annotations
 
 import contextlib
+import os
 import threading
 from collections.abc import MutableMapping
 from concurrent.futures import Executor
@@ -105,7 +106,8 @@ class PrintWriter:
         if errors:
             raise BookforgeError(errors)
         # The cover wrap, sized from this interior's real page count; made before anything is written.
-        cover = print_cover(book, job.name, layout, result.pages, job.modified) if job.cover_wrap else None
+        cover = print_cover(book, job.name, layout, result.pages, job.modified, job.fragments,
+                            os.environ.get("SOURCE_DATE_EPOCH", "")) if job.cover_wrap else None
         return Made(result.data, rendition, pages=result.pages, warnings=result.warnings, rendered_parts=rendered,
                     chunks=result.chunks, page_starts=result.page_starts, cover=cover)
 
