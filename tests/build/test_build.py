@@ -163,20 +163,24 @@ def test_strict_turns_warnings_into_problems(sample_project, tmp_path):
 
 
 @pytest.mark.slow
-def test_the_ebook_cover_is_drawn_once_and_kept(ebook_built):
+def test_the_ebook_cover_is_drawn_once_and_kept(tmp_path, monkeypatch):
     """Drawing the cover takes WeasyPrint; an edit elsewhere takes the drawn cover from the user's shared store."""
     import base64
 
     from bookforge.build.cache import COVERS_DIR, shared_store
 
-    project, _ = ebook_built
+    # A user of the test's own: the covers in this store are tampered with, and other tests' books are not its.
+    monkeypatch.setenv("BOOKFORGE_CACHE_KEY_FILE", str(tmp_path / "user" / "cache.key"))
+    project = tiny_project(tmp_path / "book")
+    build(project, ["ebook"])
     store = shared_store(COVERS_DIR, ".txt")
-    assert list(store), "the drawn cover is kept"
+    (kept,) = list(store)
     marker = b"\xff\xd8 a cover from the store"
-    for key in store:  # as bookforge stores it: a file put there otherwise is not read
-        store[key] = base64.b64encode(marker).decode()
-    edit_scene(project, "gazing at the stars", "gazing at the far stars")
+    store[kept] = base64.b64encode(marker).decode()  # as bookforge stores it: a file put there otherwise is not read
+    chapter = project / "manuscript" / "01-chapter.yaml"
+    chapter.write_text(chapter.read_text(encoding="utf-8").replace("stars", "moon"), encoding="utf-8")
     (ebook,) = build(project, ["ebook"])
+    assert ebook.rebuilt
     with zipfile.ZipFile(ebook.path) as epub:
         assert epub.read("EPUB/images/cover.jpg") == marker
 
