@@ -235,5 +235,6 @@ class PartialBuildError(BookforgeError):
 def _build_in_worker(root: str, name: str, output: str, modified: datetime, strict: bool,
                      page_hint: int | None, chunk_workers: int, chunk_size: int, run: str,
                      fresh: bool) -> EditionResult:
-    return build_edition(load_project(Path(root), _fonts_read(fresh, run)), name, Path(output), modified, strict=strict, page_hint=page_hint,
-                         workers=chunk_workers, chunk_size=chunk_size, run=run, fresh=fresh)
+    return build_edition(load_project(Path(root), _fonts_read(fresh, run)), name, Path(output), modified,
+                         strict=strict, page_hint=page_hint, workers=chunk_workers, chunk_size=chunk_size, run=run,
+                         fresh=fresh)

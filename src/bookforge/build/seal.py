@@ -1,5 +1,5 @@
-"""Sealed entries of build/.cache: each one carries an HMAC made with the user's own key (cache_key.py), so that an
-entry anyone or anything else wrote, or that was cut short, reads as missing.
+"""Sealed entries of build/.cache and of the user's shared store: each one carries an HMAC made with the user's
+own key (cache_key.py), so that an entry anyone or anything else wrote, or that was cut short, reads as missing.
 
 Kept apart from cache.py's typed records so that the no-op check (uptodate.py) reads its entry without importing
 pydantic or the book's model.
@@ -8,7 +8,6 @@ pydantic or the book's model.
 from __future__ import annotations
 
 import contextlib
-
 import hashlib
 import hmac
 import os
