@@ -1,10 +1,11 @@
-"""Issue 18's speed goals, every ratio in one run (`make bench`, ~12 minutes on 2 cores).
+"""Issue 18's speed goals, every ratio in one run (`make bench`, ~14 minutes on 2 cores).
 
     .venv/bin/python bench/goals.py [--words 85000] [--epub-runs 3] [--work DIR]
 
 1. EPUB cold against Pandoc 3 and the floor, and goal 5's no-op and one scene: bench/epub_speed.py
 2-4. print: a cold edition and a restyled one on both cores against one, on every book of bench/; the paperback
-   against Pandoc -> WeasyPrint, bookforge's share over raw WeasyPrint, Typst's pages a second: bench/print_speed.py
+   against Pandoc -> WeasyPrint, bookforge's share over raw WeasyPrint, Typst's pages a second; a book whose
+   page estimate picks the wrong gutter band: bench/print_speed.py
 5. print's part of goal 5, here: one scene edited against the cold paperback (goal < 15%), and 4x the content at
    `--jobs 1` (goal: within 4.2x the time, < 500 MB at its peak)
 Each part prints its own figures as it goes; the parts run one after the other, so that none loads the machine
