@@ -8,7 +8,6 @@ other module compares format names.
 from __future__ import annotations
 
 import contextlib
-import importlib
 import os
 import threading
 from collections.abc import MutableMapping
@@ -128,16 +127,9 @@ class PrintWriter:
         counted = job.page_hint or estimated_pages(book, name, layout.settings)
         auto = layout.settings["margins"]["inside"] == "auto"
 
-        # WeasyPrint's import (~0.6 s, a third of it spent waiting on the subprocesses of its library search) goes
-        # on beside the rendering; it is over before the pool forks (a thread then would make it spawn).
-        importing = threading.Thread(target=importlib.import_module, args=("weasyprint",), daemon=True,
-                                     name="bookforge-import-weasyprint")
-        importing.start()
-
         def pdf(page_count: int, last_try: bool, pool: Workers) -> tuple[PdfResult, Rendition]:
             rendition = render(book, name, layout, page_count=page_count, fragments=job.fragments,
                                chunk_size=job.chunk_size)
-            importing.join()
             return write_pdf(rendition, job.modified, map_pages=job.map_pages, chunk_store=job.chunks,
                              chunk_workers=job.workers, cancel=job.cancel, chunk_executor=job.chunk_executor or pool,
                              page_band=None if last_try or not auto else band_of(page_count)), rendition
