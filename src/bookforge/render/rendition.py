@@ -40,11 +40,8 @@ from bookforge.render.matter import book_view
 from bookforge.render.sandbox import BookSandbox, checked_filter, reset_counts
 from bookforge.render.views import part_views
 
-CHUNK_SIZE = 30_000
-"""Characters of HTML in a print edition's chunk, by default (render's `chunk_size`): ~20 pages of a 6 x 9 paperback.
-Measured on the benchmark's 85,000-word book (bench/, in one process): 30,000 against 60,000 made 16 chunks instead
-of 11, the cold layout as fast (--jobs 1 20.4 s against 20.7, --jobs 2 11.3 against 11.7) and a one-scene edit
-~0.7 s faster (1.9 s against 2.6); 20,000 made 31 and a cold layout 25% slower."""
+CHUNK_SIZE = 60_000
+"""Characters of HTML in a print edition's chunk, by default (render's `chunk_size`)."""
 
 
 @dataclass(frozen=True)
@@ -178,7 +175,7 @@ def _render_edition(book: Book, edition_name: str, layout: Layout, page_count: i
 def _chunk_bounds(sizes: list[int], front: int, chunk_size: int) -> list[tuple[int, int]]:
     """[start, end) of each chunk: the first `front` parts (short, and they refer to the rest), then the others in
     runs of at least `chunk_size` characters of HTML (a chunk costs ~0.1 s more than its pages; CHUNK_SIZE is ~20
-    pages; 1 makes a chunk of each part). An edit moves a run's end only if it takes the run across that size
+    pages here; 1 makes a chunk of each part). An edit moves a run's end only if it takes the run across that size
     at its last part."""
     bounds, start = [(0, min(front, len(sizes)))], front
     while start < len(sizes):
